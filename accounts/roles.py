@@ -1,0 +1,57 @@
+"""Staff roles are Django groups (created by migration accounts 0002). Which model
+permissions each role holds is listed here and applied after every migrate, so a new
+model's permissions reach the roles without a hand-written data migration."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class StaffRole(models.TextChoices):
+    REVIEWER = "reviewer", _("Reviewer")
+    WAREHOUSE = "warehouse", _("Warehouse")
+    MANAGER = "manager", _("Manager")
+
+
+_READ_ORDERS = [
+    "orders.view_store",
+    "orders.view_product",
+    "orders.view_productcategory",
+    "orders.view_order",
+    "orders.view_orderline",
+    "orders.view_shipment",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    StaffRole.REVIEWER: [*_READ_ORDERS],
+    StaffRole.WAREHOUSE: [*_READ_ORDERS],
+    StaffRole.MANAGER: [
+        *_READ_ORDERS,
+        "orders.change_store",
+        "orders.add_product",
+        "orders.change_product",
+        "orders.add_productcategory",
+        "orders.change_productcategory",
+        "orders.add_order",
+        "orders.change_order",
+        "orders.add_orderline",
+        "orders.change_orderline",
+        "orders.add_shipment",
+        "orders.change_shipment",
+        "orders.view_webhookevent",
+        "notifications.view_outboundemail",
+    ],
+}
+
+
+def roles_sync_permissions(**kwargs) -> None:
+    from django.contrib.auth.models import Group, Permission
+
+    for role, codenames in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        wanted = []
+        for dotted in codenames:
+            app_label, codename = dotted.split(".")
+            permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if permission is not None:
+                wanted.append(permission)
+        group.permissions.add(*wanted)

@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from demo.services import DEMO_PASSWORD, demo_load
+
+
+class Command(BaseCommand):
+    help = "Load the four launch brands with products, orders and demo logins (idempotent), and print the logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--url", default=settings.PORTAL_BASE_URL, help="Base URL to print.")
+
+    def handle(self, *args, url: str, **options):
+        logins = demo_load()
+        url = url.rstrip("/")
+        out = self.stdout
+        out.write("")
+        out.write(self.style.SUCCESS("Returns portal demo"))
+        out.write(f"  Shopper portal : {url}/")
+        out.write(f"  Staff admin    : {url}/admin/")
+        out.write(f"  E-mails        : written as files to {settings.EMAIL_FILE_PATH}/ (when EMAIL_URL is unset)")
+        out.write("")
+        out.write(f"  Demo logins (password for all: {DEMO_PASSWORD})")
+        for login in logins:
+            out.write(f"    {login.email:<36} {login.role:<10} {login.stores}")
+        out.write("")

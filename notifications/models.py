@@ -1,0 +1,39 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OutboundEmail(models.Model):
+    """The outbox: an e-mail is a row written in the same transaction as the change
+    that causes it; a Celery task delivers it after commit. A rolled-back change
+    leaves no row, and a lost task leaves a pending row that can be sent again."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    store = models.ForeignKey("orders.Store", on_delete=models.SET_NULL, null=True, blank=True, related_name="emails")
+    kind = models.CharField(_("kind"), max_length=60)
+    to = models.EmailField(_("to"))
+    from_email = models.CharField(_("from"), max_length=254)
+    reply_to = models.CharField(_("reply-to"), max_length=254, blank=True)
+    subject = models.CharField(_("subject"), max_length=255)
+    body_text = models.TextField(_("plain text"))
+    body_html = models.TextField(_("HTML"), blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    claimed_at = models.DateTimeField(_("claimed by a worker"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="notif_email_status_idx")]
+        verbose_name = _("outbound e-mail")
+        verbose_name_plural = _("outbound e-mails")
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.to}"

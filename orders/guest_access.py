@@ -1,0 +1,87 @@
+"""Signed, expiring links that open one order for a guest.
+
+The token carries the order's id and a digest of its e-mail, signed with a salt of
+its own, so it opens nothing else, stops working if the order's e-mail changes, and
+expires after settings.GUEST_LINK_MAX_AGE seconds. The signer compares in constant
+time.
+"""
+
+import hashlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+
+SALT = "orders.guest-access.v1"
+SESSION_KEY = "guest_order_ids"
+
+
+class LinkInvalid(Exception):
+    """Tampered, truncated, or meant for another order."""
+
+
+class LinkExpired(Exception):
+    """Authentic but older than the allowed age; a new one can be sent."""
+
+    def __init__(self, order_id: int):
+        super().__init__(order_id)
+        self.order_id = order_id
+
+
+@dataclass(frozen=True)
+class GuestLink:
+    order_id: int
+    email_digest: str
+
+
+def _email_digest(email: str) -> str:
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:20]
+
+
+def guest_token_make(*, order) -> str:
+    return signing.TimestampSigner(salt=SALT).sign_object({"o": order.pk, "e": _email_digest(order.customer_email)})
+
+
+def guest_token_read(*, token: str, max_age: int | None = None) -> GuestLink:
+    """Raise LinkInvalid or LinkExpired; return the link when it is good."""
+    signer = signing.TimestampSigner(salt=SALT)
+    max_age = settings.GUEST_LINK_MAX_AGE if max_age is None else max_age
+    try:
+        payload = signer.unsign_object(token, max_age=max_age)
+    except signing.SignatureExpired:
+        payload = _payload_ignoring_age(signer, token)
+        raise LinkExpired(payload["o"]) from None
+    except (signing.BadSignature, ValueError, TypeError):
+        raise LinkInvalid() from None
+    return _link_from(payload)
+
+
+def guest_token_read_even_expired(*, token: str) -> GuestLink:
+    """For "send me a new link": the signature must hold, the age may not."""
+    return _link_from(_payload_ignoring_age(signing.TimestampSigner(salt=SALT), token))
+
+
+def _payload_ignoring_age(signer: signing.TimestampSigner, token: str) -> dict:
+    try:
+        return signer.unsign_object(token)
+    except (signing.BadSignature, ValueError, TypeError):
+        raise LinkInvalid() from None
+
+
+def _link_from(payload) -> GuestLink:
+    if not isinstance(payload, dict) or not isinstance(payload.get("o"), int) or not isinstance(payload.get("e"), str):
+        raise LinkInvalid()
+    return GuestLink(order_id=payload["o"], email_digest=payload["e"])
+
+
+def guest_link_matches(*, link: GuestLink, order) -> bool:
+    return link.order_id == order.pk and link.email_digest == _email_digest(order.customer_email)
+
+
+def session_grant(*, session, order) -> None:
+    ids = [i for i in session.get(SESSION_KEY, []) if i != order.pk]
+    session[SESSION_KEY] = [*ids, order.pk][-20:]
+
+
+def session_order_ids(*, session) -> list[int]:
+    return list(session.get(SESSION_KEY, []))

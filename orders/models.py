@@ -1,0 +1,264 @@
+import secrets
+from decimal import Decimal
+
+import holidays
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from timezone_field import TimeZoneField
+
+hex_colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1a73e8."))
+weekdays_validator = RegexValidator(r"^[0-6]{1,7}$", _("Digits 0 (Monday) to 6 (Sunday), e.g. 01234."))
+
+
+def _new_webhook_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _relative_luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(colour_a: str, colour_b: str) -> float:
+    la, lb = sorted((_relative_luminance(colour_a), _relative_luminance(colour_b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+class Store(models.Model):
+    """A brand that runs its returns through the portal."""
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), unique=True, help_text=_("Used in the portal's address: /s/<slug>/"))
+    tagline = models.CharField(_("tagline"), max_length=200, blank=True)
+    time_zone = TimeZoneField(_("time zone"), default="UTC")
+    country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166 code, e.g. US, CN, DE."))
+    holiday_subdivision = models.CharField(
+        _("holiday subdivision"), max_length=10, blank=True, help_text=_("State or province code, e.g. CA.")
+    )
+    working_weekdays = models.CharField(
+        _("working week"),
+        max_length=7,
+        default="01234",
+        validators=[weekdays_validator],
+        help_text=_("Working weekdays as digits, 0 = Monday … 6 = Sunday."),
+    )
+    opens_at = models.TimeField(_("support opens at"), default="09:00")
+    closes_at = models.TimeField(_("support closes at"), default="17:00")
+    support_hours = models.CharField(_("support hours (shown)"), max_length=120, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
+    support_email = models.EmailField(_("support e-mail"))
+    sender_email = models.EmailField(_("sender address"), help_text=_("From: address of the store's e-mails."))
+    return_address = models.TextField(_("return address"))
+    policy_url = models.URLField(_("policy page"), blank=True)
+    logo = models.ImageField(_("logo"), upload_to="brand-logos/", blank=True)
+    accent_colour = models.CharField(_("accent colour"), max_length=7, default="#0d6efd", validators=[hex_colour_validator])
+    default_review_sla_days = models.PositiveSmallIntegerField(
+        _("default review SLA (working days)"), default=3, validators=[MinValueValidator(1)]
+    )
+    webhook_secret = models.CharField(_("webhook secret"), max_length=64, default=_new_webhook_secret)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("store")
+        verbose_name_plural = _("stores")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        supported = holidays.list_supported_countries()
+        if self.country and self.country.upper() not in supported:
+            raise ValidationError({"country": _("No holiday calendar for this country code.")})
+        if self.country and self.holiday_subdivision:
+            subdivisions = supported.get(self.country.upper(), [])
+            if self.holiday_subdivision not in subdivisions:
+                raise ValidationError({"holiday_subdivision": _("Unknown subdivision for this country.")})
+        if self.opens_at and self.closes_at and self.opens_at >= self.closes_at:
+            raise ValidationError({"closes_at": _("Support must close after it opens.")})
+
+    @property
+    def accent_text_colour(self) -> str:
+        """Black or white, whichever reads better on the accent colour (WCAG contrast)."""
+        return "#000000" if contrast_ratio(self.accent_colour, "#000000") >= contrast_ratio(self.accent_colour, "#ffffff") else "#ffffff"
+
+    @property
+    def accent_link_colour(self) -> str:
+        """The accent for text on white; falls back to a dark shade when it is too light."""
+        return self.accent_colour if contrast_ratio(self.accent_colour, "#ffffff") >= 4.5 else "#1f2937"
+
+    @property
+    def weekday_numbers(self) -> set[int]:
+        return {int(d) for d in self.working_weekdays}
+
+
+class StoreMembership(models.Model):
+    """A staff user works for one or more stores; the admin is scoped by this."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="store_memberships")
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="memberships")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "store"], name="orders_membership_unique")]
+        verbose_name = _("store membership")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.store}"
+
+
+class ProductCategory(models.Model):
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="categories")
+    name = models.CharField(_("name"), max_length=120)
+    warranty_months = models.PositiveSmallIntegerField(_("warranty (months)"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["store", "name"]
+        constraints = [models.UniqueConstraint(fields=["store", "name"], name="orders_category_unique")]
+        verbose_name = _("product category")
+        verbose_name_plural = _("product categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(models.Model):
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="products")
+    sku = models.CharField(_("SKU"), max_length=64)
+    name = models.CharField(_("name"), max_length=200)
+    category = models.ForeignKey(ProductCategory, on_delete=models.PROTECT, related_name="products", null=True, blank=True)
+    is_accessory = models.BooleanField(_("accessory"), default=False)
+    warranty_months = models.PositiveSmallIntegerField(
+        _("warranty (months)"), null=True, blank=True, help_text=_("Empty: the category's warranty applies.")
+    )
+    price = models.DecimalField(_("list price"), max_digits=12, decimal_places=2, default=Decimal("0.00"))
+
+    class Meta:
+        ordering = ["store", "name"]
+        constraints = [models.UniqueConstraint(fields=["store", "sku"], name="orders_product_sku_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.sku})"
+
+    def clean(self) -> None:
+        if self.category_id and self.store_id and self.category.store_id != self.store_id:
+            raise ValidationError({"category": _("The category belongs to another store.")})
+
+    @property
+    def effective_warranty_months(self) -> int | None:
+        if self.warranty_months is not None:
+            return self.warranty_months
+        return self.category.warranty_months if self.category else None
+
+
+class Order(models.Model):
+    class Channel(models.TextChoices):
+        ONLINE = "online", _("Online store")
+        OFFLINE = "offline", _("Offline / retail")
+        CROWDFUNDING = "crowdfunding", _("Crowdfunding (Kickstarter, Indiegogo)")
+        AUTHORIZED_RESELLER = "authorized_reseller", _("Authorized reseller")
+        UNAUTHORIZED_RESELLER = "unauthorized_reseller", _("Unauthorized reseller")
+        FREE = "free", _("Free / gift")
+
+    class Status(models.TextChoices):
+        PLACED = "placed", _("Placed")
+        PROCESSING = "processing", _("Processing")
+        SHIPPED = "shipped", _("Shipped")
+        DELIVERED = "delivered", _("Delivered")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="orders")
+    number = models.CharField(_("order number"), max_length=64)
+    customer_email = models.EmailField(_("customer e-mail"))
+    customer_name = models.CharField(_("customer name"), max_length=200, blank=True)
+    channel = models.CharField(_("sales channel"), max_length=32, choices=Channel.choices, default=Channel.ONLINE)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PLACED)
+    currency = models.CharField(_("currency"), max_length=3)
+    shipping_charged = models.DecimalField(_("shipping charged"), max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    shipping_name = models.CharField(_("ship to"), max_length=200, blank=True)
+    shipping_address = models.TextField(_("shipping address"), blank=True)
+    shipping_country = models.CharField(_("shipping country"), max_length=2, blank=True)
+    placed_at = models.DateTimeField(_("placed"))
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    expected_ship_at = models.DateTimeField(_("expected to ship"), null=True, blank=True)
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+    shipped_at = models.DateTimeField(_("shipped"), null=True, blank=True)
+    picked_up_at = models.DateTimeField(_("picked up by carrier"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-placed_at"]
+        constraints = [models.UniqueConstraint(fields=["store", "number"], name="orders_order_number_unique")]
+        indexes = [models.Index(fields=["customer_email"], name="orders_order_email_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.store.name} #{self.number}"
+
+    @property
+    def total_paid(self) -> Decimal:
+        return sum((line.line_total for line in self.lines.all()), Decimal("0.00")) + self.shipping_charged
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_lines")
+    quantity = models.PositiveIntegerField(_("quantity"), default=1, validators=[MinValueValidator(1)])
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
+    discount = models.DecimalField(_("discount (line total)"), max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    bundle_group = models.CharField(
+        _("bundle group"), max_length=32, blank=True, help_text=_("Lines with the same group were sold together.")
+    )
+    is_gift = models.BooleanField(_("gift"), default=False)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gte=1), name="orders_line_quantity_positive"),
+            models.CheckConstraint(condition=models.Q(discount__gte=0), name="orders_line_discount_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product.name}"
+
+    @property
+    def line_total(self) -> Decimal:
+        return self.unit_price * self.quantity - self.discount
+
+
+class Shipment(models.Model):
+    """An outbound parcel of an order."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
+    carrier = models.CharField(_("carrier"), max_length=40)
+    tracking_number = models.CharField(_("tracking number"), max_length=64)
+    shipped_at = models.DateTimeField(_("shipped"), null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["order", "carrier", "tracking_number"], name="orders_shipment_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.tracking_number}"
+
+
+class WebhookEvent(models.Model):
+    """One accepted webhook delivery; the unique event id makes re-deliveries no-ops."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="webhook_events")
+    event_id = models.CharField(max_length=100)
+    event_type = models.CharField(max_length=40)
+    order = models.ForeignKey(Order, on_delete=models.SET_NULL, null=True, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "event_id"], name="orders_webhook_event_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id}"

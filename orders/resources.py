@@ -1,0 +1,131 @@
+"""CSV import of orders (django-import-export): one row per order line, the order's
+columns repeated on each of its rows. The admin previews the file (a dry run in a
+rolled-back transaction), shows every bad row with its reason, and only imports a
+file without errors, in one transaction: nothing is half-imported."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from import_export import fields, resources, widgets
+
+from orders.models import Order, OrderLine, Product, Store
+from orders.services import normalise_order_number
+
+ORDER_COLUMNS = (
+    "customer_email",
+    "customer_name",
+    "channel",
+    "status",
+    "currency",
+    "shipping_charged",
+    "shipping_name",
+    "shipping_address",
+    "shipping_country",
+)
+TIME_COLUMNS = (
+    "placed_at",
+    "paid_at",
+    "expected_ship_at",
+    "processed_at",
+    "shipped_at",
+    "picked_up_at",
+    "delivered_at",
+)
+
+
+class OrderLineImportResource(resources.ModelResource):
+    store = fields.Field(attribute="order__store__slug", column_name="store", readonly=True)
+    order_number = fields.Field(attribute="order_id", column_name="order_number", widget=widgets.IntegerWidget())
+    sku = fields.Field(attribute="product_id", column_name="sku", widget=widgets.IntegerWidget())
+    quantity = fields.Field(attribute="quantity", column_name="quantity", widget=widgets.IntegerWidget())
+    unit_price = fields.Field(attribute="unit_price", column_name="unit_price", widget=widgets.DecimalWidget())
+    discount = fields.Field(attribute="discount", column_name="discount", widget=widgets.DecimalWidget())
+    bundle_group = fields.Field(attribute="bundle_group", column_name="bundle_group")
+    gift = fields.Field(attribute="is_gift", column_name="gift", widget=widgets.BooleanWidget())
+
+    class Meta:
+        model = OrderLine
+        fields = ("store", "order_number", "sku", "quantity", "unit_price", "discount", "bundle_group", "gift")
+        import_id_fields = ("order_number", "sku")
+        skip_unchanged = True
+        report_skipped = True
+        use_transactions = True
+        clean_model_instances = True
+
+    def __init__(self, *, user=None, **kwargs):
+        super().__init__(**kwargs)
+        self.user = user
+
+    def _allowed_stores(self):
+        stores = Store.objects.all()
+        if self.user is not None and not self.user.is_superuser:
+            stores = stores.filter(memberships__user=self.user)
+        return stores
+
+    def before_import_row(self, row, **kwargs) -> None:
+        """Resolve the store, upsert the order from the row's order columns, and turn
+        the order number and SKU into ids for the line."""
+        slug = (row.get("store") or "").strip()
+        store = self._allowed_stores().filter(slug=slug).first()
+        if store is None:
+            raise ValidationError({"store": _("Unknown store %(slug)r, or not one of yours.") % {"slug": slug}})
+        number = normalise_order_number(str(row.get("order_number") or ""))
+        if not number:
+            raise ValidationError({"order_number": _("The order number is empty.")})
+        product = Product.objects.filter(store=store, sku=(row.get("sku") or "").strip()).first()
+        if product is None:
+            raise ValidationError({"sku": _("No product with SKU %(sku)r in %(store)s.") % {"sku": row.get("sku"), "store": store}})
+
+        order = Order.objects.filter(store=store, number=number).first() or Order(
+            store=store, number=number, currency=store.currency
+        )
+        errors: dict[str, str] = {}
+        for column in ORDER_COLUMNS:
+            value = (row.get(column) or "").strip() if isinstance(row.get(column), str) else row.get(column)
+            if value in (None, ""):
+                continue
+            if column == "shipping_charged":
+                try:
+                    value = Decimal(str(value))
+                except InvalidOperation:
+                    errors[column] = _("Not a decimal amount.")
+                    continue
+            if column in ("currency", "shipping_country"):
+                value = str(value).upper()
+            setattr(order, column, value)
+        for column in TIME_COLUMNS:
+            raw = row.get(column)
+            if raw in (None, ""):
+                continue
+            parsed = parse_datetime(str(raw).strip())
+            if parsed is None or parsed.tzinfo is None:
+                errors[column] = _("Use ISO 8601 with a UTC offset, e.g. 2026-10-03T14:00:00+00:00.")
+                continue
+            setattr(order, column, parsed)
+        if order.placed_at is None:
+            errors.setdefault("placed_at", _("Required for a new order."))
+        if errors:
+            raise ValidationError(errors)
+        try:
+            order.full_clean(exclude=["store"])
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict) from None
+        order.save()
+        row["order_number"] = order.pk
+        row["sku"] = product.pk
+        row["store"] = store.slug
+
+    def import_instance(self, instance, row, **kwargs) -> None:
+        super().import_instance(instance, row, **kwargs)
+        # Empty cells mean "none": no discount, not a gift, no bundle.
+        if instance.discount is None:
+            instance.discount = Decimal("0.00")
+        if instance.is_gift is None:
+            instance.is_gift = False
+        if instance.bundle_group is None:
+            instance.bundle_group = ""
+
+    def get_instance(self, instance_loader, row):
+        return OrderLine.objects.filter(order_id=row["order_number"], product_id=row["sku"]).first()

@@ -1,0 +1,231 @@
+"""Writes of the orders domain: guest access links and incoming orders (webhook)."""
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from notifications.services import email_enqueue_template
+from orders.guest_access import guest_token_make
+from orders.models import Order, OrderLine, Product, Shipment, Store, WebhookEvent
+
+
+def normalise_order_number(raw: str) -> str:
+    return raw.strip().lstrip("#").strip()
+
+
+def order_access_link_send(*, store: Store, order_number: str, email: str, base_url: str) -> None:
+    """The guest's front door. Queues an e-mail with a signed link when the order
+    number and e-mail match an order of this store; does nothing visible otherwise,
+    so callers answer the same either way and nothing waits on SMTP."""
+    order = (
+        Order.objects.filter(
+            store=store, number__iexact=normalise_order_number(order_number), customer_email__iexact=email.strip()
+        )
+        .select_related("store")
+        .first()
+    )
+    if order is None:
+        return
+    _queue_access_email(order=order, base_url=base_url)
+
+
+def order_access_link_resend(*, order_id: int, base_url: str) -> None:
+    """A new link for the e-mail on the order (after an expired one)."""
+    order = Order.objects.filter(pk=order_id).select_related("store").first()
+    if order is not None:
+        _queue_access_email(order=order, base_url=base_url)
+
+
+def _queue_access_email(*, order: Order, base_url: str) -> None:
+    path = reverse("orders:guest_access", kwargs={"slug": order.store.slug, "token": guest_token_make(order=order)})
+    with transaction.atomic():
+        email_enqueue_template(
+            to=order.customer_email,
+            template="order_access",
+            context={"order": order, "link": base_url.rstrip("/") + path},
+            kind="order_access",
+            store=order.store,
+        )
+
+
+# --- Webhook --------------------------------------------------------------------------
+
+SIGNATURE_HEADER = "X-Portal-Signature"
+
+
+class WebhookRejected(Exception):
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def webhook_signature(*, secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def webhook_signature_valid(*, store: Store, body: bytes, signature: str) -> bool:
+    return hmac.compare_digest(webhook_signature(secret=store.webhook_secret, body=body), signature or "")
+
+
+@dataclass(frozen=True)
+class WebhookResult:
+    duplicate: bool
+    order: Order | None
+
+
+EVENT_TYPES = ("order.created", "order.updated", "order.shipped", "order.delivered")
+
+
+def order_webhook_apply(*, store: Store, payload: dict) -> WebhookResult:
+    """Apply one verified webhook event. Idempotent on the event id: a re-delivery
+    changes nothing. Raises WebhookRejected for a payload we cannot use; then nothing
+    is written."""
+    if not isinstance(payload, dict):
+        raise WebhookRejected(_("The body must be a JSON object."))
+    event_id = str(payload.get("id") or "").strip()
+    event_type = payload.get("type")
+    data = payload.get("order")
+    if not event_id:
+        raise WebhookRejected(_("The event has no id."))
+    if event_type not in EVENT_TYPES:
+        raise WebhookRejected(_("Unknown event type; use one of: %s.") % ", ".join(EVENT_TYPES))
+    if not isinstance(data, dict) or not str(data.get("number") or "").strip():
+        raise WebhookRejected(_("The event needs an order with a number."))
+
+    try:
+        with transaction.atomic():
+            event = WebhookEvent.objects.create(store=store, event_id=event_id[:100], event_type=event_type)
+            order = _apply(store=store, event_type=event_type, data=data)
+            event.order = order
+            event.save(update_fields=["order"])
+    except IntegrityError:
+        if WebhookEvent.objects.filter(store=store, event_id=event_id[:100]).exists():
+            return WebhookResult(duplicate=True, order=None)
+        raise
+    return WebhookResult(duplicate=False, order=order)
+
+
+def _parse_time(data: dict, key: str) -> datetime | None:
+    value = data.get(key)
+    if value in (None, ""):
+        return None
+    parsed = parse_datetime(str(value))
+    if parsed is None or parsed.tzinfo is None:
+        raise WebhookRejected(_("%(field)s must be an ISO 8601 time with a UTC offset.") % {"field": key})
+    return parsed
+
+
+def _parse_money(value, field: str) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise WebhookRejected(_("%(field)s must be a decimal amount.") % {"field": field}) from None
+    if amount < 0 or not amount.is_finite():
+        raise WebhookRejected(_("%(field)s must not be negative.") % {"field": field})
+    return amount.quantize(Decimal("0.01"))
+
+
+ORDER_TIME_FIELDS = (
+    "placed_at",
+    "paid_at",
+    "expected_ship_at",
+    "processed_at",
+    "shipped_at",
+    "picked_up_at",
+    "delivered_at",
+)
+
+
+def _apply(*, store: Store, event_type: str, data: dict) -> Order:
+    number = normalise_order_number(str(data["number"]))
+    order = Order.objects.select_for_update().filter(store=store, number=number).first()
+    if order is None and event_type != "order.created":
+        raise WebhookRejected(_("Order %(number)s is unknown; send order.created first.") % {"number": number}, 422)
+    if order is None:
+        order = Order(store=store, number=number, currency=store.currency)
+
+    if event_type in ("order.created", "order.updated"):
+        for field in ("customer_email", "customer_name", "shipping_name", "shipping_address", "shipping_country", "channel"):
+            if field in data:
+                setattr(order, field, str(data[field] or "").strip())
+        if "currency" in data:
+            order.currency = str(data["currency"]).upper()[:3]
+        if "shipping_charged" in data:
+            order.shipping_charged = _parse_money(data["shipping_charged"], "shipping_charged")
+        for field in ORDER_TIME_FIELDS:
+            if field in data:
+                setattr(order, field, _parse_time(data, field))
+        if "status" in data:
+            order.status = data["status"]
+    elif event_type == "order.shipped":
+        order.shipped_at = _parse_time(data, "shipped_at") or order.shipped_at
+        order.picked_up_at = _parse_time(data, "picked_up_at") or order.picked_up_at
+        order.status = Order.Status.SHIPPED
+    elif event_type == "order.delivered":
+        order.delivered_at = _parse_time(data, "delivered_at")
+        if order.delivered_at is None:
+            raise WebhookRejected(_("order.delivered needs delivered_at."))
+        order.status = Order.Status.DELIVERED
+
+    if order.placed_at is None:
+        raise WebhookRejected(_("placed_at is required for a new order."))
+    order.shipping_country = (order.shipping_country or "").upper()[:2]
+    try:
+        order.full_clean(exclude=["store"])
+    except Exception as exc:  # ValidationError: report which fields, write nothing
+        messages = getattr(exc, "message_dict", {"order": [str(exc)]})
+        raise WebhookRejected("; ".join(f"{k}: {' '.join(v)}" for k, v in messages.items())) from None
+    order.save()
+
+    # Lines are taken once, when the order first arrives: claims will point at them,
+    # so a later event never rewrites them.
+    if event_type == "order.created" and not order.lines.exists():
+        _create_lines(order=order, lines=data.get("lines") or [])
+    if event_type == "order.shipped" and data.get("tracking_number"):
+        Shipment.objects.get_or_create(
+            order=order,
+            carrier=str(data.get("carrier") or "").strip()[:40],
+            tracking_number=str(data["tracking_number"]).strip()[:64],
+            defaults={"shipped_at": order.shipped_at},
+        )
+    return order
+
+
+def _create_lines(*, order: Order, lines: list) -> None:
+    if not isinstance(lines, list) or not lines:
+        raise WebhookRejected(_("An order needs at least one line."))
+    skus = {str(line.get("sku", "")) for line in lines if isinstance(line, dict)}
+    products = {p.sku: p for p in Product.objects.filter(store=order.store, sku__in=skus)}
+    new_lines = []
+    for index, line in enumerate(lines, start=1):
+        if not isinstance(line, dict):
+            raise WebhookRejected(_("Line %(n)d is not an object.") % {"n": index})
+        product = products.get(str(line.get("sku", "")))
+        if product is None:
+            raise WebhookRejected(_("Line %(n)d: unknown SKU %(sku)r.") % {"n": index, "sku": line.get("sku")}, 422)
+        try:
+            quantity = int(line.get("quantity", 1))
+        except (TypeError, ValueError):
+            quantity = 0
+        if quantity < 1:
+            raise WebhookRejected(_("Line %(n)d: quantity must be 1 or more.") % {"n": index})
+        new_lines.append(
+            OrderLine(
+                order=order,
+                product=product,
+                quantity=quantity,
+                unit_price=_parse_money(line.get("unit_price", product.price), "unit_price"),
+                discount=_parse_money(line.get("discount", "0"), "discount"),
+                bundle_group=str(line.get("bundle_group") or "")[:32],
+                is_gift=bool(line.get("gift", False)),
+            )
+        )
+    OrderLine.objects.bulk_create(new_lines)

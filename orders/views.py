@@ -1,0 +1,138 @@
+"""The shopper's front door: brand pages, order lookup, guest links, the order page.
+Thin: each view validates input, calls one service or selector and renders."""
+
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
+
+from orders import guest_access as access
+from orders import selectors, services
+from orders.forms import OrderLookupForm
+from orders.models import Store
+
+
+def _lookup_rate_per_ip(group, request) -> str:
+    return settings.LOOKUP_RATE_PER_IP
+
+
+def _lookup_rate_per_order(group, request) -> str:
+    return settings.LOOKUP_RATE_PER_ORDER
+
+
+def _order_number_key(group, request) -> str:
+    number = services.normalise_order_number(request.POST.get("order_number", "")).upper()
+    return f"{request.resolver_match.kwargs.get('slug', '')}:{number}"
+
+
+def _store(slug: str) -> Store:
+    return get_object_or_404(Store, slug=slug, is_active=True)
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "orders/home.html", {"stores": selectors.store_list_active()})
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate=_lookup_rate_per_ip, method="POST", block=True, group="order-lookup-ip")
+@ratelimit(key=_order_number_key, rate=_lookup_rate_per_order, method="POST", block=True, group="order-lookup-number")
+def store_home(request: HttpRequest, slug: str) -> HttpResponse:
+    store = _store(slug)
+    form = OrderLookupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.order_access_link_send(
+            store=store,
+            order_number=form.cleaned_data["order_number"],
+            email=form.cleaned_data["email"],
+            base_url=request.build_absolute_uri("/"),
+        )
+        # The same page whether or not the details matched: nothing to learn here.
+        return render(request, "orders/lookup_sent.html", {"store": store, "email": form.cleaned_data["email"]})
+    return render(request, "orders/store_home.html", {"store": store, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def guest_access(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """GET shows a confirm button (mail scanners prefetch links); POST opens the order."""
+    store = _store(slug)
+    try:
+        link = access.guest_token_read(token=token)
+    except access.LinkExpired:
+        return render(request, "orders/link_expired.html", {"store": store, "token": token}, status=410)
+    except access.LinkInvalid:
+        return render(request, "orders/link_invalid.html", {"store": store}, status=400)
+    order = store.orders.filter(pk=link.order_id).first()
+    if order is None or not access.guest_link_matches(link=link, order=order):
+        return render(request, "orders/link_invalid.html", {"store": store}, status=400)
+    if request.method == "POST":
+        request.session.cycle_key()
+        access.session_grant(session=request.session, order=order)
+        return redirect("orders:order_detail", slug=store.slug, number=order.number)
+    return render(request, "orders/link_confirm.html", {"store": store, "order": order})
+
+
+@require_POST
+@ratelimit(key="ip", rate=_lookup_rate_per_ip, method="POST", block=True, group="order-lookup-ip")
+def guest_access_resend(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    store = _store(slug)
+    try:
+        link = access.guest_token_read_even_expired(token=token)
+    except access.LinkInvalid:
+        return render(request, "orders/link_invalid.html", {"store": store}, status=400)
+    if store.orders.filter(pk=link.order_id).exists():
+        services.order_access_link_resend(order_id=link.order_id, base_url=request.build_absolute_uri("/"))
+    return render(request, "orders/lookup_sent.html", {"store": store, "email": None})
+
+
+@require_GET
+def order_detail(request: HttpRequest, slug: str, number: str) -> HttpResponse:
+    store = _store(slug)
+    order = selectors.order_for_viewer(
+        store=store,
+        number=number,
+        user=request.user,
+        guest_order_ids=access.session_order_ids(session=request.session),
+    )
+    if order is None:
+        messages.info(request, _("To open an order, enter its number and e-mail below; we'll e-mail you a link."))
+        return redirect("orders:store_home", slug=store.slug)
+    return render(request, "orders/order_detail.html", {"store": store, "order": order})
+
+
+@require_GET
+def store_logo(request: HttpRequest, slug: str) -> FileResponse:
+    """Brand logos are public; they live with uploaded files, which have no public URL."""
+    store = _store(slug)
+    if not store.logo:
+        raise Http404
+    response = FileResponse(store.logo.open("rb"))
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@csrf_exempt
+@require_POST
+def order_webhook(request: HttpRequest, slug: str) -> JsonResponse:
+    """Orders pushed by the store, signed with HMAC-SHA256 of the body."""
+    store = Store.objects.filter(slug=slug, is_active=True).first()
+    signature = request.headers.get(services.SIGNATURE_HEADER, "")
+    if store is None or not services.webhook_signature_valid(store=store, body=request.body, signature=signature):
+        return JsonResponse({"error": "bad signature"}, status=401)
+    try:
+        payload = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        return JsonResponse({"error": "the body is not JSON"}, status=400)
+    try:
+        result = services.order_webhook_apply(store=store, payload=payload)
+    except services.WebhookRejected as exc:
+        return JsonResponse({"error": exc.message}, status=exc.status)
+    if result.duplicate:
+        return JsonResponse({"status": "duplicate"}, status=200)
+    return JsonResponse({"status": "ok", "order": result.order.number}, status=200)

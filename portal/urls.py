@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "Returns portal — staff"
+admin.site.site_title = "Returns portal staff"
+admin.site.index_title = "Claims, orders and stores"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("account/", include("allauth.urls")),
+    path("account/", include("accounts.urls")),
+    path("", include("orders.urls")),
+]
+
+handler400 = "portal.views.bad_request"
+handler403 = "portal.views.permission_denied"
+handler404 = "portal.views.page_not_found"
+handler500 = "portal.views.server_error"

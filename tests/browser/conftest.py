@@ -1,0 +1,45 @@
+import re
+import time
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}, "resultTypes": ["violations"]}
+_axe = Axe()
+
+
+def assert_accessible(page) -> None:
+    """axe-core reports no WCAG 2 A/AA violation on the page as it is now."""
+    results = _axe.run(page, options=AXE_OPTIONS)
+    assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
+
+
+def wait_for_mail(mailoutbox, count=1, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(mailoutbox) >= count:
+            return mailoutbox[count - 1]
+        time.sleep(0.05)
+    raise AssertionError(f"expected {count} e-mail(s), got {len(mailoutbox)}")
+
+
+def link_in(message, pattern=r"https?://\S+") -> str:
+    return re.search(pattern, message.body).group(0)
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "en-US"}
+
+
+@pytest.fixture
+def site(live_server, celery_worker, mailoutbox):
+    """The portal served on a live server, with a real Celery worker delivering the
+    outbox to the test mailbox."""
+    return live_server
+
+
+@pytest.fixture(autouse=True)
+def _fail_fast(page):
+    page.set_default_timeout(10_000)
+    page.set_default_navigation_timeout(15_000)

@@ -1,0 +1,78 @@
+import os
+import uuid
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.core.cache import cache
+
+from portal.celery import app as celery_app
+
+# Every test session gets its own queue, so a message left on a shared broker by an
+# earlier run can never reach this run's worker (or the reverse).
+TEST_QUEUE = f"test-{uuid.uuid4().hex[:8]}"
+
+
+def pytest_configure(config):
+    celery_app.conf.task_default_queue = TEST_QUEUE
+    celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters must not leak from one test into the next."""
+    _clear_cache()
+    yield
+    _clear_cache()
+
+
+def _clear_cache() -> None:
+    backend = cache._cache if hasattr(cache, "_cache") else None
+    if backend is not None and hasattr(backend, "get_client"):
+        client = backend.get_client(write=True)
+        prefix = cache.make_key("")
+        keys = list(client.scan_iter(match=f"{prefix}*"))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
+
+
+@pytest.fixture(scope="session")
+def celery_session_worker():
+    """A real Celery worker (a thread of this process) on the configured broker:
+    Redis when REDIS_URL is set, else the filesystem transport."""
+    with start_worker(
+        celery_app,
+        pool="solo",
+        concurrency=1,
+        perform_ping_check=False,
+        loglevel="WARNING",
+        shutdown_timeout=10,
+    ) as worker:
+        yield worker
+
+
+@pytest.fixture
+def celery_worker(celery_session_worker, transactional_db):
+    """Tasks run in another thread with its own connection: they need committed data."""
+    return celery_session_worker
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    executable = os.environ.get("PLAYWRIGHT_CHROMIUM", "")
+    args = {
+        **browser_type_launch_args,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }
+    if executable and executable != "playwright":
+        args["executable_path"] = executable
+    return args

@@ -1,0 +1,103 @@
+"""Signed, expiring order links: confirm on POST, expired offers a new link,
+tampered or other-order tokens open nothing."""
+
+import re
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from notifications.models import OutboundEmail
+from orders.guest_access import guest_token_make
+from tests.factories import OrderFactory, OrderLineFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _link_path(order):
+    return reverse("orders:guest_access", args=[order.store.slug, guest_token_make(order=order)])
+
+
+def test_get_shows_confirm_and_opens_nothing(client):
+    order = OrderLineFactory().order
+    response = client.get(_link_path(order))
+    assert response.status_code == 200
+    assert "Open my order" in response.content.decode()
+    assert client.get(reverse("orders:order_detail", args=[order.store.slug, order.number])).status_code == 302
+
+
+def test_post_opens_that_order_only(client):
+    order = OrderLineFactory().order
+    other = OrderLineFactory(order__store=order.store, order__customer_email=order.customer_email).order
+    response = client.post(_link_path(order))
+    assert response.status_code == 302
+    assert response.url == reverse("orders:order_detail", args=[order.store.slug, order.number])
+    page = client.get(response.url)
+    assert page.status_code == 200
+    assert order.lines.first().product.name in page.content.decode()
+    assert client.get(reverse("orders:order_detail", args=[other.store.slug, other.number])).status_code == 302
+
+
+def test_expired_link_offers_a_new_one(client, settings):
+    order = OrderLineFactory().order
+    with time_machine.travel(timezone.now() - timezone.timedelta(seconds=settings.GUEST_LINK_MAX_AGE + 60)):
+        path = _link_path(order)
+    response = client.get(path)
+    assert response.status_code == 410
+    assert "This link has expired" in response.content.decode()
+    assert client.post(path).status_code == 410
+    resend = client.post(path.rstrip("/") + "/resend/")
+    assert resend.status_code == 200
+    email = OutboundEmail.objects.get()
+    assert email.to == order.customer_email
+    new_path = re.search(r"/s/[^\s]+/access/[^\s]+/", email.body_text).group(0)
+    assert client.post(new_path).status_code == 302
+
+
+def test_tampered_token_is_refused(client):
+    order = OrderLineFactory().order
+    path = _link_path(order)
+    tampered = path[:-3] + ("A" if path[-3] != "A" else "B") + path[-2:]
+    response = client.post(tampered)
+    assert response.status_code == 400
+    assert "This link doesn" in response.content.decode()
+    assert client.post(path.rstrip("/") + "x/resend/").status_code == 400
+
+
+def test_token_of_another_store_is_refused(client):
+    order = OrderLineFactory().order
+    other_store = OrderFactory().store
+    token = guest_token_make(order=order)
+    response = client.post(reverse("orders:guest_access", args=[other_store.slug, token]))
+    assert response.status_code == 400
+
+
+def test_token_stops_working_when_the_order_email_changes(client):
+    order = OrderLineFactory().order
+    path = _link_path(order)
+    order.customer_email = "new-owner@example.com"
+    order.save()
+    assert client.post(path).status_code == 400
+
+
+def test_signed_in_shopper_sees_orders_of_verified_email(client):
+    from tests.factories import UserFactory
+
+    user = UserFactory(email="pat@example.com")
+    order = OrderLineFactory(order__customer_email="Pat@Example.com").order
+    stranger = OrderLineFactory(order__customer_email="other@example.com").order
+    client.force_login(user)
+    listing = client.get(reverse("accounts:my_orders")).content.decode()
+    assert order.number in listing and stranger.number not in listing
+    assert client.get(reverse("orders:order_detail", args=[order.store.slug, order.number])).status_code == 200
+    assert client.get(reverse("orders:order_detail", args=[stranger.store.slug, stranger.number])).status_code == 302
+
+
+def test_unverified_email_sees_no_orders(client):
+    from tests.factories import UserFactory
+
+    user = UserFactory(email="pat@example.com", verified=False)
+    order = OrderLineFactory(order__customer_email="pat@example.com").order
+    client.force_login(user)
+    assert order.number not in client.get(reverse("accounts:my_orders")).content.decode()

@@ -1,0 +1,100 @@
+"""The guest's front door: same answer whether or not the order matches; an e-mail
+(through the outbox) only when it does; rate limits per IP and per order number."""
+
+import pytest
+from django.urls import reverse
+
+from notifications.models import OutboundEmail
+from tests.factories import OrderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _lookup(client, store, number, email, ip="10.0.0.1"):
+    return client.post(
+        reverse("orders:store_home", args=[store.slug]),
+        {"order_number": number, "email": email},
+        REMOTE_ADDR=ip,
+    )
+
+
+def test_matching_order_queues_an_access_email(client):
+    order = OrderFactory(number="A-1", customer_email="pat@example.com")
+
+    response = _lookup(client, order.store, " #a-1 ", "PAT@example.com")
+    assert response.status_code == 200
+    assert "Check your e-mail" in response.content.decode()
+    email = OutboundEmail.objects.get()
+    assert email.to == "pat@example.com"
+    assert email.kind == "order_access"
+    assert f"/s/{order.store.slug}/access/" in email.body_text
+    assert order.store.name in email.subject and "A-1" in email.subject
+
+
+def test_mismatch_gives_the_same_page_and_sends_nothing(client):
+    order = OrderFactory(number="A-1", customer_email="pat@example.com")
+    matched = _lookup(client, order.store, "A-1", "pat@example.com", ip="10.0.0.2")
+    wrong_email = _lookup(client, order.store, "A-1", "someone@example.com", ip="10.0.0.3")
+    wrong_number = _lookup(client, order.store, "A-2", "pat@example.com", ip="10.0.0.4")
+    assert matched.status_code == wrong_email.status_code == wrong_number.status_code == 200
+
+    def body(response, email):
+        return response.content.decode().replace(email, "EMAIL").replace("csrfmiddlewaretoken", "")
+
+    assert body(matched, "pat@example.com") == body(wrong_number, "pat@example.com")
+    assert body(matched, "pat@example.com") == body(wrong_email, "someone@example.com")
+    assert OutboundEmail.objects.count() == 1
+
+
+def test_order_of_another_store_is_not_found(client):
+    order = OrderFactory(number="A-1")
+    other = OrderFactory(number="B-1").store
+    _lookup(client, other, "A-1", order.customer_email)
+    assert OutboundEmail.objects.count() == 0
+
+
+def test_invalid_form_shows_field_errors(client):
+    order = OrderFactory()
+    response = _lookup(client, order.store, "", "not-an-email")
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "This field is required." in content
+    assert "Enter a valid email address." in content
+
+
+def test_rate_limit_per_ip_gives_a_friendly_429(client):
+    order = OrderFactory()
+    for _ in range(5):
+        assert _lookup(client, order.store, "X-1", "a@example.com", ip="10.9.9.9").status_code == 200
+    response = _lookup(client, order.store, "X-1", "a@example.com", ip="10.9.9.9")
+    assert response.status_code == 429
+    assert "Too many attempts" in response.content.decode()
+    # another address is not affected
+    assert _lookup(client, order.store, "X-1", "a@example.com", ip="10.9.9.10").status_code == 200
+
+
+def test_rate_limit_per_order_number_across_addresses(client, settings):
+    settings.LOOKUP_RATE_PER_IP = "1000/m"
+    order = OrderFactory(number="A-7", customer_email="pat@example.com")
+    for attempt in range(10):
+        response = _lookup(client, order.store, "A-7", f"guess{attempt}@example.com", ip=f"10.1.0.{attempt}")
+        assert response.status_code == 200
+    response = _lookup(client, order.store, "a-7", "pat@example.com", ip="10.1.1.1")
+    assert response.status_code == 429
+    assert OutboundEmail.objects.count() == 0
+    # a different order number is still open
+    assert _lookup(client, order.store, "A-8", "pat@example.com", ip="10.1.1.2").status_code == 200
+
+
+def test_get_shows_the_lookup_form(client):
+    order = OrderFactory()
+    response = client.get(reverse("orders:store_home", args=[order.store.slug]))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert 'for="id_order_number"' in content and 'for="id_email"' in content
+
+
+def test_unknown_store_is_404(client):
+    response = client.get("/s/no-such-brand/")
+    assert response.status_code == 404
+    assert "We couldn" in response.content.decode()
