@@ -1,0 +1,66 @@
+"""Staff sign in to the admin with the demo logins and see only their stores'
+orders; a manager imports orders from a CSV file. axe-checked."""
+
+import re
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from demo.services import DEMO_PASSWORD
+from tests.browser.conftest import assert_accessible
+
+pytestmark = pytest.mark.browser
+
+
+def _admin_login(page, site, email):
+    page.goto(f"{site.url}/admin/")
+    page.get_by_label(re.compile("e-mail address", re.I)).fill(email)
+    page.get_by_label(re.compile("^Password")).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_demo_reviewer_sees_only_their_store(page, site):
+    call_command("demo_load")
+    page.goto(f"{site.url}/admin/")
+    assert_accessible(page)
+    _admin_login(page, site, "reviewer@iwalk.demo.example")
+    expect(page.get_by_role("heading", name="Claims, orders and stores")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("rowheader", name="Orders").get_by_role("link").click()
+    expect(page.get_by_role("link", name="IW-10001")).to_be_visible()
+    expect(page.get_by_role("link", name="KW-50001")).to_have_count(0)
+    assert_accessible(page)
+    page.get_by_role("link", name="IW-10045").click()
+    expect(page.get_by_text("iWALK MAG-X 10000 mAh magnetic power bank").first).to_be_visible()
+    assert_accessible(page)
+    other = page.goto(re.sub(r"/\d+/change/$", "/", page.url) + "?q=KW-50001")
+    assert other.ok
+    expect(page.get_by_text("0 orders")).to_be_visible()
+
+
+def test_manager_imports_orders_from_csv(page, site, tmp_path):
+    call_command("demo_load")
+    csv_file = tmp_path / "orders.csv"
+    csv_file.write_text(
+        "store,order_number,customer_email,customer_name,channel,shipping_country,placed_at,delivered_at,sku,quantity,unit_price,discount,bundle_group,gift\n"
+        "iwalk,IW-90001,new@example.com,New Buyer,online,US,2026-10-01T10:00:00+00:00,,IW-LP5,1,29.99,0,,\n"
+        "iwalk,IW-90002,new@example.com,New Buyer,online,US,2026-10-01T10:00:00+00:00,,NO-SUCH-SKU,1,29.99,0,,\n"
+    )
+    _admin_login(page, site, "manager@iwalk.demo.example")
+    page.goto(f"{site.url}/admin/orders/order/import/")
+    assert_accessible(page)
+    page.get_by_label("File to import").set_input_files(str(csv_file))
+    page.get_by_label("Format").select_option(label="csv")
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_text("No product with SKU 'NO-SUCH-SKU' in iWALK.")).to_be_visible()
+    expect(page.get_by_role("button", name="Confirm import")).to_have_count(0)
+
+    csv_file.write_text(csv_file.read_text().splitlines()[0] + "\n" + csv_file.read_text().splitlines()[1] + "\n")
+    page.get_by_label("File to import").set_input_files(str(csv_file))
+    page.get_by_label("Format").select_option(label="csv")
+    page.get_by_role("button", name="Submit").click()
+    page.get_by_role("button", name="Confirm import").click()
+    expect(page.get_by_text(re.compile(r"Import finished"))).to_be_visible()
+    page.goto(f"{site.url}/admin/orders/order/?q=IW-90001")
+    expect(page.get_by_role("link", name="IW-90001")).to_be_visible()

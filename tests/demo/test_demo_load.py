@@ -1,0 +1,41 @@
+import pytest
+from django.core.management import call_command
+
+from orders.models import Order, Product, Store, StoreMembership
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts():
+    return (Store.objects.count(), Product.objects.count(), Order.objects.count(), StoreMembership.objects.count())
+
+
+def test_demo_load_is_idempotent_and_prints_logins(capsys):
+    call_command("demo_load")
+    first = _counts()
+    dates = list(Order.objects.order_by("pk").values_list("placed_at", flat=True))
+    out = capsys.readouterr().out
+    call_command("demo_load")
+    assert _counts() == first
+    assert list(Order.objects.order_by("pk").values_list("placed_at", flat=True)) == dates
+    assert "password for all" in out
+    for login in ("shopper@demo.example", "reviewer@iwalk.demo.example", "manager@imirror.demo.example", "admin@demo.example"):
+        assert login in out
+
+
+def test_demo_covers_the_situations_the_policies_distinguish():
+    call_command("demo_load")
+    assert set(Store.objects.values_list("name", flat=True)) == {"iWALK", "KWOKING", "Voltaic Components", "IMIRROR"}
+    channels = set(Order.objects.values_list("channel", flat=True))
+    assert {"online", "offline", "crowdfunding", "unauthorized_reseller", "free"} <= channels
+    iwalk = Store.objects.get(slug="iwalk")
+    ages = {(iwalk.created_at - o.delivered_at).days for o in iwalk.orders.exclude(delivered_at=None)}
+    assert {1, 10, 20, 45, 70, 400} <= ages
+    kwoking = Store.objects.get(slug="kwoking")
+    late = kwoking.orders.get(number="KW-60001")
+    assert late.shipped_at is None and late.expected_ship_at < kwoking.created_at
+    assert kwoking.orders.filter(lines__is_gift=True, lines__bundle_group="B1").exists()
+    imirror = Store.objects.get(slug="imirror")
+    assert imirror.orders.filter(shipping_country="US").exists() and imirror.orders.exclude(shipping_country="US").exists()
+    assert imirror.orders.filter(picked_up_at__isnull=False, delivered_at=None).exists()
+    assert Product.objects.filter(is_accessory=True).count() >= 4
