@@ -20,13 +20,22 @@ def normalise_order_number(raw: str) -> str:
     return raw.strip().lstrip("#").strip()
 
 
-def order_access_link_send(*, store: Store, order_number: str, email: str, base_url: str) -> None:
-    """The guest's front door. Queues an e-mail with a signed link when the order
-    number and e-mail match an order of this store; does nothing visible otherwise,
-    so callers answer the same either way and nothing waits on SMTP."""
+def order_access_link_request(*, store: Store, order_number: str, email: str, base_url: str) -> None:
+    """The guest's front door, as the web sees it: the same work whether or not the
+    order exists (one task sent after commit), so neither the answer nor its timing
+    tells. The worker does the matching (order_access_link_send)."""
+    from orders.tasks import order_access_link_send_task
+
+    payload = {"store_id": store.pk, "order_number": order_number, "email": email, "base_url": base_url}
+    transaction.on_commit(lambda: order_access_link_send_task.delay(**payload), robust=True)
+
+
+def order_access_link_send(*, store_id: int, order_number: str, email: str, base_url: str) -> None:
+    """Queues an e-mail with a signed link when the order number and e-mail match an
+    order of this store; does nothing otherwise."""
     order = (
         Order.objects.filter(
-            store=store, number__iexact=normalise_order_number(order_number), customer_email__iexact=email.strip()
+            store_id=store_id, number__iexact=normalise_order_number(order_number), customer_email__iexact=email.strip()
         )
         .select_related("store")
         .first()

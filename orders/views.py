@@ -47,7 +47,7 @@ def store_home(request: HttpRequest, slug: str) -> HttpResponse:
     store = _store(slug)
     form = OrderLookupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.order_access_link_send(
+        services.order_access_link_request(
             store=store,
             order_number=form.cleaned_data["order_number"],
             email=form.cleaned_data["email"],

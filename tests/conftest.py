@@ -1,4 +1,5 @@
 import os
+import shutil
 import uuid
 
 import pytest
@@ -60,7 +61,10 @@ def celery_worker(celery_session_worker, transactional_db):
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
-    executable = os.environ.get("PLAYWRIGHT_CHROMIUM", "")
+    # bin/test sets PLAYWRIGHT_CHROMIUM; a plain `pytest` finds the system Chromium itself.
+    executable = os.environ.get("PLAYWRIGHT_CHROMIUM") or next(
+        filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), ""
+    )
     args = {
         **browser_type_launch_args,
         "args": [

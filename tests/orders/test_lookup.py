@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from notifications.models import OutboundEmail
 from tests.factories import OrderFactory
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -18,12 +19,12 @@ def _lookup(client, store, number, email, ip="10.0.0.1"):
     )
 
 
-def test_matching_order_queues_an_access_email(client):
+def test_matching_order_queues_an_access_email(client, celery_worker):
     order = OrderFactory(number="A-1", customer_email="pat@example.com")
-
     response = _lookup(client, order.store, " #a-1 ", "PAT@example.com")
     assert response.status_code == 200
     assert "Check your e-mail" in response.content.decode()
+    assert wait_until(lambda: OutboundEmail.objects.exists())
     email = OutboundEmail.objects.get()
     assert email.to == "pat@example.com"
     assert email.kind == "order_access"
@@ -31,11 +32,12 @@ def test_matching_order_queues_an_access_email(client):
     assert order.store.name in email.subject and "A-1" in email.subject
 
 
-def test_mismatch_gives_the_same_page_and_sends_nothing(client):
+def test_mismatch_gives_the_same_page_and_sends_nothing(client, celery_worker):
     order = OrderFactory(number="A-1", customer_email="pat@example.com")
-    matched = _lookup(client, order.store, "A-1", "pat@example.com", ip="10.0.0.2")
     wrong_email = _lookup(client, order.store, "A-1", "someone@example.com", ip="10.0.0.3")
     wrong_number = _lookup(client, order.store, "A-2", "pat@example.com", ip="10.0.0.4")
+    # the worker takes tasks in order: once the match's e-mail exists, the misses ran
+    matched = _lookup(client, order.store, "A-1", "pat@example.com", ip="10.0.0.2")
     assert matched.status_code == wrong_email.status_code == wrong_number.status_code == 200
 
     def body(response, email):
@@ -43,14 +45,17 @@ def test_mismatch_gives_the_same_page_and_sends_nothing(client):
 
     assert body(matched, "pat@example.com") == body(wrong_number, "pat@example.com")
     assert body(matched, "pat@example.com") == body(wrong_email, "someone@example.com")
-    assert OutboundEmail.objects.count() == 1
+    assert wait_until(lambda: OutboundEmail.objects.exists())
+    assert list(OutboundEmail.objects.values_list("to", flat=True)) == ["pat@example.com"]
 
 
-def test_order_of_another_store_is_not_found(client):
+def test_order_of_another_store_is_not_found(client, celery_worker):
     order = OrderFactory(number="A-1")
-    other = OrderFactory(number="B-1").store
-    _lookup(client, other, "A-1", order.customer_email)
-    assert OutboundEmail.objects.count() == 0
+    other = OrderFactory(number="B-1", customer_email="b@example.com")
+    _lookup(client, other.store, "A-1", order.customer_email, ip="10.0.0.5")
+    _lookup(client, other.store, "B-1", "b@example.com", ip="10.0.0.6")
+    assert wait_until(lambda: OutboundEmail.objects.exists())
+    assert list(OutboundEmail.objects.values_list("to", flat=True)) == ["b@example.com"]
 
 
 def test_invalid_form_shows_field_errors(client):
@@ -73,7 +78,7 @@ def test_rate_limit_per_ip_gives_a_friendly_429(client):
     assert _lookup(client, order.store, "X-1", "a@example.com", ip="10.9.9.10").status_code == 200
 
 
-def test_rate_limit_per_order_number_across_addresses(client, settings):
+def test_rate_limit_per_order_number_across_addresses(client, settings, celery_worker):
     settings.LOOKUP_RATE_PER_IP = "1000/m"
     order = OrderFactory(number="A-7", customer_email="pat@example.com")
     for attempt in range(10):
@@ -81,9 +86,11 @@ def test_rate_limit_per_order_number_across_addresses(client, settings):
         assert response.status_code == 200
     response = _lookup(client, order.store, "a-7", "pat@example.com", ip="10.1.1.1")
     assert response.status_code == 429
-    assert OutboundEmail.objects.count() == 0
-    # a different order number is still open
-    assert _lookup(client, order.store, "A-8", "pat@example.com", ip="10.1.1.2").status_code == 200
+    # a different order number is still open, and the blocked match sent nothing
+    other = OrderFactory(store=order.store, number="A-8", customer_email="kim@example.com")
+    assert _lookup(client, order.store, "A-8", "kim@example.com", ip="10.1.1.2").status_code == 200
+    assert wait_until(lambda: OutboundEmail.objects.exists())
+    assert list(OutboundEmail.objects.values_list("to", flat=True)) == [other.customer_email]
 
 
 def test_get_shows_the_lookup_form(client):
