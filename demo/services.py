@@ -16,6 +16,7 @@ from PIL import Image, ImageDraw
 
 from accounts.roles import StaffRole
 from demo.brands import BRANDS, GUEST_EMAIL, SHIPPING_CHARGED, SHOPPER_EMAIL
+from demo.policies import demo_policy_load
 from orders.models import Order, OrderLine, Product, ProductCategory, Shipment, Store, StoreMembership
 
 DEMO_PASSWORD = "returns-demo-2026"  # noqa: S105 - printed on purpose: demo logins only
@@ -35,6 +36,7 @@ def demo_load() -> list[DemoLogin]:
             store = _store(brand)
             _catalogue(store, brand)
             _orders(store, brand)
+            demo_policy_load(store)
         return _logins()
 
 

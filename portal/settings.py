@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     # ours
     "accounts",
     "orders",
+    "policies",
     "notifications",
     "demo",
 ]

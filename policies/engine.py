@@ -1,0 +1,692 @@
+"""The policy engine: a pure function from plain data to a decision.
+
+    evaluate(policy=PolicyData, purchase=PurchaseFacts, calendar=BusinessCalendar,
+             reason=ReasonData, answers={...}, now=aware datetime) -> Decision
+
+No database, no clock, no settings: everything comes in as frozen dataclasses built by
+policies.selectors (from a PolicyVersion snapshot, an order line or an offline
+purchase, and the store). The shopper pages, the admin "try it" panel and the SLA
+clocks all call it, so they always agree.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from policies.calendar import BusinessCalendar
+from policies.money import ZERO, Breakdown, build_refund, format_money, percent_of
+
+# --- input ------------------------------------------------------------------------
+
+DEFECT_KINDS = frozenset({"dead_on_arrival", "functional_failure", "wrong_item", "damaged_in_transit", "missing_parts"})
+MONEY_OUTCOMES = frozenset({"refund", "partial_refund", "cancel_refund"})
+
+OUTCOME_LABELS = {
+    "refund": "Full refund",
+    "partial_refund": "Partial refund",
+    "replacement": "Replacement",
+    "replacement_part": "Replacement part",
+    "repair": "Repair",
+    "keep_with_compensation": "Keep the item with compensation, plus reshipment of the right item",
+    "cancel_refund": "Order cancelled and refunded",
+    "address_changed": "Address changed",
+    "rejection": "Rejected with a reason",
+}
+CHANNEL_LABELS = {
+    "online": "the online store",
+    "offline": "an offline shop",
+    "crowdfunding": "crowdfunding (Kickstarter, Indiegogo)",
+    "authorized_reseller": "an authorized reseller",
+    "unauthorized_reseller": "an unauthorized reseller",
+    "free": "a free product or gift",
+}
+ANCHOR_WORDS = {
+    "placed": "the order was placed",
+    "paid": "payment",
+    "purchase": "purchase",
+    "shipped": "shipping",
+    "picked_up": "pick-up by the carrier",
+    "delivered": "delivery",
+}
+ANCHOR_PAST = {
+    "placed": "Your order was placed",
+    "paid": "You paid",
+    "purchase": "You bought it",
+    "shipped": "Your order shipped",
+    "picked_up": "The carrier picked your parcel up",
+    "delivered": "Your order was delivered",
+}
+UNTIL_PAST = {
+    "processed": "Your order was processed",
+    "shipped": "Your order shipped",
+    "picked_up": "The carrier picked your parcel up",
+    "delivered": "Your parcel was delivered",
+}
+
+
+@dataclass(frozen=True)
+class ConditionData:
+    code: str
+    question: str
+    blocking_answer: bool
+    effect: str  # ineligible | deduction | shopper_pays_shipping | inspected
+    explanation: str
+    help_text: str = ""
+    deduction_code: str = ""
+    sources: str = ""
+
+
+@dataclass(frozen=True)
+class SlotData:
+    code: str
+    kind: str
+    label: str
+    min_count: int
+    max_count: int
+    min_resolution: str = "any"
+    requirement: str = "mandatory"
+    applies_to: str = "all"
+    help_text: str = ""
+    sources: str = ""
+
+    @property
+    def mandatory(self) -> bool:
+        return self.requirement == "mandatory"
+
+
+@dataclass(frozen=True)
+class DeductionData:
+    code: str
+    kind: str
+    label: str
+    basis: str  # fixed | percent | order_shipping | assessed
+    trigger: str  # always | condition | inspection | shopper_pays_shipping
+    amount: Decimal | None = None
+    percent: Decimal | None = None
+    is_invented_amount: bool = False
+    sources: str = ""
+
+
+@dataclass(frozen=True)
+class RuleData:
+    code: str
+    name: str
+    reason_codes: tuple[str, ...]
+    window_unit: str
+    outcomes: tuple[str, ...]
+    description: str = ""
+    window_length: int | None = None
+    window_anchor: str = ""
+    window_until: str = ""
+    late_shipment_opens: bool = False
+    excluded_channels: tuple[str, ...] = ()
+    allowed_countries: tuple[str, ...] = ()
+    product_scope: str = "all"
+    category_names: tuple[str, ...] = ()
+    shopper_states_preference: bool = False
+    requires_approval: bool = True
+    requires_return: bool = True
+    tracking_required: bool = False
+    ship_by_length: int | None = None
+    ship_by_unit: str = ""
+    ship_by_effect: str = ""
+    inspection_before_refund: bool = True
+    is_complex: bool = False
+    return_shipping_payer: str = "shopper"
+    shopper_pays_if_international: bool = False
+    shipping_reimbursement_cap: Decimal | None = None
+    compensation_percent: Decimal | None = None
+    refund_due_business_days: int | None = None
+    refund_clock: str = ""
+    conditions: tuple[ConditionData, ...] = ()
+    evidence_slots: tuple[SlotData, ...] = ()
+    deductions: tuple[DeductionData, ...] = ()
+    sources: str = ""
+
+
+@dataclass(frozen=True)
+class CarrierData:
+    name: str
+    tracking_pattern: str
+    tracking_example: str = ""
+
+
+@dataclass(frozen=True)
+class ReasonData:
+    code: str
+    label: str
+    kind: str
+    not_covered_note: str = ""
+
+
+@dataclass(frozen=True)
+class PolicyData:
+    store_name: str
+    currency: str
+    store_country: str
+    default_review_working_days: int
+    rules: tuple[RuleData, ...]
+    reasons: tuple[ReasonData, ...] = ()
+    version: int = 0
+    review_standard_working_days: int | None = None
+    review_complex_working_days: int | None = None
+    rma_prefix: str = "RMA"
+    rma_digits: int = 9
+    funds_arrival_note: str = ""
+    carriers: tuple[CarrierData, ...] = ()
+    packing_checklist: tuple[str, ...] = ()
+    sources: str = ""
+
+    def reason(self, code: str) -> ReasonData | None:
+        return next((r for r in self.reasons if r.code == code), None)
+
+
+@dataclass(frozen=True)
+class PurchaseFacts:
+    """What was bought, how and when: from an order line or an offline purchase."""
+
+    channel: str
+    currency: str
+    product_name: str
+    is_accessory: bool
+    unit_price: Decimal
+    quantity: int  # claimed
+    line_quantity: int = 1
+    line_discount: Decimal = ZERO
+    warranty_months: int | None = None
+    category_name: str = ""
+    shipping_country: str = ""
+    order_shipping_charged: Decimal = ZERO
+    order_items_total: Decimal = ZERO
+    has_order: bool = True
+    placed_at: datetime | None = None
+    paid_at: datetime | None = None
+    expected_ship_at: datetime | None = None
+    processed_at: datetime | None = None
+    shipped_at: datetime | None = None
+    picked_up_at: datetime | None = None
+    delivered_at: datetime | None = None
+
+    def moment(self, anchor: str) -> datetime | None:
+        if anchor == "purchase":
+            return self.paid_at or self.placed_at
+        if anchor in ("shipped", "processed", "picked_up", "delivered", "placed", "paid"):
+            return getattr(self, f"{anchor}_at")
+        return None
+
+    @property
+    def paid_for_claimed(self) -> Decimal:
+        """The claimed quantity's share of what was paid for the line (exact)."""
+        if self.line_quantity <= 0:
+            return ZERO
+        line_paid = self.unit_price * self.line_quantity - self.line_discount
+        return max(line_paid, ZERO) * Decimal(self.quantity) / Decimal(self.line_quantity)
+
+
+# --- output -----------------------------------------------------------------------
+
+
+class Status:
+    ELIGIBLE = "eligible"
+    NEEDS_ANSWERS = "needs_answers"
+    NOT_ELIGIBLE = "not_eligible"
+    NOT_YET_OPEN = "not_yet_open"
+
+
+@dataclass(frozen=True)
+class Question:
+    code: str
+    question: str
+    help_text: str = ""
+
+
+@dataclass(frozen=True)
+class Deadline:
+    code: str  # claim_by | ship_by | refund_due ...
+    label: str
+    at: datetime | None  # None: until an event
+    text: str
+
+
+@dataclass(frozen=True)
+class RuleDecision:
+    rule_code: str
+    rule_name: str
+    status: str
+    explanation: tuple[str, ...]
+    deadline: Deadline | None
+    evidence_slots: tuple[SlotData, ...]
+    outcomes: tuple[str, ...]
+    shopper_states_preference: bool
+    shipping_payer: str  # brand | shopper | none
+    shipping_explanation: str
+    refund: Breakdown | None
+    refund_notes: tuple[str, ...]
+    questions: tuple[Question, ...]
+    review_working_days: int
+    refund_due_business_days: int | None
+    refund_clock: str
+    funds_arrival_note: str
+    requires_approval: bool
+    requires_return: bool
+    tracking_required: bool
+    ship_by_length: int | None
+    ship_by_unit: str
+    ship_by_effect: str
+    inspection_before_refund: bool
+    auto_approve: bool
+    carriers: tuple[CarrierData, ...]
+    packing_checklist: tuple[str, ...]
+    sources: str
+
+    @property
+    def eligible(self) -> bool:
+        return self.status == Status.ELIGIBLE
+
+    @property
+    def open(self) -> bool:
+        """Eligible, or eligible once the open questions are answered."""
+        return self.status in (Status.ELIGIBLE, Status.NEEDS_ANSWERS)
+
+    @property
+    def outcome_labels(self) -> tuple[str, ...]:
+        return tuple(OUTCOME_LABELS.get(o, o) for o in self.outcomes)
+
+
+@dataclass(frozen=True)
+class Alternative:
+    rule_code: str
+    rule_name: str
+    reasons: tuple[str, ...]
+    text: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    reason_code: str
+    reason_label: str
+    policy_version: int
+    evaluated_at: datetime
+    rules: tuple[RuleDecision, ...]
+    alternatives: tuple[Alternative, ...] = ()
+    summary: str = ""
+
+    @property
+    def eligible(self) -> bool:
+        return any(rule.eligible for rule in self.rules)
+
+    @property
+    def open_rules(self) -> tuple[RuleDecision, ...]:
+        return tuple(rule for rule in self.rules if rule.open)
+
+    @property
+    def questions(self) -> tuple[Question, ...]:
+        seen: dict[str, Question] = {}
+        for rule in self.rules:
+            for question in rule.questions:
+                seen.setdefault(question.code, question)
+        return tuple(seen.values())
+
+
+# --- evaluation ---------------------------------------------------------------------
+
+
+def evaluate(
+    *,
+    policy: PolicyData,
+    purchase: PurchaseFacts,
+    calendar: BusinessCalendar,
+    reason: ReasonData,
+    answers: Mapping[str, bool] | None = None,
+    now: datetime,
+    evidence_counts: Mapping[str, int] | None = None,
+) -> Decision:
+    if now.tzinfo is None:
+        raise ValueError("now must be aware")
+    answers = dict(answers or {})
+    covering = [rule for rule in policy.rules if reason.code in rule.reason_codes]
+    decisions = tuple(
+        _evaluate_rule(policy, rule, purchase, calendar, reason, answers, now, evidence_counts) for rule in covering
+    )
+    alternatives = () if any(d.open for d in decisions) else _alternatives(policy, purchase, calendar, reason, now)
+    return Decision(
+        reason_code=reason.code,
+        reason_label=reason.label,
+        policy_version=policy.version,
+        evaluated_at=now,
+        rules=decisions,
+        alternatives=alternatives,
+        summary=_summary(policy, reason, decisions, alternatives),
+    )
+
+
+def _evaluate_rule(
+    policy: PolicyData,
+    rule: RuleData,
+    purchase: PurchaseFacts,
+    calendar: BusinessCalendar,
+    reason: ReasonData,
+    answers: dict[str, bool],
+    now: datetime,
+    evidence_counts: Mapping[str, int] | None,
+) -> RuleDecision:
+    blockers: list[str] = []
+    notes: list[str] = []
+
+    blockers.extend(_scope_blockers(rule, purchase))
+    if rule.window_unit == "warranty" and not purchase.warranty_months:
+        window_status, window_text, deadline, auto_approve = "closed", "", None, False
+    else:
+        window_status, window_text, deadline, auto_approve = _window(rule, purchase, calendar, now)
+    if window_status == "closed" and window_text:
+        blockers.append(window_text)
+    elif window_status == "not_yet":
+        pass
+    else:
+        notes.append(window_text)
+
+    questions: list[Question] = []
+    triggered_deductions: set[str] = set()
+    shopper_pays_by_answer = False
+    for condition in rule.conditions:
+        if condition.code not in answers:
+            questions.append(Question(condition.code, condition.question, condition.help_text))
+            continue
+        if answers[condition.code] != condition.blocking_answer:
+            continue
+        if condition.effect == "ineligible":
+            blockers.append(condition.explanation)
+        elif condition.effect == "deduction":
+            triggered_deductions.add(condition.deduction_code)
+            notes.append(condition.explanation)
+        elif condition.effect == "shopper_pays_shipping":
+            shopper_pays_by_answer = True
+            notes.append(condition.explanation)
+        else:
+            notes.append(condition.explanation)
+
+    slots = tuple(
+        slot
+        for slot in rule.evidence_slots
+        if slot.applies_to == "all" or (slot.applies_to == "offline_purchase") != purchase.has_order
+    )
+    payer, shipping_text = _shipping_payer(rule, purchase, policy, reason, shopper_pays_by_answer, slots, evidence_counts)
+    unanswered = {q.code for q in questions}
+    refund, refund_notes = _refund(rule, purchase, payer, triggered_deductions, unanswered)
+
+    if blockers:
+        status = Status.NOT_ELIGIBLE
+    elif window_status == "not_yet":
+        status = Status.NOT_YET_OPEN
+        blockers.append(window_text)
+    elif questions:
+        status = Status.NEEDS_ANSWERS
+    else:
+        status = Status.ELIGIBLE
+
+    explanation = tuple(blockers) if status in (Status.NOT_ELIGIBLE, Status.NOT_YET_OPEN) else tuple(notes)
+    review_days = (
+        (policy.review_complex_working_days if rule.is_complex else None)
+        or policy.review_standard_working_days
+        or policy.default_review_working_days
+    )
+    return RuleDecision(
+        rule_code=rule.code,
+        rule_name=rule.name,
+        status=status,
+        explanation=explanation,
+        deadline=deadline,
+        evidence_slots=slots,
+        outcomes=rule.outcomes,
+        shopper_states_preference=rule.shopper_states_preference,
+        shipping_payer=payer,
+        shipping_explanation=shipping_text,
+        refund=refund,
+        refund_notes=tuple(refund_notes),
+        questions=tuple(questions),
+        review_working_days=review_days,
+        refund_due_business_days=rule.refund_due_business_days,
+        refund_clock=rule.refund_clock,
+        funds_arrival_note=policy.funds_arrival_note,
+        requires_approval=rule.requires_approval and not auto_approve,
+        requires_return=rule.requires_return,
+        tracking_required=rule.tracking_required,
+        ship_by_length=rule.ship_by_length,
+        ship_by_unit=rule.ship_by_unit,
+        ship_by_effect=rule.ship_by_effect,
+        inspection_before_refund=rule.inspection_before_refund,
+        auto_approve=auto_approve,
+        carriers=policy.carriers if rule.requires_return else (),
+        packing_checklist=policy.packing_checklist if rule.requires_return else (),
+        sources=rule.sources,
+    )
+
+
+def _scope_blockers(rule: RuleData, purchase: PurchaseFacts) -> list[str]:
+    blockers = []
+    if purchase.channel in rule.excluded_channels:
+        blockers.append(f"Items bought through {CHANNEL_LABELS.get(purchase.channel, purchase.channel)} are not covered by “{rule.name}”.")
+    if rule.allowed_countries and purchase.shipping_country.upper() not in rule.allowed_countries:
+        where = ", ".join(rule.allowed_countries)
+        shipped = purchase.shipping_country.upper() or "an unknown country"
+        blockers.append(f"“{rule.name}” is only available for shipping addresses in {where}; this order shipped to {shipped}.")
+    if rule.product_scope == "not_accessories" and purchase.is_accessory:
+        blockers.append(f"Accessories are not covered by “{rule.name}”.")
+    if rule.product_scope == "accessories" and not purchase.is_accessory:
+        blockers.append(f"“{rule.name}” covers accessories only.")
+    if rule.category_names and purchase.category_name not in rule.category_names:
+        blockers.append(f"“{rule.name}” does not cover {purchase.category_name or 'this product'}.")
+    if rule.window_unit == "warranty" and not purchase.warranty_months:
+        blockers.append(f"{purchase.product_name} has no warranty.")
+    return blockers
+
+
+def _fmt_date(moment: datetime, calendar: BusinessCalendar) -> str:
+    local = moment.astimezone(calendar.tz)
+    return f"{local.day} {local:%b %Y}"
+
+
+def _fmt_time(moment: datetime, calendar: BusinessCalendar) -> str:
+    local = moment.astimezone(calendar.tz)
+    return f"{local.day} {local:%b %Y, %H:%M} ({calendar.time_zone})"
+
+
+def window_deadline(rule: RuleData, purchase: PurchaseFacts, calendar: BusinessCalendar, start: datetime) -> datetime:
+    unit, length = rule.window_unit, rule.window_length or 0
+    if unit == "hours":
+        return start + timedelta(hours=length)
+    if unit == "calendar_days":
+        return calendar.add_calendar_days(start, length)
+    if unit == "working_days":
+        return calendar.add_working_days(start, length)
+    if unit == "months":
+        return calendar.add_months(start, length)
+    if unit == "warranty":
+        return calendar.add_months(start, purchase.warranty_months or 0)
+    raise ValueError(f"no deadline for window unit {unit!r}")
+
+
+def _window_length_words(rule: RuleData, purchase: PurchaseFacts) -> str:
+    if rule.window_unit == "warranty":
+        return f"{purchase.warranty_months}-month warranty"
+    unit = {"hours": "hour", "calendar_days": "day", "working_days": "working-day", "months": "month"}[rule.window_unit]
+    return f"{rule.window_length}-{unit} window"
+
+
+def _window(rule: RuleData, purchase: PurchaseFacts, calendar: BusinessCalendar, now: datetime):
+    """(status, text, deadline, auto_approve); status: open | closed | not_yet."""
+    if rule.window_unit == "until_event":
+        happened = purchase.moment(rule.window_until)
+        late = (
+            rule.late_shipment_opens
+            and purchase.shipped_at is None
+            and purchase.expected_ship_at is not None
+            and purchase.expected_ship_at < now
+        )
+        if late:
+            text = (
+                f"Your order was expected to ship by {_fmt_date(purchase.expected_ship_at, calendar)} and has not shipped, "
+                "so you can cancel it now; it is approved automatically."
+            )
+            return "open", text, Deadline("claim_by", "Open until the order ships", None, text), True
+        if happened is not None and happened <= now:
+            text = f"{UNTIL_PAST[rule.window_until]} on {_fmt_date(happened, calendar)}, so “{rule.name}” is no longer possible."
+            return "closed", text, None, False
+        text = {
+            "processed": "Possible until your order is processed.",
+            "shipped": "Possible until your order ships.",
+            "picked_up": "Possible until the carrier picks your parcel up.",
+            "delivered": "Possible while your parcel is on its way, until it is delivered.",
+        }[rule.window_until]
+        return "open", text, Deadline("claim_by", text, None, text), False
+
+    start = purchase.moment(rule.window_anchor)
+    if start is None:
+        text = f"“{rule.name}” starts at {ANCHOR_WORDS.get(rule.window_anchor, rule.window_anchor)}, which has not happened yet."
+        return "not_yet", text, None, False
+    deadline = window_deadline(rule, purchase, calendar, start)
+    length_words = _window_length_words(rule, purchase)
+    when = _fmt_time(deadline, calendar) if rule.window_unit == "hours" else _fmt_date(deadline, calendar)
+    started = f"{ANCHOR_PAST[rule.window_anchor]} on {_fmt_date(start, calendar)}"
+    if now > deadline:
+        what = length_words if rule.window_unit == "warranty" else f"{length_words} for “{rule.name}”"
+        text = f"{started}; the {what} ended on {when}."
+        return "closed", text, Deadline("claim_by", rule.name, deadline, text), False
+    if rule.window_unit == "warranty":
+        text = f"{started}; your {length_words} runs until {when}."
+    else:
+        text = f"{started}; you can claim until {when} ({length_words})."
+    return "open", text, Deadline("claim_by", f"Claim by ({rule.name})", deadline, text), False
+
+
+def _shipping_payer(rule, purchase, policy, reason, shopper_pays_by_answer, slots, evidence_counts):
+    if not rule.requires_return or rule.return_shipping_payer == "none":
+        return "none", "Nothing needs to be sent back."
+    payer = rule.return_shipping_payer
+    if payer == "brand_if_defect":
+        payer = "brand" if reason.kind in DEFECT_KINDS else "shopper"
+        text = (
+            f"{policy.store_name} pays return shipping for a confirmed defect; if the item turns out not to be defective, you pay it."
+            if payer == "brand"
+            else "You pay return shipping: the reason is not a defect."
+        )
+    elif payer == "brand":
+        text = f"{policy.store_name} pays return shipping."
+    else:
+        text = "You pay return shipping."
+    if payer == "brand" and rule.shopper_pays_if_international and purchase.shipping_country and purchase.shipping_country.upper() != policy.store_country.upper():
+        payer, text = "shopper", "You pay return shipping: returns from abroad are at the shopper's cost."
+    if payer == "brand" and shopper_pays_by_answer:
+        payer, text = "shopper", "You pay return shipping because of your answers above."
+    if payer == "brand":
+        for slot in slots:
+            if slot.requirement == "affects_shipping":
+                provided = (evidence_counts or {}).get(slot.code)
+                if provided is not None and provided < slot.min_count:
+                    payer, text = "shopper", f"You pay return shipping because “{slot.label}” was not provided."
+                    break
+                text += f" Without “{slot.label}”, you may have to pay return shipping."
+    if payer == "brand" and rule.shipping_reimbursement_cap is not None:
+        text += f" Send us the receipt for the postage you paid: it is refunded up to {format_money(rule.shipping_reimbursement_cap, policy.currency)}."
+    return payer, text
+
+
+def _deduction_amount(deduction: DeductionData, purchase: PurchaseFacts, base: Decimal) -> Decimal | None:
+    if deduction.basis == "fixed":
+        return deduction.amount or ZERO
+    if deduction.basis == "percent":
+        return percent_of(base, deduction.percent or ZERO)
+    if deduction.basis == "order_shipping":
+        if purchase.order_items_total <= ZERO:
+            return purchase.order_shipping_charged
+        # the claimed items' share of the order's delivery charges
+        return purchase.order_shipping_charged * base / purchase.order_items_total
+    return None  # assessed by staff
+
+
+def _refund(rule: RuleData, purchase: PurchaseFacts, payer: str, triggered: set[str], unanswered: set[str]):
+    money_outcomes = MONEY_OUTCOMES.intersection(rule.outcomes)
+    compensation_offered = "keep_with_compensation" in rule.outcomes
+    if not money_outcomes and not compensation_offered:
+        return None, []
+    base = purchase.paid_for_claimed
+    deductions, pending, notes = [], [], []
+    for deduction in rule.deductions:
+        applies = (
+            deduction.trigger == "always"
+            or (deduction.trigger == "condition" and deduction.code in triggered)
+            or (deduction.trigger == "shopper_pays_shipping" and payer == "shopper")
+        )
+        amount = _deduction_amount(deduction, purchase, base)
+        if applies and amount is not None:
+            deductions.append((deduction.code, deduction.label, amount, deduction.is_invented_amount))
+        elif applies or deduction.trigger == "inspection":
+            pending.append((deduction.code, deduction.label, "decided at inspection"))
+        elif deduction.trigger == "condition" and any(
+            c.deduction_code == deduction.code and c.code in unanswered for c in rule.conditions
+        ):
+            pending.append((deduction.code, deduction.label, "depends on your answers"))
+    reimbursement = None
+    if payer == "brand" and rule.shipping_reimbursement_cap is not None:
+        notes.append(
+            f"Plus the return postage you paid, up to {format_money(rule.shipping_reimbursement_cap, purchase.currency)}, with its receipt."
+        )
+    compensation = None
+    if compensation_offered and rule.compensation_percent is not None:
+        notes.append(
+            f"If you keep the wrong item: {_percent_words(rule.compensation_percent)} % of the price difference between the item "
+            "you ordered and the one you received (staff confirm the received item's value), and the right item is reshipped."
+        )
+    if not money_outcomes:
+        return None, notes
+    if money_outcomes == {"partial_refund"} and not deductions:
+        notes.append("Staff decide the amount of the partial refund; it is at most the price paid shown here.")
+    breakdown = build_refund(
+        currency=purchase.currency,
+        paid=base,
+        deductions=deductions,
+        pending=pending,
+        reimbursement=reimbursement,
+        compensation=compensation,
+    )
+    return breakdown, notes
+
+
+def _percent_words(percent: Decimal) -> str:
+    return format(percent.normalize(), "f")
+
+
+def _alternatives(policy, purchase, calendar, reason, now) -> tuple[Alternative, ...]:
+    """Open rules that cover other reasons: what is still possible."""
+    found = []
+    for rule in policy.rules:
+        if reason.code in rule.reason_codes or _scope_blockers(rule, purchase):
+            continue
+        status, text, deadline, _auto = _window(rule, purchase, calendar, now)
+        if status != "open":
+            continue
+        labels = tuple(r.label for r in policy.reasons if r.code in rule.reason_codes)
+        if rule.window_unit == "warranty" and deadline and deadline.at:
+            text = f"Your warranty runs until {_fmt_date(deadline.at, calendar)}, so you can still file a warranty claim."
+        else:
+            text = f"You can still use “{rule.name}”. {text}"
+        found.append(Alternative(rule.code, rule.name, labels, text))
+    return tuple(found)
+
+
+def _summary(policy, reason, decisions, alternatives) -> str:
+    if not decisions:
+        base = reason.not_covered_note or f"{policy.store_name}'s policy does not cover “{reason.label}”."
+    elif any(d.status == Status.ELIGIBLE for d in decisions):
+        names = ", ".join(f"“{d.rule_name}”" for d in decisions if d.status == Status.ELIGIBLE)
+        return f"You can claim under {names}."
+    elif any(d.status == Status.NEEDS_ANSWERS for d in decisions):
+        return "Answer the questions below to see whether you can claim."
+    elif any(d.status == Status.NOT_YET_OPEN for d in decisions):
+        return next(d.explanation[0] for d in decisions if d.status == Status.NOT_YET_OPEN)
+    else:
+        base = " ".join(decisions[0].explanation)
+    if alternatives:
+        return f"{base} {alternatives[0].text}"
+    return base

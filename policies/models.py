@@ -1,0 +1,546 @@
+"""Return and warranty policies as data.
+
+A store has one Policy. Staff edit its rules (the draft: the rows below); publishing
+freezes them into a PolicyVersion whose `data` is the complete snapshot the engine
+evaluates. A claim keeps the version it was decided under, so later edits never
+change the rules of an open claim.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext_lazy as _
+
+from orders.models import Order, ProductCategory, Store
+
+
+class ReasonKind(models.TextChoices):
+    CHANGE_OF_MIND = "change_of_mind", _("Change of mind / change of demand")
+    DEAD_ON_ARRIVAL = "dead_on_arrival", _("Dead on arrival")
+    FUNCTIONAL_FAILURE = "functional_failure", _("Functional failure (warranty)")
+    WRONG_ITEM = "wrong_item", _("Wrong item")
+    DAMAGED_IN_TRANSIT = "damaged_in_transit", _("Damaged in transit")
+    MISSING_PARTS = "missing_parts", _("Missing parts")
+    CANCELLATION = "cancellation", _("Cancellation before shipment")
+    ADDRESS_CHANGE = "address_change", _("Address change before shipment")
+    REFUSED_DELIVERY = "refused_delivery", _("Refused delivery")
+    WRONG_CHARGE = "wrong_charge", _("Wrong charge")
+
+
+class Outcome(models.TextChoices):
+    REFUND = "refund", _("Full refund")  # O1
+    PARTIAL_REFUND = "partial_refund", _("Partial refund")  # O2
+    REPLACEMENT = "replacement", _("Replacement")  # O3
+    REPLACEMENT_PART = "replacement_part", _("Replacement part")  # O4
+    REPAIR = "repair", _("Repair")  # O5
+    KEEP_WITH_COMPENSATION = "keep_with_compensation", _("Keep the item with compensation, plus reshipment")  # O6
+    CANCEL_REFUND = "cancel_refund", _("Order cancelled and refunded")  # O7
+    ADDRESS_CHANGED = "address_changed", _("Address changed")  # O8
+    REJECTION = "rejection", _("Rejected with a reason")  # O9
+
+
+class Policy(models.Model):
+    """A store's return and warranty policy: the settings that hold for every rule."""
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="policy")
+    name = models.CharField(_("name"), max_length=200)
+    summary = models.TextField(_("summary shown to shoppers"), blank=True)
+    # process (P2, P3, P6)
+    rma_prefix = models.CharField(_("RMA prefix"), max_length=10, default="RMA", validators=[RegexValidator(r"^[A-Z0-9-]*$")])
+    rma_digits = models.PositiveSmallIntegerField(
+        _("RMA digits"), default=9, validators=[MinValueValidator(6), MaxValueValidator(15)]
+    )
+    # service levels (S1, S2, S9)
+    review_standard_working_days = models.PositiveSmallIntegerField(
+        _("review SLA, standard claim (working days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Empty: the store's default review SLA."),
+    )
+    review_complex_working_days = models.PositiveSmallIntegerField(
+        _("review SLA, complex claim (working days)"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    funds_arrival_note = models.CharField(
+        _("when refunded money arrives (shown)"),
+        max_length=200,
+        blank=True,
+        help_text=_('e.g. "Funds appear in 10–15 business days depending on your payment provider."'),
+    )
+    sources = models.TextField(
+        _("sources (policy matrix IDs)"),
+        blank=True,
+        help_text=_("Which rules of the brand's published policy these settings implement, e.g. S1, S2, P2."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("policy")
+        verbose_name_plural = _("policies")
+
+    def __str__(self) -> str:
+        return f"{self.store.name}: {self.name}"
+
+    def clean(self) -> None:
+        if (
+            self.review_standard_working_days
+            and self.review_complex_working_days
+            and self.review_complex_working_days < self.review_standard_working_days
+        ):
+            raise ValidationError({"review_complex_working_days": _("A complex review cannot be shorter than a standard one.")})
+
+
+class Reason(models.Model):
+    """What the shopper says happened. Each store lists its own; each maps to a kind."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="claim_reasons")
+    code = models.SlugField(_("code"), max_length=40)
+    label = models.CharField(_("label"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=30, choices=ReasonKind.choices)
+    help_text = models.CharField(_("help text"), max_length=300, blank=True)
+    not_covered_note = models.CharField(
+        _("note when no rule covers it"), max_length=300, blank=True, help_text=_("Shown when no rule covers this reason.")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["store", "position", "label"]
+        constraints = [models.UniqueConstraint(fields=["store", "code"], name="policies_reason_code_unique")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class WindowUnit(models.TextChoices):
+    HOURS = "hours", _("hours")
+    CALENDAR_DAYS = "calendar_days", _("calendar (natural) days")
+    WORKING_DAYS = "working_days", _("working days")
+    MONTHS = "months", _("months")
+    WARRANTY = "warranty", _("the product's warranty (months, else its category's)")
+    UNTIL_EVENT = "until_event", _("until an event happens")
+
+
+class Anchor(models.TextChoices):
+    PLACED = "placed", _("order placed")
+    PAID = "paid", _("order paid")
+    SHIPPED = "shipped", _("shipped")
+    PICKED_UP = "picked_up", _("picked up by the carrier")
+    DELIVERED = "delivered", _("delivered / received")
+    PURCHASE = "purchase", _("purchase (paid, else placed)")
+
+
+class UntilEvent(models.TextChoices):
+    PROCESSED = "processed", _("the order is processed")
+    SHIPPED = "shipped", _("the order ships")
+    PICKED_UP = "picked_up", _("the carrier picks the parcel up")
+    DELIVERED = "delivered", _("the parcel is delivered")
+
+
+class ProductScope(models.TextChoices):
+    ALL = "all", _("all products")
+    NOT_ACCESSORIES = "not_accessories", _("products, not accessories")
+    ACCESSORIES = "accessories", _("accessories only")
+
+
+class ShippingPayer(models.TextChoices):
+    BRAND = "brand", _("the brand")
+    SHOPPER = "shopper", _("the shopper")
+    BRAND_IF_DEFECT = "brand_if_defect", _("the brand if a defect is confirmed, else the shopper")
+    NONE = "none", _("nothing is shipped back")
+
+
+class RefundClock(models.TextChoices):
+    APPROVAL = "approval", _("after approval")
+    RECEIPT = "receipt", _("after the return is received")
+    INSPECTION = "inspection", _("after inspection")
+
+
+class ShipByEffect(models.TextChoices):
+    WAIVE = "waive", _("the right to return is waived (claim expires)")
+    REMIND = "remind", _("the shopper is reminded, staff decide")
+
+
+@deconstructible
+class ChoiceListValidator:
+    """A JSON list whose items all come from `choices`."""
+
+    def __init__(self, allowed: list[str]):
+        self.allowed = list(allowed)
+
+    def __call__(self, value) -> None:
+        if not isinstance(value, list) or any(item not in self.allowed for item in value):
+            raise ValidationError(_("Choose from the list."))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, ChoiceListValidator) and other.allowed == self.allowed
+
+
+class CoverageRule(models.Model):
+    """One way a shopper can claim: which reasons, how long, on which products and
+    channels, with which evidence, outcomes, process and money."""
+
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="rules")
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name shown to shoppers"), max_length=120)
+    description = models.TextField(_("what it is (shown)"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    reasons = models.ManyToManyField(Reason, related_name="rules", verbose_name=_("reasons covered"))
+    # window
+    window_length = models.PositiveIntegerField(_("window length"), null=True, blank=True)
+    window_unit = models.CharField(_("window unit"), max_length=20, choices=WindowUnit.choices)
+    window_anchor = models.CharField(_("counted from"), max_length=20, choices=Anchor.choices, blank=True)
+    window_until = models.CharField(_("open until"), max_length=20, choices=UntilEvent.choices, blank=True)
+    late_shipment_opens = models.BooleanField(
+        _("open and approved automatically when the expected ship date passed unshipped"), default=False
+    )
+    # who and what
+    excluded_channels = models.JSONField(
+        _("excluded sales channels"), default=list, blank=True, validators=[ChoiceListValidator(Order.Channel.values)]
+    )
+    allowed_countries = models.JSONField(
+        _("only for shipping countries"), default=list, blank=True, help_text=_("ISO codes; empty: every country.")
+    )
+    product_scope = models.CharField(_("products"), max_length=20, choices=ProductScope.choices, default=ProductScope.ALL)
+    categories = models.ManyToManyField(
+        ProductCategory, blank=True, related_name="rules", verbose_name=_("only these categories (empty: all)")
+    )
+    # outcomes
+    outcomes = models.JSONField(_("outcomes offered"), default=list, validators=[ChoiceListValidator(Outcome.values)])
+    shopper_states_preference = models.BooleanField(_("shopper states a preferred outcome"), default=False)
+    # process
+    requires_approval = models.BooleanField(_("approval before shipping back"), default=True)
+    requires_return = models.BooleanField(_("the item is sent back"), default=True)
+    tracking_required = models.BooleanField(_("return tracking number required"), default=False)
+    ship_by_length = models.PositiveIntegerField(_("ship back within"), null=True, blank=True)
+    ship_by_unit = models.CharField(
+        _("ship-by unit"),
+        max_length=20,
+        choices=[(WindowUnit.CALENDAR_DAYS, WindowUnit.CALENDAR_DAYS.label), (WindowUnit.WORKING_DAYS, WindowUnit.WORKING_DAYS.label)],
+        blank=True,
+    )
+    ship_by_effect = models.CharField(_("when ship-by passes"), max_length=10, choices=ShipByEffect.choices, blank=True)
+    inspection_before_refund = models.BooleanField(_("inspect before deciding the refund"), default=True)
+    is_complex = models.BooleanField(_("complex by default (longer review SLA)"), default=False)
+    # money
+    return_shipping_payer = models.CharField(
+        _("return shipping paid by"), max_length=20, choices=ShippingPayer.choices, default=ShippingPayer.SHOPPER
+    )
+    shopper_pays_if_international = models.BooleanField(
+        _("shopper pays return shipping from abroad"), default=False
+    )
+    shipping_reimbursement_cap = models.DecimalField(
+        _("brand-paid shipping reimbursed up to"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("When the brand pays return shipping, the shopper's receipt is refunded up to this amount."),
+    )
+    compensation_percent = models.DecimalField(
+        _("compensation, % of the price difference"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    # service levels (S4, S6, S8)
+    refund_due_business_days = models.PositiveSmallIntegerField(_("refund issued within (business days)"), null=True, blank=True)
+    refund_clock = models.CharField(_("refund clock starts"), max_length=12, choices=RefundClock.choices, blank=True)
+    sources = models.CharField(_("sources (policy matrix IDs)"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["policy", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "code"], name="policies_rule_code_unique"),
+            models.CheckConstraint(
+                condition=Q(compensation_percent__isnull=True) | Q(compensation_percent__lte=100),
+                name="policies_rule_compensation_max_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        unit = self.window_unit
+        if unit == WindowUnit.UNTIL_EVENT:
+            if not self.window_until:
+                errors["window_until"] = _("Say which event closes the window.")
+        elif unit == WindowUnit.WARRANTY:
+            if not self.window_anchor:
+                errors["window_anchor"] = _("A window needs a point it is counted from.")
+        elif unit:
+            if not self.window_length:
+                errors["window_length"] = _("A window needs a length.")
+            if not self.window_anchor:
+                errors["window_anchor"] = _("A window needs a point it is counted from.")
+        if self.ship_by_length and not self.ship_by_unit:
+            errors["ship_by_unit"] = _("Say how the ship-by time is counted.")
+        if self.ship_by_length and not self.ship_by_effect:
+            errors["ship_by_effect"] = _("Say what happens when ship-by passes.")
+        if self.ship_by_length and not self.requires_return:
+            errors["ship_by_length"] = _("A ship-by time needs a rule where the item is sent back.")
+        if self.refund_due_business_days and not self.refund_clock:
+            errors["refund_clock"] = _("Say when the refund clock starts.")
+        if self.return_shipping_payer == ShippingPayer.NONE and self.requires_return:
+            errors["return_shipping_payer"] = _("The item is sent back: say who pays for it.")
+        if not self.outcomes:
+            errors["outcomes"] = _("Offer at least one outcome.")
+        if self.compensation_percent is not None and Outcome.KEEP_WITH_COMPENSATION not in (self.outcomes or []):
+            errors["compensation_percent"] = _("Compensation needs the outcome “keep the item with compensation”.")
+        for code in self.allowed_countries or []:
+            if not isinstance(code, str) or len(code) != 2 or not code.isupper():
+                errors["allowed_countries"] = _("Use two-letter upper-case country codes, e.g. US.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class ConditionEffect(models.TextChoices):
+    INELIGIBLE = "ineligible", _("the rule does not apply")
+    DEDUCTION = "deduction", _("a deduction applies")
+    SHOPPER_PAYS_SHIPPING = "shopper_pays_shipping", _("the shopper pays return shipping")
+    INSPECTED = "inspected", _("noted; checked at inspection")
+
+
+class ConditionQuestion(models.Model):
+    """A question the shopper answers (unopened? dropped?), with what a blocking answer does."""
+
+    rule = models.ForeignKey(CoverageRule, on_delete=models.CASCADE, related_name="conditions")
+    code = models.SlugField(_("code"), max_length=40)
+    question = models.CharField(_("question"), max_length=200)
+    help_text = models.CharField(_("help text"), max_length=300, blank=True)
+    blocking_answer = models.BooleanField(
+        _("the answer that triggers the effect"),
+        default=False,
+        help_text=_("Unticked: “no” triggers it (e.g. unopened? no). Ticked: “yes” triggers it (e.g. dropped? yes)."),
+    )
+    effect = models.CharField(_("effect"), max_length=30, choices=ConditionEffect.choices, default=ConditionEffect.INELIGIBLE)
+    deduction_code = models.SlugField(
+        _("deduction it triggers"), max_length=40, blank=True, help_text=_("The code of a deduction of this rule.")
+    )
+    explanation = models.CharField(_("explanation when triggered (shown)"), max_length=300)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    sources = models.CharField(_("sources"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["rule", "position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["rule", "code"], name="policies_condition_code_unique")]
+
+    def __str__(self) -> str:
+        return self.question
+
+    def clean(self) -> None:
+        if self.effect == ConditionEffect.DEDUCTION and not self.deduction_code:
+            raise ValidationError({"deduction_code": _("Name the deduction this answer triggers.")})
+
+
+class EvidenceKind(models.TextChoices):
+    PHOTO = "photo", _("photo")
+    VIDEO = "video", _("video")
+    MEDIA = "media", _("photo or video")
+    SCREENSHOT = "screenshot", _("screenshot")
+    DOCUMENT = "document", _("document (PDF, photo of a receipt)")
+    TEXT = "text", _("text")
+
+
+class EvidenceRequirement(models.TextChoices):
+    MANDATORY = "mandatory", _("required to submit")
+    AFFECTS_SHIPPING = "affects_shipping", _("optional; without it the shopper may pay return shipping")
+    OPTIONAL = "optional", _("optional")
+
+
+class EvidenceAppliesTo(models.TextChoices):
+    ALL = "all", _("every claim")
+    OFFLINE_PURCHASE = "offline_purchase", _("purchases without an order in the portal")
+    ORDERS = "orders", _("orders in the portal")
+
+
+class Resolution(models.TextChoices):
+    ANY = "any", _("any")
+    HD = "hd", _("HD: short side ≥ 720 px and long side ≥ 1280 px")
+
+
+class EvidenceSlot(models.Model):
+    rule = models.ForeignKey(CoverageRule, on_delete=models.CASCADE, related_name="evidence_slots")
+    code = models.SlugField(_("code"), max_length=40)
+    kind = models.CharField(_("kind"), max_length=12, choices=EvidenceKind.choices)
+    label = models.CharField(_("label (shown)"), max_length=160)
+    help_text = models.CharField(_("help text"), max_length=300, blank=True)
+    min_count = models.PositiveSmallIntegerField(_("at least"), default=1)
+    max_count = models.PositiveSmallIntegerField(_("at most"), default=10)
+    min_resolution = models.CharField(_("minimum resolution"), max_length=4, choices=Resolution.choices, default=Resolution.ANY)
+    requirement = models.CharField(
+        _("requirement"), max_length=20, choices=EvidenceRequirement.choices, default=EvidenceRequirement.MANDATORY
+    )
+    applies_to = models.CharField(_("applies to"), max_length=20, choices=EvidenceAppliesTo.choices, default=EvidenceAppliesTo.ALL)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    sources = models.CharField(_("sources"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["rule", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "code"], name="policies_slot_code_unique"),
+            models.CheckConstraint(condition=Q(min_count__lte=models.F("max_count")), name="policies_slot_min_le_max"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def clean(self) -> None:
+        if self.min_count is not None and self.max_count is not None and self.min_count > self.max_count:
+            raise ValidationError({"min_count": _("“At least” cannot be more than “at most”.")})
+        if self.min_resolution == Resolution.HD and self.kind not in (EvidenceKind.PHOTO, EvidenceKind.MEDIA, EvidenceKind.VIDEO):
+            raise ValidationError({"min_resolution": _("A resolution applies to photos and videos only.")})
+        if self.kind == EvidenceKind.TEXT and self.max_count != 1:
+            self.max_count = 1
+
+
+class DeductionKind(models.TextChoices):
+    DELIVERY_CHARGES = "delivery_charges", _("delivery charges")
+    RETURN_SHIPPING = "return_shipping", _("return shipping")
+    ROUND_TRIP_SHIPPING = "round_trip_shipping", _("round-trip shipping")
+    RESTOCKING_FEE = "restocking_fee", _("restocking fee")
+    MISSING_ACCESSORIES = "missing_accessories", _("missing accessories (their value)")
+    PURCHASE_COST = "purchase_cost", _("purchase cost")
+    EXPORT_POSTAGE = "export_postage", _("export postage")
+    IMPROPER_PACKAGING = "improper_packaging", _("improper packaging (reduction)")
+    DAMAGE_ON_RETURN = "damage_on_return", _("damage on return")
+
+
+class AmountBasis(models.TextChoices):
+    FIXED = "fixed", _("fixed amount")
+    PERCENT_OF_PRICE = "percent", _("% of the item price")
+    ORDER_SHIPPING = "order_shipping", _("the order's shipping charge")
+    ASSESSED = "assessed", _("assessed by staff at inspection")
+
+
+class DeductionTrigger(models.TextChoices):
+    ALWAYS = "always", _("always")
+    CONDITION = "condition", _("when a condition question triggers it")
+    INSPECTION = "inspection", _("when inspection finds it")
+    SHOPPER_PAYS_SHIPPING = "shopper_pays_shipping", _("when the shopper pays return shipping")
+
+
+class Deduction(models.Model):
+    rule = models.ForeignKey(CoverageRule, on_delete=models.CASCADE, related_name="deductions")
+    code = models.SlugField(_("code"), max_length=40)
+    kind = models.CharField(_("kind"), max_length=30, choices=DeductionKind.choices)
+    label = models.CharField(_("label (shown)"), max_length=160)
+    basis = models.CharField(_("amount"), max_length=20, choices=AmountBasis.choices)
+    amount = models.DecimalField(
+        _("fixed amount"), max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))]
+    )
+    percent = models.DecimalField(
+        _("percent"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    trigger = models.CharField(_("applies"), max_length=30, choices=DeductionTrigger.choices, default=DeductionTrigger.ALWAYS)
+    is_invented_amount = models.BooleanField(
+        _("invented amount"), default=False, help_text=_("The brand's text names this charge but not its amount.")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    sources = models.CharField(_("sources"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["rule", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "code"], name="policies_deduction_code_unique"),
+            models.CheckConstraint(condition=Q(percent__isnull=True) | Q(percent__lte=100), name="policies_deduction_percent_max_100"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def clean(self) -> None:
+        if self.basis == AmountBasis.FIXED and self.amount is None:
+            raise ValidationError({"amount": _("A fixed deduction needs an amount.")})
+        if self.basis == AmountBasis.PERCENT_OF_PRICE and self.percent is None:
+            raise ValidationError({"percent": _("Give the percentage.")})
+
+
+class ReturnCarrier(models.Model):
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="carriers")
+    name = models.CharField(_("carrier"), max_length=60)
+    tracking_pattern = models.CharField(
+        _("tracking number format (regular expression)"), max_length=200, help_text=_(r"e.g. ^\d{10}$ for DHL Express.")
+    )
+    tracking_example = models.CharField(_("example tracking number"), max_length=60, blank=True)
+    sources = models.CharField(_("sources"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["policy", "name"]
+        constraints = [models.UniqueConstraint(fields=["policy", "name"], name="policies_carrier_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        import re
+
+        try:
+            pattern = re.compile(self.tracking_pattern)
+        except re.error as exc:
+            raise ValidationError({"tracking_pattern": _("Not a valid regular expression: %s") % exc}) from None
+        if self.tracking_example and not pattern.fullmatch(self.tracking_example):
+            raise ValidationError({"tracking_example": _("The example does not match the format.")})
+
+
+class PackingItem(models.Model):
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="packing_items")
+    text = models.CharField(_("checklist line"), max_length=200)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    sources = models.CharField(_("sources"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["policy", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class StoreClosure(models.Model):
+    """A day the store does not work (besides weekends and public holidays)."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="closures")
+    day = models.DateField(_("day"))
+    reason = models.CharField(_("reason"), max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["store", "day"]
+        constraints = [models.UniqueConstraint(fields=["store", "day"], name="policies_closure_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.reason}"
+
+
+class PolicyVersion(models.Model):
+    """A published, frozen policy. `data` is the whole snapshot the engine reads."""
+
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    data = models.JSONField(_("snapshot"))
+    note = models.CharField(_("what changed"), max_length=300, blank=True)
+    published_at = models.DateTimeField(_("published"), auto_now_add=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+
+    class Meta:
+        ordering = ["policy", "-number"]
+        get_latest_by = "number"
+        constraints = [models.UniqueConstraint(fields=["policy", "number"], name="policies_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.policy} v{self.number}"

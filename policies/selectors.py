@@ -1,0 +1,142 @@
+"""Reads that build the engine's plain inputs from the database."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from orders.models import OrderLine, Product, Store
+from policies.calendar import BusinessCalendar, holiday_dates
+from policies.engine import Decision, PolicyData, PurchaseFacts, ReasonData, evaluate
+from policies.models import Policy, PolicyVersion
+from policies.snapshot import policy_data, policy_snapshot
+
+
+def store_calendar(*, store: Store, around: datetime) -> BusinessCalendar:
+    """The store's calendar with public holidays and closures from two years before
+    `around` to three years after (enough for any window or warranty we evaluate)."""
+    years = range(around.year - 2, around.year + 4)
+    closures = set(store.closures.filter(day__year__gte=years.start, day__year__lt=years.stop).values_list("day", flat=True))
+    return BusinessCalendar(
+        time_zone=str(store.time_zone),
+        working_weekdays=frozenset(store.weekday_numbers),
+        holidays=holiday_dates(country=store.country, subdivision=store.holiday_subdivision, years=years) | closures,
+        opens_at=store.opens_at,
+        closes_at=store.closes_at,
+    )
+
+
+def policy_version_current(*, store: Store) -> PolicyVersion | None:
+    return PolicyVersion.objects.filter(policy__store=store).select_related("policy__store").order_by("-number").first()
+
+
+def policy_data_for_version(*, version: PolicyVersion) -> PolicyData:
+    store = version.policy.store
+    return policy_data(
+        version.data,
+        store_name=store.name,
+        currency=store.currency,
+        store_country=store.country,
+        default_review_working_days=store.default_review_sla_days,
+        version=version.number,
+    )
+
+
+def policy_data_for_draft(*, policy: Policy) -> PolicyData:
+    """The unpublished rows as the engine would see them once published."""
+    store = policy.store
+    return policy_data(
+        policy_snapshot(policy),
+        store_name=store.name,
+        currency=store.currency,
+        store_country=store.country,
+        default_review_working_days=store.default_review_sla_days,
+        version=0,
+    )
+
+
+def policy_has_unpublished_changes(*, policy: Policy) -> bool:
+    latest = policy.versions.order_by("-number").first()
+    return latest is None or latest.data != policy_snapshot(policy)
+
+
+def purchase_facts_for_line(*, line: OrderLine, quantity: int | None = None) -> PurchaseFacts:
+    order = line.order
+    product = line.product
+    items_total = sum((other.line_total for other in order.lines.all()), Decimal("0"))
+    return PurchaseFacts(
+        channel=order.channel,
+        currency=order.currency,
+        product_name=product.name,
+        is_accessory=product.is_accessory,
+        unit_price=line.unit_price,
+        quantity=quantity if quantity is not None else line.quantity,
+        line_quantity=line.quantity,
+        line_discount=line.discount,
+        warranty_months=product.effective_warranty_months,
+        category_name=product.category.name if product.category else "",
+        shipping_country=order.shipping_country,
+        order_shipping_charged=order.shipping_charged,
+        order_items_total=items_total,
+        has_order=True,
+        placed_at=order.placed_at,
+        paid_at=order.paid_at,
+        expected_ship_at=order.expected_ship_at,
+        processed_at=order.processed_at,
+        shipped_at=order.shipped_at,
+        picked_up_at=order.picked_up_at,
+        delivered_at=order.delivered_at,
+    )
+
+
+def purchase_facts_offline(
+    *, product: Product, purchased_at: datetime, channel: str, price: Decimal, country: str, currency: str, quantity: int = 1
+) -> PurchaseFacts:
+    """A purchase the portal has no order for (a shop, a reseller): the shopper's word
+    plus proof of purchase. Purchase, delivery and receipt are the same day."""
+    return PurchaseFacts(
+        channel=channel,
+        currency=currency,
+        product_name=product.name,
+        is_accessory=product.is_accessory,
+        unit_price=price,
+        quantity=quantity,
+        line_quantity=quantity,
+        warranty_months=product.effective_warranty_months,
+        category_name=product.category.name if product.category else "",
+        shipping_country=country,
+        order_items_total=price * quantity,
+        has_order=False,
+        placed_at=purchased_at,
+        paid_at=purchased_at,
+        processed_at=purchased_at,
+        shipped_at=purchased_at,
+        picked_up_at=purchased_at,
+        delivered_at=purchased_at,
+    )
+
+
+def reason_data(*, policy: PolicyData, code: str) -> ReasonData:
+    reason = policy.reason(code)
+    if reason is None:
+        raise LookupError(f"unknown reason {code!r}")
+    return reason
+
+
+def decision_for_purchase(
+    *,
+    store: Store,
+    policy: PolicyData,
+    purchase: PurchaseFacts,
+    reason_code: str,
+    answers: dict[str, bool] | None,
+    now: datetime,
+    evidence_counts: dict[str, int] | None = None,
+) -> Decision:
+    return evaluate(
+        policy=policy,
+        purchase=purchase,
+        calendar=store_calendar(store=store, around=now),
+        reason=reason_data(policy=policy, code=reason_code),
+        answers=answers or {},
+        now=now,
+        evidence_counts=evidence_counts,
+    )

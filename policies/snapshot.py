@@ -1,0 +1,240 @@
+"""A policy's rows as one JSON document (what a PolicyVersion stores), and that
+document as the engine's plain data. Decimals travel as strings."""
+
+from decimal import Decimal
+
+from policies.engine import (
+    CarrierData,
+    ConditionData,
+    DeductionData,
+    PolicyData,
+    ReasonData,
+    RuleData,
+    SlotData,
+)
+from policies.models import Policy
+
+SCHEMA = 1
+
+
+def _dec(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def policy_snapshot(policy: Policy) -> dict:
+    """Serialize the policy's current rows (the draft) into a version document."""
+    rules = (
+        policy.rules.filter(is_active=True)
+        .prefetch_related("reasons", "categories", "conditions", "evidence_slots", "deductions")
+        .order_by("position", "pk")
+    )
+    reasons = policy.store.claim_reasons.filter(is_active=True).order_by("position", "label")
+    return {
+        "schema": SCHEMA,
+        "name": policy.name,
+        "summary": policy.summary,
+        "rma_prefix": policy.rma_prefix,
+        "rma_digits": policy.rma_digits,
+        "review_standard_working_days": policy.review_standard_working_days,
+        "review_complex_working_days": policy.review_complex_working_days,
+        "funds_arrival_note": policy.funds_arrival_note,
+        "sources": policy.sources,
+        "reasons": [
+            {"code": r.code, "label": r.label, "kind": r.kind, "help_text": r.help_text, "not_covered_note": r.not_covered_note}
+            for r in reasons
+        ],
+        "carriers": [
+            {"name": c.name, "tracking_pattern": c.tracking_pattern, "tracking_example": c.tracking_example, "sources": c.sources}
+            for c in policy.carriers.all()
+        ],
+        "packing_checklist": [{"text": p.text, "sources": p.sources} for p in policy.packing_items.all()],
+        "rules": [_rule(rule) for rule in rules],
+    }
+
+
+def _rule(rule) -> dict:
+    return {
+        "code": rule.code,
+        "name": rule.name,
+        "description": rule.description,
+        "reason_codes": sorted(r.code for r in rule.reasons.all() if r.is_active),
+        "window_length": rule.window_length,
+        "window_unit": rule.window_unit,
+        "window_anchor": rule.window_anchor,
+        "window_until": rule.window_until,
+        "late_shipment_opens": rule.late_shipment_opens,
+        "excluded_channels": list(rule.excluded_channels or []),
+        "allowed_countries": list(rule.allowed_countries or []),
+        "product_scope": rule.product_scope,
+        "category_names": sorted(c.name for c in rule.categories.all()),
+        "outcomes": list(rule.outcomes or []),
+        "shopper_states_preference": rule.shopper_states_preference,
+        "requires_approval": rule.requires_approval,
+        "requires_return": rule.requires_return,
+        "tracking_required": rule.tracking_required,
+        "ship_by_length": rule.ship_by_length,
+        "ship_by_unit": rule.ship_by_unit,
+        "ship_by_effect": rule.ship_by_effect,
+        "inspection_before_refund": rule.inspection_before_refund,
+        "is_complex": rule.is_complex,
+        "return_shipping_payer": rule.return_shipping_payer,
+        "shopper_pays_if_international": rule.shopper_pays_if_international,
+        "shipping_reimbursement_cap": _dec(rule.shipping_reimbursement_cap),
+        "compensation_percent": _dec(rule.compensation_percent),
+        "refund_due_business_days": rule.refund_due_business_days,
+        "refund_clock": rule.refund_clock,
+        "sources": rule.sources,
+        "conditions": [
+            {
+                "code": c.code,
+                "question": c.question,
+                "help_text": c.help_text,
+                "blocking_answer": c.blocking_answer,
+                "effect": c.effect,
+                "deduction_code": c.deduction_code,
+                "explanation": c.explanation,
+                "sources": c.sources,
+            }
+            for c in rule.conditions.all()
+        ],
+        "evidence_slots": [
+            {
+                "code": s.code,
+                "kind": s.kind,
+                "label": s.label,
+                "help_text": s.help_text,
+                "min_count": s.min_count,
+                "max_count": s.max_count,
+                "min_resolution": s.min_resolution,
+                "requirement": s.requirement,
+                "applies_to": s.applies_to,
+                "sources": s.sources,
+            }
+            for s in rule.evidence_slots.all()
+        ],
+        "deductions": [
+            {
+                "code": d.code,
+                "kind": d.kind,
+                "label": d.label,
+                "basis": d.basis,
+                "trigger": d.trigger,
+                "amount": _dec(d.amount),
+                "percent": _dec(d.percent),
+                "is_invented_amount": d.is_invented_amount,
+                "sources": d.sources,
+            }
+            for d in rule.deductions.all()
+        ],
+    }
+
+
+def _opt_dec(value) -> Decimal | None:
+    return None if value in (None, "") else Decimal(value)
+
+
+def policy_data(
+    document: dict, *, store_name: str, currency: str, store_country: str, default_review_working_days: int, version: int = 0
+) -> PolicyData:
+    """The engine's view of a version document (pure)."""
+    rules = []
+    for r in document["rules"]:
+        rules.append(
+            RuleData(
+                code=r["code"],
+                name=r["name"],
+                description=r.get("description", ""),
+                reason_codes=tuple(r["reason_codes"]),
+                window_unit=r["window_unit"],
+                window_length=r.get("window_length"),
+                window_anchor=r.get("window_anchor", ""),
+                window_until=r.get("window_until", ""),
+                late_shipment_opens=r.get("late_shipment_opens", False),
+                excluded_channels=tuple(r.get("excluded_channels", ())),
+                allowed_countries=tuple(r.get("allowed_countries", ())),
+                product_scope=r.get("product_scope", "all"),
+                category_names=tuple(r.get("category_names", ())),
+                outcomes=tuple(r["outcomes"]),
+                shopper_states_preference=r.get("shopper_states_preference", False),
+                requires_approval=r.get("requires_approval", True),
+                requires_return=r.get("requires_return", True),
+                tracking_required=r.get("tracking_required", False),
+                ship_by_length=r.get("ship_by_length"),
+                ship_by_unit=r.get("ship_by_unit", ""),
+                ship_by_effect=r.get("ship_by_effect", ""),
+                inspection_before_refund=r.get("inspection_before_refund", True),
+                is_complex=r.get("is_complex", False),
+                return_shipping_payer=r.get("return_shipping_payer", "shopper"),
+                shopper_pays_if_international=r.get("shopper_pays_if_international", False),
+                shipping_reimbursement_cap=_opt_dec(r.get("shipping_reimbursement_cap")),
+                compensation_percent=_opt_dec(r.get("compensation_percent")),
+                refund_due_business_days=r.get("refund_due_business_days"),
+                refund_clock=r.get("refund_clock", ""),
+                sources=r.get("sources", ""),
+                conditions=tuple(
+                    ConditionData(
+                        code=c["code"],
+                        question=c["question"],
+                        help_text=c.get("help_text", ""),
+                        blocking_answer=c["blocking_answer"],
+                        effect=c["effect"],
+                        deduction_code=c.get("deduction_code", ""),
+                        explanation=c["explanation"],
+                        sources=c.get("sources", ""),
+                    )
+                    for c in r.get("conditions", ())
+                ),
+                evidence_slots=tuple(
+                    SlotData(
+                        code=s["code"],
+                        kind=s["kind"],
+                        label=s["label"],
+                        help_text=s.get("help_text", ""),
+                        min_count=s["min_count"],
+                        max_count=s["max_count"],
+                        min_resolution=s.get("min_resolution", "any"),
+                        requirement=s.get("requirement", "mandatory"),
+                        applies_to=s.get("applies_to", "all"),
+                        sources=s.get("sources", ""),
+                    )
+                    for s in r.get("evidence_slots", ())
+                ),
+                deductions=tuple(
+                    DeductionData(
+                        code=d["code"],
+                        kind=d["kind"],
+                        label=d["label"],
+                        basis=d["basis"],
+                        trigger=d["trigger"],
+                        amount=_opt_dec(d.get("amount")),
+                        percent=_opt_dec(d.get("percent")),
+                        is_invented_amount=d.get("is_invented_amount", False),
+                        sources=d.get("sources", ""),
+                    )
+                    for d in r.get("deductions", ())
+                ),
+            )
+        )
+    return PolicyData(
+        store_name=store_name,
+        currency=currency,
+        store_country=store_country,
+        default_review_working_days=default_review_working_days,
+        version=version,
+        rules=tuple(rules),
+        reasons=tuple(
+            ReasonData(code=r["code"], label=r["label"], kind=r["kind"], not_covered_note=r.get("not_covered_note", ""))
+            for r in document.get("reasons", ())
+        ),
+        review_standard_working_days=document.get("review_standard_working_days"),
+        review_complex_working_days=document.get("review_complex_working_days"),
+        rma_prefix=document.get("rma_prefix", "RMA"),
+        rma_digits=document.get("rma_digits", 9),
+        funds_arrival_note=document.get("funds_arrival_note", ""),
+        carriers=tuple(
+            CarrierData(name=c["name"], tracking_pattern=c["tracking_pattern"], tracking_example=c.get("tracking_example", ""))
+            for c in document.get("carriers", ())
+        ),
+        packing_checklist=tuple(p["text"] for p in document.get("packing_checklist", ())),
+        sources=document.get("sources", ""),
+    )
