@@ -12,6 +12,25 @@ class StaffRole(models.TextChoices):
     MANAGER = "manager", _("Manager")
 
 
+_READ_POLICIES = [
+    "policies.view_policy",
+    "policies.view_coveragerule",
+    "policies.view_reason",
+    "policies.view_policyversion",
+    "policies.view_storeclosure",
+    "policies.view_conditionquestion",
+    "policies.view_evidenceslot",
+    "policies.view_deduction",
+    "policies.view_returncarrier",
+    "policies.view_packingitem",
+]
+_EDIT_POLICIES = [
+    f"policies.{action}_{model}"
+    for model in ("policy", "coveragerule", "reason", "storeclosure", "conditionquestion", "evidenceslot", "deduction", "returncarrier", "packingitem")
+    for action in ("add", "change", "delete")
+    if not (model == "policy" and action in ("add", "delete"))
+]
+
 _READ_ORDERS = [
     "orders.view_store",
     "orders.view_product",
@@ -22,10 +41,12 @@ _READ_ORDERS = [
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    StaffRole.REVIEWER: [*_READ_ORDERS],
-    StaffRole.WAREHOUSE: [*_READ_ORDERS],
+    StaffRole.REVIEWER: [*_READ_ORDERS, *_READ_POLICIES],
+    StaffRole.WAREHOUSE: [*_READ_ORDERS, *_READ_POLICIES],
     StaffRole.MANAGER: [
         *_READ_ORDERS,
+        *_READ_POLICIES,
+        *_EDIT_POLICIES,
         "orders.change_store",
         "orders.add_product",
         "orders.change_product",

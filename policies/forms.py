@@ -1,0 +1,120 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from orders.models import Order, OrderLine, Product
+from policies.models import CoverageRule, Outcome, Reason
+
+
+class ChoiceListField(forms.MultipleChoiceField):
+    """A JSON list of choices, edited as checkboxes."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def prepare_value(self, value):
+        return value or []
+
+
+class CountryListField(forms.CharField):
+    """ISO country codes as "US, CA"; stored as a JSON list."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return ", ".join(value)
+        return value
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        codes = [part.strip().upper() for part in (value or "").replace(";", ",").split(",") if part.strip()]
+        for code in codes:
+            if len(code) != 2 or not code.isalpha():
+                raise ValidationError(_("Use two-letter country codes separated by commas, e.g. US, CA."))
+        return codes
+
+
+class CoverageRuleForm(forms.ModelForm):
+    excluded_channels = ChoiceListField(choices=Order.Channel.choices, required=False, label=_("Excluded sales channels"))
+    outcomes = ChoiceListField(choices=[c for c in Outcome.choices if c[0] != Outcome.REJECTION], label=_("Outcomes offered"))
+    allowed_countries = CountryListField(
+        required=False, label=_("Only for shipping countries"), help_text=_("e.g. US. Empty: every country.")
+    )
+
+    class Meta:
+        model = CoverageRule
+        fields = "__all__"
+        widgets = {"reasons": forms.CheckboxSelectMultiple, "categories": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        store = None
+        if self.instance and self.instance.policy_id:
+            store = self.instance.policy.store
+        elif self.initial.get("policy"):
+            store = self.fields["policy"].queryset.get(pk=self.initial["policy"]).store
+        if store is not None and "reasons" in self.fields:
+            self.fields["reasons"].queryset = Reason.objects.filter(store=store)
+            self.fields["categories"].queryset = store.categories.all()
+
+
+ANSWER_CHOICES = [("", _("not answered")), ("yes", _("yes")), ("no", _("no"))]
+
+
+class TryItForm(forms.Form):
+    """Staff try a decision exactly as a shopper would see it."""
+
+    SOURCE_ORDER = "order"
+    SOURCE_OFFLINE = "offline"
+
+    version = forms.ChoiceField(label=_("Policy"), choices=[("published", _("latest published version")), ("draft", _("draft (unpublished edits)"))])
+    source = forms.ChoiceField(
+        label=_("Purchase"),
+        choices=[(SOURCE_ORDER, _("an order line")), (SOURCE_OFFLINE, _("an offline purchase"))],
+        widget=forms.RadioSelect,
+        initial=SOURCE_ORDER,
+    )
+    order_line = forms.ModelChoiceField(queryset=OrderLine.objects.none(), required=False, label=_("Order line"))
+    quantity = forms.IntegerField(min_value=1, required=False, label=_("Quantity claimed"), help_text=_("Empty: the whole line."))
+    product = forms.ModelChoiceField(queryset=Product.objects.none(), required=False, label=_("Product (offline)"))
+    purchased_on = forms.DateTimeField(required=False, label=_("Purchased (offline)"), help_text=_("YYYY-MM-DD HH:MM, store time"))
+    channel = forms.ChoiceField(choices=Order.Channel.choices, required=False, initial=Order.Channel.OFFLINE, label=_("Channel (offline)"))
+    price = forms.DecimalField(min_value=0, decimal_places=2, required=False, label=_("Price paid (offline)"))
+    country = forms.CharField(max_length=2, required=False, label=_("Country (offline)"))
+    reason = forms.ModelChoiceField(queryset=Reason.objects.none(), label=_("Reason"))
+    now = forms.DateTimeField(required=False, label=_("As if on"), help_text=_("Empty: now. YYYY-MM-DD HH:MM, store time."))
+
+    def __init__(self, *args, store, questions: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.store = store
+        self.fields["order_line"].queryset = (
+            OrderLine.objects.filter(order__store=store).select_related("order", "product").order_by("-order__placed_at", "pk")
+        )
+        self.fields["order_line"].label_from_instance = lambda line: f"{line.order.number} · {line.quantity} × {line.product.name}"
+        self.fields["product"].queryset = store.products.all()
+        self.fields["reason"].queryset = Reason.objects.filter(store=store, is_active=True)
+        self.question_fields = []
+        for code, question in questions:
+            name = f"answer_{code}"
+            self.fields[name] = forms.ChoiceField(choices=ANSWER_CHOICES, required=False, label=question)
+            self.question_fields.append(name)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("source") == self.SOURCE_ORDER and not data.get("order_line"):
+            self.add_error("order_line", _("Choose an order line."))
+        if data.get("source") == self.SOURCE_OFFLINE:
+            for field in ("product", "purchased_on", "price", "country"):
+                if data.get(field) in (None, ""):
+                    self.add_error(field, _("Needed for an offline purchase."))
+        return data
+
+    def answers(self) -> dict[str, bool]:
+        result = {}
+        for name in self.question_fields:
+            value = self.cleaned_data.get(name)
+            if value in ("yes", "no"):
+                result[name.removeprefix("answer_")] = value == "yes"
+        return result
+
+    def moment(self):
+        return self.cleaned_data.get("now") or timezone.now()
