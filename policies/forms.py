@@ -42,7 +42,16 @@ class CoverageRuleForm(forms.ModelForm):
 
     class Meta:
         model = CoverageRule
-        fields = "__all__"
+        fields = [
+            "policy", "name", "code", "description", "position", "is_active", "sources", "reasons",
+            "window_length", "window_unit", "window_anchor", "window_until", "late_shipment_opens",
+            "excluded_channels", "allowed_countries", "product_scope", "categories",
+            "outcomes", "shopper_states_preference", "compensation_percent",
+            "requires_approval", "requires_return", "tracking_required", "ship_by_length", "ship_by_unit",
+            "ship_by_effect", "inspection_before_refund", "is_complex",
+            "return_shipping_payer", "shopper_pays_if_international", "shipping_reimbursement_cap",
+            "refund_due_business_days", "refund_clock",
+        ]  # fmt: skip
         widgets = {"reasons": forms.CheckboxSelectMultiple, "categories": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args, **kwargs):
