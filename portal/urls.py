@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("account/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
+    path("", include("policies.urls")),
     path("", include("orders.urls")),
 ]
 
