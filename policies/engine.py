@@ -413,7 +413,7 @@ def _evaluate_rule(
     )
     payer, shipping_text = _shipping_payer(rule, purchase, policy, reason, shopper_pays_by_answer, slots, evidence_counts)
     unanswered = {q.code for q in questions}
-    refund, refund_notes = _refund(rule, purchase, payer, triggered_deductions, unanswered)
+    refund, refund_notes = refund_for(rule, purchase, payer, triggered_deductions, unanswered)
 
     if blockers:
         status = Status.NOT_ELIGIBLE
@@ -605,7 +605,30 @@ def _deduction_amount(deduction: DeductionData, purchase: PurchaseFacts, base: D
     return None  # assessed by staff
 
 
-def _refund(rule: RuleData, purchase: PurchaseFacts, payer: str, triggered: set[str], unanswered: set[str]):
+@dataclass(frozen=True)
+class InspectionFacts:
+    """What the warehouse found; turns "decided at inspection" lines into amounts."""
+
+    missing_accessories_value: Decimal = ZERO
+    damage_value: Decimal = ZERO
+    improper_packaging: bool = False
+    defect_confirmed: bool | None = None
+
+
+def refund_for(
+    rule: RuleData,
+    purchase: PurchaseFacts,
+    payer: str,
+    triggered: set[str],
+    unanswered: set[str] = frozenset(),
+    inspection: InspectionFacts | None = None,
+    postage_paid: Decimal | None = None,
+):
+    """The refund breakdown of a rule for a purchase: (Breakdown | None, notes).
+
+    Before inspection, inspection-triggered and staff-assessed lines are pending;
+    with an InspectionFacts they become amounts. Brand-paid return postage is added
+    up to the rule's cap once the shopper has entered what they paid."""
     money_outcomes = MONEY_OUTCOMES.intersection(rule.outcomes)
     compensation_offered = "keep_with_compensation" in rule.outcomes
     if not money_outcomes and not compensation_offered:
@@ -619,8 +642,13 @@ def _refund(rule: RuleData, purchase: PurchaseFacts, payer: str, triggered: set[
             or (deduction.trigger == "shopper_pays_shipping" and payer == "shopper")
         )
         amount = _deduction_amount(deduction, purchase, base)
+        if inspection is not None and deduction.trigger == "inspection":
+            applies, amount = _inspected(deduction, inspection, amount)
+        elif inspection is not None and applies and amount is None:
+            amount = _assessed(deduction, inspection)
         if applies and amount is not None:
-            deductions.append((deduction.code, deduction.label, amount, deduction.is_invented_amount))
+            if amount > ZERO or deduction.trigger != "inspection":
+                deductions.append((deduction.code, deduction.label, amount, deduction.is_invented_amount))
         elif applies or deduction.trigger == "inspection":
             pending.append((deduction.code, deduction.label, "decided at inspection"))
         elif deduction.trigger == "condition" and any(
@@ -629,10 +657,12 @@ def _refund(rule: RuleData, purchase: PurchaseFacts, payer: str, triggered: set[
             pending.append((deduction.code, deduction.label, "depends on your answers"))
     reimbursement = None
     if payer == "brand" and rule.shipping_reimbursement_cap is not None:
-        notes.append(
-            f"Plus the return postage you paid, up to {format_money(rule.shipping_reimbursement_cap, purchase.currency)}, with its receipt."
-        )
-    compensation = None
+        if postage_paid is not None:
+            reimbursement = ("postage", "Return postage you paid (refunded up to the cap)", min(postage_paid, rule.shipping_reimbursement_cap))
+        else:
+            notes.append(
+                f"Plus the return postage you paid, up to {format_money(rule.shipping_reimbursement_cap, purchase.currency)}, with its receipt."
+            )
     if compensation_offered and rule.compensation_percent is not None:
         notes.append(
             f"If you keep the wrong item: {_percent_words(rule.compensation_percent)} % of the price difference between the item "
@@ -642,15 +672,33 @@ def _refund(rule: RuleData, purchase: PurchaseFacts, payer: str, triggered: set[
         return None, notes
     if money_outcomes == {"partial_refund"} and not deductions:
         notes.append("Staff decide the amount of the partial refund; it is at most the price paid shown here.")
-    breakdown = build_refund(
-        currency=purchase.currency,
-        paid=base,
-        deductions=deductions,
-        pending=pending,
-        reimbursement=reimbursement,
-        compensation=compensation,
-    )
+    breakdown = build_refund(currency=purchase.currency, paid=base, deductions=deductions, pending=pending, reimbursement=reimbursement)
     return breakdown, notes
+
+
+def _inspected(deduction: DeductionData, inspection: InspectionFacts, amount: Decimal | None):
+    """(applies, amount) of an inspection-triggered deduction, given what was found."""
+    if deduction.kind == "missing_accessories":
+        return inspection.missing_accessories_value > ZERO, inspection.missing_accessories_value
+    if deduction.kind == "damage_on_return":
+        return inspection.damage_value > ZERO, inspection.damage_value
+    if deduction.kind == "improper_packaging":
+        return inspection.improper_packaging, amount
+    return False, amount
+
+
+def _assessed(deduction: DeductionData, inspection: InspectionFacts) -> Decimal | None:
+    if deduction.kind == "missing_accessories":
+        return inspection.missing_accessories_value
+    if deduction.kind == "damage_on_return":
+        return inspection.damage_value
+    return None
+
+
+def compensation_amount(rule: RuleData, ordered_price: Decimal, received_value: Decimal) -> Decimal:
+    """M6: a share of the price difference between the ordered and the received item."""
+    difference = max(ordered_price - received_value, ZERO)
+    return percent_of(difference, rule.compensation_percent or ZERO)
 
 
 def _percent_words(percent: Decimal) -> str:
@@ -690,3 +738,12 @@ def _summary(policy, reason, decisions, alternatives) -> str:
     if alternatives:
         return f"{base} {alternatives[0].text}"
     return base
+
+
+def triggered_deductions(rule: RuleData, answers: Mapping[str, bool]) -> set[str]:
+    """The deduction codes the shopper's answers trigger under a rule."""
+    return {
+        condition.deduction_code
+        for condition in rule.conditions
+        if condition.effect == "deduction" and condition.code in answers and answers[condition.code] == condition.blocking_answer
+    }

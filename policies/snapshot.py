@@ -238,3 +238,29 @@ def policy_data(
         packing_checklist=tuple(p["text"] for p in document.get("packing_checklist", ())),
         sources=document.get("sources", ""),
     )
+
+
+def _plain(value):
+    """Decimals and datetimes as strings, tuples as lists: JSON-ready."""
+    from dataclasses import fields, is_dataclass
+    from datetime import datetime
+
+    if is_dataclass(value) and not isinstance(value, type):
+        document = {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+        if hasattr(value, "total") and hasattr(value, "lines"):  # a money breakdown keeps its total
+            document["total"] = _plain(value.total)
+        return document
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def decision_document(decision) -> dict:
+    """An engine Decision as JSON, kept on a claim as what the shopper was told."""
+    return _plain(decision)

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "accounts",
     "orders",
     "policies",
+    "claims",
     "notifications",
     "demo",
 ]
@@ -101,6 +102,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # Tests use a file too (not in-memory): threads in concurrency tests then get the
+    # same WAL + busy-timeout behaviour as web, worker and beat.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-portal.sqlite3")}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

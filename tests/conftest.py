@@ -1,6 +1,7 @@
 import os
 import shutil
 import uuid
+from pathlib import Path
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -14,6 +15,13 @@ TEST_QUEUE = f"test-{uuid.uuid4().hex[:8]}"
 
 
 def pytest_configure(config):
+    from django.conf import settings
+
+    test_db = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if test_db and settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        Path(test_db).parent.mkdir(parents=True, exist_ok=True)
+    # Hashing demo passwords with PBKDF2 would dominate the run; tests don't need it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     celery_app.conf.task_default_queue = TEST_QUEUE
     celery_app.conf.task_always_eager = False
 

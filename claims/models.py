@@ -1,0 +1,261 @@
+import secrets
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from claims.states import ClaimStatus, Role
+from orders.models import Order, OrderLine, Product, Store
+from policies.models import Outcome, PolicyVersion
+
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read over the phone
+
+
+def new_reference() -> str:
+    return "CLM-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+
+
+class Claim(models.Model):
+    """A shopper's request about one purchase: a return, a warranty fix, a cancellation."""
+
+    class Resolution(models.TextChoices):
+        REFUNDED = "refunded", _("Refunded")
+        PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
+        REPLACED = "replaced", _("Replaced")
+        REPLACEMENT_PART_SENT = "replacement_part_sent", _("Replacement part sent")
+        REPAIRED = "repaired", _("Repaired")
+        COMPENSATED = "compensated", _("Compensated, right item reshipped")
+        CANCELLED_REFUNDED = "cancelled_refunded", _("Order cancelled and refunded")
+        ADDRESS_CHANGED = "address_changed", _("Address changed")
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="claims")
+    reference = models.CharField(_("reference"), max_length=12, unique=True, null=True, blank=True)
+    status = models.CharField(_("status"), max_length=30, choices=ClaimStatus.choices, default=ClaimStatus.DRAFT)
+    row_version = models.PositiveIntegerField(default=0, help_text=_("Bumped by every change; a stale page is detected by it."))
+    # who
+    shopper_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="claims")
+    shopper_email = models.EmailField(_("shopper e-mail"))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_claims"
+    )
+    # what
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, null=True, blank=True, related_name="claims")
+    parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="follow_ups")
+    offline_product = models.ForeignKey(Product, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    offline_purchased_at = models.DateTimeField(null=True, blank=True)
+    offline_channel = models.CharField(max_length=32, choices=Order.Channel.choices, blank=True)
+    offline_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    offline_country = models.CharField(max_length=2, blank=True)
+    reason_code = models.CharField(_("reason"), max_length=40)
+    reason_label = models.CharField(_("reason (as shown)"), max_length=120)
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    texts = models.JSONField(_("texts"), default=dict, blank=True, help_text=_("Text evidence by slot code."))
+    preferred_outcome = models.CharField(_("preferred outcome"), max_length=30, choices=Outcome.choices, blank=True)
+    # the decision
+    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="claims")
+    rule_code = models.CharField(_("rule"), max_length=40, blank=True)
+    decision = models.JSONField(_("decision at submission"), default=dict, blank=True)
+    is_complex = models.BooleanField(_("complex"), default=False)
+    outcome = models.CharField(_("approved outcome"), max_length=30, choices=Outcome.choices, blank=True)
+    resolution = models.CharField(_("resolution"), max_length=30, choices=Resolution.choices, blank=True)
+    rejection_reason = models.CharField(_("rejection reason"), max_length=300, blank=True)
+    appeal_used = models.BooleanField(default=False)
+    rma_number = models.CharField(_("RMA number"), max_length=30, unique=True, null=True, blank=True)
+    # the return parcel
+    return_carrier = models.CharField(max_length=60, blank=True)
+    return_tracking_number = models.CharField(max_length=60, blank=True)
+    postage_paid = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    replacement_tracking = models.CharField(max_length=120, blank=True)
+    # clocks (computed from the policy version and the store calendar)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    review_due_at = models.DateTimeField(null=True, blank=True)
+    review_paused_at = models.DateTimeField(null=True, blank=True)
+    review_remaining_seconds = models.PositiveIntegerField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    ship_by_at = models.DateTimeField(null=True, blank=True)
+    shipped_back_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    inspected_at = models.DateTimeField(null=True, blank=True)
+    refund_due_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    inspection = models.JSONField(_("inspection"), default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["store", "status"], name="claims_store_status_idx"),
+            models.Index(fields=["review_due_at"], name="claims_review_due_idx", condition=Q(review_due_at__isnull=False)),
+            models.Index(fields=["ship_by_at"], name="claims_ship_by_idx", condition=Q(ship_by_at__isnull=False)),
+            models.Index(fields=["refund_due_at"], name="claims_refund_due_idx", condition=Q(refund_due_at__isnull=False)),
+            models.Index(fields=["shopper_email"], name="claims_shopper_email_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(order__isnull=False) | Q(offline_product__isnull=False), name="claims_claim_has_a_purchase"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference or f"draft #{self.pk}"
+
+
+class ClaimLine(models.Model):
+    """One order line (or the offline product) with the quantity claimed; the engine's
+    decision is kept per line and staff accept or reject per line."""
+
+    class StaffDecision(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, null=True, blank=True, related_name="claim_lines")
+    quantity = models.PositiveIntegerField(default=1)
+    decision = models.JSONField(default=dict, blank=True)
+    staff_decision = models.CharField(max_length=10, choices=StaffDecision.choices, default=StaffDecision.PENDING)
+    staff_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["claim", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="claims_line_quantity_positive"),
+            models.UniqueConstraint(fields=["claim", "order_line"], name="claims_line_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.order_line.product.name if self.order_line else 'offline purchase'}"
+
+
+class ClaimEvent(models.Model):
+    """Append-only history: who did what, from which state to which, when."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=30, choices=ClaimStatus.choices, blank=True)
+    to_status = models.CharField(max_length=30, choices=ClaimStatus.choices, blank=True)
+    actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor_role = models.CharField(max_length=12, choices=Role.choices)
+    actor_label = models.CharField(max_length=254)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["claim", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.from_status} → {self.to_status}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise RuntimeError("claim events are append-only")
+        super().save(*args, **kwargs)
+
+
+class ClaimMessage(models.Model):
+    """Messages between the shopper and staff; internal notes are staff-only."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="messages")
+    author_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    author_role = models.CharField(max_length=12, choices=Role.choices)
+    body = models.TextField()
+    internal = models.BooleanField(default=False)
+    requested_slots = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["claim", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+
+class Refund(models.Model):
+    """Money recorded against a claim, once (the one-to-one makes a second impossible)."""
+
+    class Kind(models.TextChoices):
+        REFUND = "refund", _("Refund")
+        COMPENSATION = "compensation", _("Compensation")
+
+    claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="refund")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.REFUND)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    lines = models.JSONField(default=list, help_text=_("The breakdown, line by line."))
+    override_reason = models.CharField(max_length=300, blank=True)
+    reference = models.CharField(_("payment reference"), max_length=120, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="claims_refund_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"
+
+
+def _private_name(prefix: str, filename: str) -> str:
+    """A non-guessable storage name; the shopper's file name is kept only as a field."""
+    suffix = PurePath(filename).suffix.lower()[:8]
+    return f"{prefix}/{uuid.uuid4().hex}{suffix}"
+
+
+def evidence_upload_to(instance, filename: str) -> str:
+    return _private_name("evidence", filename)
+
+
+def evidence_thumb_to(instance, filename: str) -> str:
+    return _private_name("evidence-thumbs", filename)
+
+
+def incoming_upload_to(instance, filename: str) -> str:
+    return _private_name("incoming", filename)
+
+
+class EvidenceFile(models.Model):
+    """A file for one evidence slot of the claim's rule. Uploads land in `incoming`;
+    the processing task checks and sanitises them into `file` (no EXIF/GPS), or
+    refuses them with a reason the shopper sees."""
+
+    class Status(models.TextChoices):
+        PROCESSING = "processing", _("Processing")
+        READY = "ready", _("Ready")
+        REFUSED = "refused", _("Refused")
+        DELETED = "deleted", _("Deleted (retention)")
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
+    slot_code = models.CharField(max_length=40)
+    accept = models.CharField(max_length=40, help_text=_("Kinds this slot accepts, comma-separated: photo, video, document."))
+    min_resolution = models.CharField(max_length=4, default="any")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROCESSING)
+    refusal_reason = models.CharField(max_length=300, blank=True)
+    original_name = models.CharField(max_length=200)
+    incoming = models.FileField(upload_to=incoming_upload_to, max_length=200, blank=True)
+    file = models.FileField(upload_to=evidence_upload_to, max_length=200, blank=True)
+    thumbnail = models.FileField(upload_to=evidence_thumb_to, max_length=200, blank=True)
+    kind = models.CharField(max_length=12, blank=True)
+    content_type = models.CharField(max_length=80, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    codec = models.CharField(max_length=40, blank=True)
+    captured_at = models.DateTimeField(null=True, blank=True)
+    device = models.CharField(max_length=120, blank=True)
+    uploaded_by_role = models.CharField(max_length=12, choices=Role.choices, default=Role.SHOPPER)
+    created_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["claim", "slot_code", "created_at"]
+        indexes = [models.Index(fields=["claim", "slot_code", "status"], name="claims_evidence_slot_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.slot_code}: {self.original_name}"

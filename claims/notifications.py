@@ -1,0 +1,61 @@
+"""Which e-mail each transition sends to the shopper (outbox rows in the transition's
+transaction). Issue #7 adds staff e-mails, reminders and richer templates."""
+
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from notifications.services import email_enqueue_template
+
+SHOPPER_EMAILS = {
+    "submit": (_("We received your claim %(ref)s"), _("We'll review it by %(review_due)s and e-mail you as soon as it is decided.")),
+    "request_info": (_("Claim %(ref)s: we need a little more from you"), _("Please add what we asked for so we can decide your claim.")),
+    "provide_info": (_("Claim %(ref)s: thanks, we have what we asked for"), _("We'll continue the review.")),
+    "approve_return": (
+        _("Claim %(ref)s approved: your RMA number is %(rma)s"),
+        _("Print the return slip from your claim page, write %(rma)s on the parcel and ship it%(ship_by)s."),
+    ),
+    "approve_no_return": (_("Claim %(ref)s approved"), _("There is nothing to send back. We'll let you know when it is done.")),
+    "reject": (_("Claim %(ref)s was not approved"), _("Reason: %(reason)s. You can appeal once from your claim page.")),
+    "appeal": (_("Claim %(ref)s: we received your appeal"), _("A colleague will look at it again.")),
+    "uphold_rejection": (_("Claim %(ref)s: the decision stands"), _("After a second look, the claim stays rejected.")),
+    "ship": (_("Claim %(ref)s: return on its way"), _("Thanks for the tracking number; we'll tell you when the parcel arrives.")),
+    "expire": (_("Claim %(ref)s expired"), _("The return was not shipped in time, so the right to return has been waived.")),
+    "receive": (_("Claim %(ref)s: we received your return"), _("We'll inspect it and let you know.")),
+    "inspect": (_("Claim %(ref)s: your return was inspected"), _("We'll complete your claim shortly.")),
+    "resolve": (_("Claim %(ref)s resolved: %(resolution)s"), _("Thank you for your patience.")),
+    "withdraw": (_("Claim %(ref)s withdrawn"), _("You withdrew the claim. Nothing more will happen with it.")),
+}
+
+
+def claim_notify(*, claim, action: str, note: str = "") -> None:
+    if action not in SHOPPER_EMAILS or not claim.shopper_email:
+        return
+    from django.utils import formats, timezone
+
+    with timezone.override(claim.store.time_zone):
+        review_due = formats.date_format(timezone.localtime(claim.review_due_at), "j M Y, H:i") if claim.review_due_at else "—"
+        ship_by = formats.date_format(timezone.localtime(claim.ship_by_at), "j M Y") if claim.ship_by_at else ""
+    values = {
+        "ref": claim.reference or "",
+        "rma": claim.rma_number or "",
+        "review_due": review_due,
+        "ship_by": (" " + str(_("by %s")) % ship_by) if ship_by else "",
+        "reason": claim.rejection_reason or note,
+        "resolution": claim.get_resolution_display() if claim.resolution else "",
+    }
+    subject, body = SHOPPER_EMAILS[action]
+    email_enqueue_template(
+        to=claim.shopper_email,
+        template="claim_update",
+        context={"claim": claim, "headline": str(subject) % values, "body": str(body) % values, "note": note, "link": _claim_link(claim)},
+        kind=f"claim:{action}",
+        store=claim.store,
+    )
+
+
+def _claim_link(claim) -> str:
+    try:
+        return settings.PORTAL_BASE_URL + reverse("claims:claim_detail", args=[claim.store.slug, claim.reference])
+    except NoReverseMatch:  # the shopper pages arrive with issue #5
+        return settings.PORTAL_BASE_URL + reverse("orders:store_home", args=[claim.store.slug])
