@@ -3,6 +3,7 @@ comes from the environment (see .env.example); the defaults are the embedded lap
 set-up: SQLite in var/, Celery's filesystem broker in var/, e-mail written to var/mail/.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -104,7 +105,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # Tests use a file too (not in-memory): threads in concurrency tests then get the
     # same WAL + busy-timeout behaviour as web, worker and beat.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-portal.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-portal-{os.getpid()}.sqlite3")}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -157,6 +158,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Separate queues: a long video never waits in front of an e-mail (see README).
+CELERY_TASK_ROUTES = {
+    "notifications.tasks.*": {"queue": "email"},
+    "claims.tasks.evidence_*": {"queue": "evidence"},
+}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 # --- E-mail -------------------------------------------------------------------------
@@ -187,14 +193,44 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", default="") or BASE_DIR / "media")
 # A URL on a reserved, unroutable domain: any accidental `.url` of a private file is a
 # dead link, and not even the test server serves media.
 MEDIA_URL = "https://private-media.invalid/"
+_S3_BUCKET = env("S3_BUCKET", default="")
+if _S3_BUCKET:
+    # Shared object storage for several web/worker machines. Private: no public ACL,
+    # no public URLs; evidence is streamed by the portal after its access check.
+    _DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _S3_BUCKET,
+            "endpoint_url": env("S3_ENDPOINT_URL", default="") or None,
+            "access_key": env("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env("S3_SECRET_ACCESS_KEY", default="") or None,
+            "region_name": env("S3_REGION", default="") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": env("DEFAULT_FILE_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage")},
+    "default": _DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if env.bool("STATIC_MANIFEST", default=not DEBUG)
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Uploads: small ones in memory, the rest in a temporary file under var/, and the
+# request stops being read once it passes the cap (claims.uploads).
+FILE_UPLOAD_TEMP_DIR = str(VAR_DIR / "uploads")
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = ["claims.uploads.CappedTemporaryFileUploadHandler"]
+DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DATA_UPLOAD_MAX_NUMBER_FILES", default=10)
+EVIDENCE_MAX_PHOTO_BYTES = env.int("EVIDENCE_MAX_PHOTO_BYTES", default=25 * 1024 * 1024)
+EVIDENCE_MAX_VIDEO_BYTES = env.int("EVIDENCE_MAX_VIDEO_BYTES", default=500 * 1024 * 1024)
+EVIDENCE_MAX_DOCUMENT_BYTES = env.int("EVIDENCE_MAX_DOCUMENT_BYTES", default=20 * 1024 * 1024)
+EVIDENCE_MAX_UPLOAD_BYTES = env.int("EVIDENCE_MAX_UPLOAD_BYTES", default=EVIDENCE_MAX_VIDEO_BYTES + 1024 * 1024)
+
 # Serve from the finders when nothing was collected (tests, DEBUG); collectstatic in
 # production and in `make run`.
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("account/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
     path("", include("policies.urls")),
+    path("", include("claims.urls")),
     path("", include("orders.urls")),
 ]
 

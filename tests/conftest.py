@@ -23,6 +23,9 @@ def pytest_configure(config):
     # Hashing demo passwords with PBKDF2 would dominate the run; tests don't need it.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     celery_app.conf.task_default_queue = TEST_QUEUE
+    celery_app.conf.task_routes = {
+        pattern: {"queue": f"{TEST_QUEUE}-{route['queue']}"} for pattern, route in settings.CELERY_TASK_ROUTES.items()
+    }
     celery_app.conf.task_always_eager = False
 
 
@@ -50,8 +53,10 @@ def _clear_cache() -> None:
 def celery_session_worker():
     """A real Celery worker (a thread of this process) on the configured broker:
     Redis when REDIS_URL is set, else the filesystem transport."""
+    queues = [TEST_QUEUE, *{route["queue"] for route in celery_app.conf.task_routes.values()}]
     with start_worker(
         celery_app,
+        queues=queues,
         pool="solo",
         concurrency=1,
         perform_ping_check=False,

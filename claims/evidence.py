@@ -1,0 +1,180 @@
+"""Evidence files: accept an upload into a slot, check and sanitise it in a task on
+its own queue, and decide who may read it.
+
+Uploads are written under a non-guessable name to the private storage (local media/
+or S3-compatible object storage); nothing is served from a public URL. The task
+decides the type from the content, strips EXIF/GPS/XMP, keeps capture time and
+device as fields, makes a thumbnail, checks the slot's resolution, and either marks
+the file ready or refuses it with the reason the shopper sees."""
+
+import logging
+import shutil
+import tempfile
+from pathlib import Path, PurePath
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from claims import media
+from claims.actors import Actor
+from claims.models import Claim, EvidenceFile
+from claims.services import ClaimError, TransitionNotAllowed, _check_actor
+from claims.states import ClaimStatus, Role
+from policies.engine import SlotData
+from policies.selectors import policy_data_for_version
+
+logger = logging.getLogger(__name__)
+
+SLOT_ACCEPTS = {
+    "photo": {"photo"},
+    "screenshot": {"photo"},
+    "video": {"video"},
+    "media": {"photo", "video"},
+    "document": {"document", "photo"},
+}
+EDITABLE_STATES = (ClaimStatus.DRAFT, ClaimStatus.NEEDS_INFO, ClaimStatus.APPEALED)
+
+UNKNOWN_SLOT = _("This claim has no evidence item like that.")
+SLOT_FULL = _("%(label)s already has the most files it takes (%(max)d). Remove one to add another.")
+NOT_EDITABLE = _("Evidence can't be changed while the claim is “%(status)s”.")
+TOO_LARGE = _("This file is larger than %(limit)s MB, the most we accept for %(kind)s.")
+RESOLUTION_TOO_LOW = _("This photo is %(w)d × %(h)d pixels; this item needs HD (at least 1280 × 720).")
+TEXT_SLOT = _("This item is typed in, not uploaded.")
+PROCESSING_FAILED = _("We couldn't check this file. Please try uploading it again.")
+
+
+def slot_for_claim(*, claim: Claim, slot_code: str) -> SlotData | None:
+    """The slot among the rules that cover the claim's reason (before submit the rule
+    is not chosen yet), or of the chosen rule after."""
+    policy = policy_data_for_version(version=claim.policy_version)
+    for rule in policy.rules:
+        if claim.rule_code and rule.code != claim.rule_code:
+            continue
+        if claim.reason_code not in rule.reason_codes:
+            continue
+        for slot in rule.evidence_slots:
+            if slot.code == slot_code:
+                return slot
+    return None
+
+
+def size_limit(kind: str) -> int:
+    return {
+        "video": settings.EVIDENCE_MAX_VIDEO_BYTES,
+        "media": settings.EVIDENCE_MAX_VIDEO_BYTES,
+        "document": settings.EVIDENCE_MAX_DOCUMENT_BYTES,
+    }.get(kind, settings.EVIDENCE_MAX_PHOTO_BYTES)
+
+
+def evidence_add(*, claim_id: int, actor: Actor, slot_code: str, upload) -> EvidenceFile:
+    """Store an upload for a slot and queue its processing (after commit)."""
+    with transaction.atomic():
+        claim = Claim.objects.select_for_update().select_related("policy_version__policy__store", "store").get(pk=claim_id)
+        _check_actor(claim, actor, frozenset({Role.SHOPPER, Role.REVIEWER, Role.MANAGER}))
+        if claim.status not in EDITABLE_STATES:
+            raise TransitionNotAllowed(NOT_EDITABLE % {"status": claim.get_status_display()})
+        slot = slot_for_claim(claim=claim, slot_code=slot_code)
+        if slot is None:
+            raise ClaimError(UNKNOWN_SLOT)
+        if slot.kind == "text":
+            raise ClaimError(TEXT_SLOT)
+        taken = claim.evidence.filter(slot_code=slot_code, status__in=[EvidenceFile.Status.READY, EvidenceFile.Status.PROCESSING]).count()
+        if taken >= slot.max_count:
+            raise ClaimError(SLOT_FULL % {"label": slot.label, "max": slot.max_count})
+        limit = size_limit(slot.kind)
+        if upload.size > limit:
+            raise ClaimError(TOO_LARGE % {"limit": limit // (1024 * 1024), "kind": slot.kind})
+        evidence = EvidenceFile(
+            claim=claim,
+            slot_code=slot_code,
+            accept=",".join(sorted(SLOT_ACCEPTS[slot.kind])),
+            min_resolution=slot.min_resolution,
+            original_name=PurePath(upload.name or "file").name[:200],
+            size=upload.size,
+            uploaded_by_role=actor.primary_role,
+        )
+        evidence.incoming.save(upload.name or "upload", upload, save=False)
+        evidence.save()
+        transaction.on_commit(lambda: _dispatch(evidence.pk), robust=True)
+    return evidence
+
+
+def _dispatch(evidence_id: int) -> None:
+    from claims.tasks import evidence_process_task
+
+    evidence_process_task.delay(evidence_id)
+
+
+def evidence_remove(*, evidence_id: int, actor: Actor) -> None:
+    with transaction.atomic():
+        evidence = EvidenceFile.objects.select_for_update().select_related("claim").get(pk=evidence_id)
+        _check_actor(evidence.claim, actor, frozenset({Role.SHOPPER, Role.REVIEWER, Role.MANAGER}))
+        if evidence.claim.status not in EDITABLE_STATES:
+            raise TransitionNotAllowed(NOT_EDITABLE % {"status": evidence.claim.get_status_display()})
+        files = [f for f in (evidence.incoming, evidence.file, evidence.thumbnail) if f]
+        evidence.delete()
+        names = [(f.storage, f.name) for f in files]
+        transaction.on_commit(lambda: [storage.delete(name) for storage, name in names])
+
+
+def evidence_process(*, evidence_id: int) -> str:
+    """Check and sanitise one upload. Idempotent: only a file still processing is
+    touched, so a redelivered task does nothing. Returns the resulting status."""
+    evidence = EvidenceFile.objects.filter(pk=evidence_id, status=EvidenceFile.Status.PROCESSING).first()
+    if evidence is None or not evidence.incoming:
+        return "skipped"
+    workdir = Path(tempfile.mkdtemp(prefix="evidence-", dir=settings.FILE_UPLOAD_TEMP_DIR))
+    try:
+        source = workdir / "incoming"
+        with evidence.incoming.open("rb") as incoming, open(source, "wb") as local:
+            shutil.copyfileobj(incoming, local, length=1024 * 1024)
+        accept = set(evidence.accept.split(","))
+        try:
+            processed = media.process_file(source, workdir=workdir, accept=accept)
+            if processed.kind == "photo" and not media.meets_resolution(processed.width, processed.height, evidence.min_resolution):
+                raise media.EvidenceRejected(RESOLUTION_TOO_LOW % {"w": processed.width or 0, "h": processed.height or 0})
+        except media.EvidenceRejected as refusal:
+            return _finish(evidence, refusal=refusal.reason)
+        return _finish(evidence, processed=processed)
+    except Exception:
+        logger.exception("evidence %s could not be processed", evidence_id)
+        _finish(evidence, refusal=PROCESSING_FAILED)
+        raise
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _finish(evidence: EvidenceFile, *, processed: "media.ProcessedFile | None" = None, refusal: str = "") -> str:
+    incoming_name = evidence.incoming.name
+    storage = evidence.incoming.storage
+    with transaction.atomic():
+        locked = EvidenceFile.objects.select_for_update().filter(pk=evidence.pk, status=EvidenceFile.Status.PROCESSING).first()
+        if locked is None:
+            return "skipped"
+        if processed is not None:
+            stem = PurePath(locked.original_name).stem[:60] or "evidence"
+            with open(processed.output_path, "rb") as output:
+                locked.file.save(f"{stem}.{processed.extension}", File(output), save=False)
+            if processed.thumbnail_path:
+                with open(processed.thumbnail_path, "rb") as thumb:
+                    locked.thumbnail.save(f"{stem}-thumb.jpg", File(thumb), save=False)
+            locked.status = EvidenceFile.Status.READY
+            locked.kind = processed.kind
+            locked.content_type = processed.content_type
+            locked.size = processed.size
+            locked.width, locked.height = processed.width, processed.height
+            locked.duration_seconds = processed.duration_seconds
+            locked.codec = processed.codec
+            locked.captured_at = processed.captured_at
+            locked.device = processed.device[:120]
+        else:
+            locked.status = EvidenceFile.Status.REFUSED
+            locked.refusal_reason = refusal[:300]
+        locked.incoming = ""
+        locked.processed_at = timezone.now()
+        locked.save()
+        transaction.on_commit(lambda: storage.delete(incoming_name))
+    return locked.status
