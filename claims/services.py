@@ -6,6 +6,7 @@ caller saw, saves with update_fields, appends a ClaimEvent and queues the e-mail
 import re
 import secrets
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -543,6 +544,33 @@ def claim_assign(*, claim_id: int, actor: Actor, assignee, expected_version: int
     )
 
 
+LINE_NOT_IN_CLAIM = _("This item is not part of the claim.")
+
+
+def claim_line_decide(*, claim_id: int, actor: Actor, line_id: int, accept: bool, note: str = "", expected_version: int | None = None) -> Claim:
+    """Staff accept or reject one claimed line; a rejected line is left out of the refund."""
+
+    def apply(claim: Claim, now) -> list[str]:
+        line = claim.lines.filter(pk=line_id).first()
+        if line is None:
+            raise ClaimError(LINE_NOT_IN_CLAIM)
+        line.staff_decision = ClaimLine.StaffDecision.ACCEPTED if accept else ClaimLine.StaffDecision.REJECTED
+        line.staff_note = note[:300]
+        line.save(update_fields=["staff_decision", "staff_note"])
+        return []
+
+    return _claim_change(
+        claim_id=claim_id,
+        action="line_accepted" if accept else "line_rejected",
+        actor=actor,
+        roles=states.DECIDERS | states.HANDLERS,
+        expected_version=expected_version,
+        apply=apply,
+        note=note,
+        data={"line": line_id},
+    )
+
+
 def claim_message(*, claim_id: int, actor: Actor, body: str, internal: bool = False) -> ClaimMessage:
     if internal and actor.is_shopper:
         raise NotPermitted()
@@ -670,22 +698,25 @@ def claim_refund_breakdown(*, claim: Claim):
     inspection = _inspection_facts(claim)
     if inspection is not None and inspection.defect_confirmed is False and rule.return_shipping_payer == "brand_if_defect":
         payer = "shopper"
-    breakdowns = []
-    for line, facts in claim_purchases(claim=claim):
-        if line.staff_decision == ClaimLine.StaffDecision.REJECTED:
-            continue
-        breakdown, _notes = refund_for(
-            rule, facts, payer, triggered_deductions(rule, claim.answers), inspection=inspection, postage_paid=claim.postage_paid
-        )
-        if breakdown is not None:
-            breakdowns.append(breakdown)
-    if not breakdowns:
+    accepted = [
+        facts for line, facts in claim_purchases(claim=claim) if line.staff_decision != ClaimLine.StaffDecision.REJECTED
+    ]
+    if not accepted:
         return None
-    if len(breakdowns) == 1:
-        return breakdowns[0]
-    from policies.money import Breakdown
-
-    return Breakdown(currency=breakdowns[0].currency, lines=tuple(line for b in breakdowns for line in b.lines))
+    # One breakdown for the claim: the accepted lines' prices together, so a fixed
+    # charge (export postage, round trip) is taken once, percentages and the share
+    # of delivery charges scale with what is refunded.
+    combined = replace(
+        accepted[0],
+        unit_price=sum((facts.paid_for_claimed for facts in accepted), Decimal("0")),
+        quantity=1,
+        line_quantity=1,
+        line_discount=Decimal("0"),
+    )
+    breakdown, _notes = refund_for(
+        rule, combined, payer, triggered_deductions(rule, claim.answers), inspection=inspection, postage_paid=claim.postage_paid
+    )
+    return breakdown
 
 
 def claim_record_refund(

@@ -1,0 +1,46 @@
+"""Staff accept or reject per line: a rejected line leaves the refund."""
+
+from decimal import Decimal
+
+import pytest
+
+from claims.actors import shopper_actor
+from claims.models import Claim, ClaimLine
+from claims.services import (
+    LINE_NOT_IN_CLAIM,
+    ClaimError,
+    claim_line_decide,
+    claim_refund_breakdown,
+    claim_start,
+    claim_submit,
+    claim_update_draft,
+)
+from orders.models import Order
+from tests.claims.conftest import satisfy_evidence, staff
+
+pytestmark = pytest.mark.django_db
+
+VC_UNOPENED = {"unused": True, "untested": True, "unprogrammed": True, "packaging-intact": True}
+
+
+def test_a_rejected_line_drops_out_of_the_refund(demo):
+    order = Order.objects.get(number="VC-70020")  # 2 power modules + 3 connector kits
+    shopper = shopper_actor(email=order.customer_email)
+    lines = list(order.lines.order_by("pk"))
+    claim = claim_start(store=order.store, actor=shopper, reason_code="change-of-demand", order=order, lines=[(line, line.quantity) for line in lines])
+    claim_update_draft(claim_id=claim.pk, actor=shopper, answers=VC_UNOPENED)
+    satisfy_evidence(claim)
+    claim = claim_submit(claim_id=claim.pk, actor=shopper)
+    before = claim_refund_breakdown(claim=claim).total
+    connectors = claim.lines.get(order_line=lines[1])
+    manager = staff("manager@voltaic.demo.example")
+    claim_line_decide(claim_id=claim.pk, actor=manager, line_id=connectors.pk, accept=False, note="Opened packs")
+    claim = Claim.objects.get(pk=claim.pk)
+    after = claim_refund_breakdown(claim=claim).total
+    # connectors: 3 × 6.40 = 19.20, minus their 10 % purchase cost (1.92); the fixed
+    # export postage is taken once per claim either way
+    assert before - after == Decimal("19.20") - Decimal("1.92")
+    assert claim.lines.get(pk=connectors.pk).staff_decision == ClaimLine.StaffDecision.REJECTED
+    assert claim.events.filter(action="line_rejected").count() == 1
+    with pytest.raises(ClaimError, match=LINE_NOT_IN_CLAIM):
+        claim_line_decide(claim_id=claim.pk, actor=manager, line_id=999999, accept=True)
