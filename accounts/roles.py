@@ -31,6 +31,8 @@ _EDIT_POLICIES = [
     if not (model == "policy" and action in ("add", "delete"))
 ]
 
+_READ_CLAIMS = ["claims.view_claim", "claims.view_claimline", "claims.view_claimevent", "claims.view_claimmessage", "claims.view_evidencefile", "claims.view_refund"]
+
 _READ_ORDERS = [
     "orders.view_store",
     "orders.view_product",
@@ -41,10 +43,11 @@ _READ_ORDERS = [
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    StaffRole.REVIEWER: [*_READ_ORDERS, *_READ_POLICIES],
-    StaffRole.WAREHOUSE: [*_READ_ORDERS, *_READ_POLICIES],
+    StaffRole.REVIEWER: [*_READ_ORDERS, *_READ_POLICIES, *_READ_CLAIMS],
+    StaffRole.WAREHOUSE: [*_READ_ORDERS, *_READ_POLICIES, *_READ_CLAIMS],
     StaffRole.MANAGER: [
         *_READ_ORDERS,
+        *_READ_CLAIMS,
         *_READ_POLICIES,
         *_EDIT_POLICIES,
         "orders.change_store",

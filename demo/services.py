@@ -16,6 +16,7 @@ from PIL import Image, ImageDraw
 
 from accounts.roles import StaffRole
 from demo.brands import BRANDS, GUEST_EMAIL, SHIPPING_CHARGED, SHOPPER_EMAIL
+from demo.claims import demo_claims_load
 from demo.policies import demo_policy_load
 from orders.models import Order, OrderLine, Product, ProductCategory, Shipment, Store, StoreMembership
 
@@ -30,14 +31,17 @@ class DemoLogin:
     stores: str
 
 
-def demo_load() -> list[DemoLogin]:
+def demo_load(*, with_claims: bool = True) -> list[DemoLogin]:
     with transaction.atomic():
         for brand in BRANDS:
             store = _store(brand)
             _catalogue(store, brand)
             _orders(store, brand)
             demo_policy_load(store)
-        return _logins()
+        logins = _logins()
+        if with_claims:
+            demo_claims_load()
+        return logins
 
 
 def _store(brand: dict) -> Store:

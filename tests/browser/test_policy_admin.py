@@ -35,7 +35,7 @@ def _try(page, order_line_label, reason, version="latest published version", whe
 
 
 def test_manager_changes_a_window_tries_it_and_publishes(page, site):
-    call_command("demo_load")
+    call_command("demo_load", no_claims=True)
     _login(page, site, "manager@iwalk.demo.example")
     page.get_by_role("rowheader", name="Policies").get_by_role("link").click()
     page.get_by_role("link", name="iWALK").click()
@@ -85,7 +85,7 @@ def test_manager_changes_a_window_tries_it_and_publishes(page, site):
 
 
 def test_a_contradiction_is_refused_with_a_message(page, site):
-    call_command("demo_load")
+    call_command("demo_load", no_claims=True)
     _login(page, site, "manager@voltaic.demo.example")
     page.goto(f"{site.url}/admin/policies/coveragerule/?q=wrong-item")
     page.get_by_role("link", name="Wrong item").click()
@@ -96,7 +96,7 @@ def test_a_contradiction_is_refused_with_a_message(page, site):
 
 
 def test_a_reviewer_of_another_store_cannot_open_the_policy(page, site):
-    call_command("demo_load")
+    call_command("demo_load", no_claims=True)
     from policies.models import Policy
 
     iwalk_policy = Policy.objects.get(store__slug="iwalk")

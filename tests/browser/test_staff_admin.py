@@ -64,3 +64,23 @@ def test_manager_imports_orders_from_csv(page, site, tmp_path):
     expect(page.get_by_text(re.compile(r"Import finished"))).to_be_visible()
     page.goto(f"{site.url}/admin/orders/order/?q=IW-90001")
     expect(page.get_by_role("link", name="IW-90001")).to_be_visible()
+
+
+def test_reviewer_works_the_claim_queue_read_only(page, site):
+    call_command("demo_load")
+    from claims.models import Claim
+
+    _admin_login(page, site, "reviewer@iwalk.demo.example")
+    page.get_by_role("rowheader", name="Claims").get_by_role("link").click()
+    expect(page.get_by_text("time left")).to_be_visible()
+    references = Claim.objects.filter(store__slug="iwalk").values_list("reference", flat=True)
+    for reference in references:
+        expect(page.get_by_role("link", name=re.compile(reference))).to_be_visible()
+    other = Claim.objects.exclude(store__slug="iwalk").first()
+    expect(page.get_by_role("link", name=re.compile(other.reference))).to_have_count(0)
+    assert_accessible(page)
+    needs_info = Claim.objects.get(store__slug="iwalk", status="needs_info")
+    page.get_by_role("link", name=re.compile(needs_info.reference)).click()
+    expect(page.locator("#messages-0")).to_contain_text("Could you add a short video of the charging light?")
+    expect(page.locator("#events-2")).to_contain_text("request_info")
+    assert_accessible(page)

@@ -7,7 +7,17 @@ pytestmark = pytest.mark.django_db
 
 
 def _counts():
-    return (Store.objects.count(), Product.objects.count(), Order.objects.count(), StoreMembership.objects.count())
+    from claims.models import Claim, ClaimEvent, EvidenceFile
+
+    return (
+        Store.objects.count(),
+        Product.objects.count(),
+        Order.objects.count(),
+        StoreMembership.objects.count(),
+        Claim.objects.count(),
+        ClaimEvent.objects.count(),
+        EvidenceFile.objects.count(),
+    )
 
 
 def test_demo_load_is_idempotent_and_prints_logins(capsys):
@@ -39,3 +49,15 @@ def test_demo_covers_the_situations_the_policies_distinguish():
     assert imirror.orders.filter(shipping_country="US").exists() and imirror.orders.exclude(shipping_country="US").exists()
     assert imirror.orders.filter(picked_up_at__isnull=False, delivered_at=None).exists()
     assert Product.objects.filter(is_accessory=True).count() >= 4
+
+
+def test_demo_claims_cover_the_main_states_with_processed_evidence():
+    from claims.models import Claim, EvidenceFile
+
+    call_command("demo_load")
+    states = set(Claim.objects.values_list("status", flat=True))
+    assert {"submitted", "needs_info", "approved_awaiting_return", "approved_no_return", "in_transit", "inspected", "resolved", "rejected", "withdrawn"} <= states
+    assert set(Claim.objects.values_list("store__slug", flat=True)) == {"iwalk", "kwoking", "voltaic", "imirror"}
+    assert EvidenceFile.objects.count() >= 10
+    assert not EvidenceFile.objects.exclude(status=EvidenceFile.Status.READY).exists()
+    assert Claim.objects.filter(status="approved_awaiting_return", rma_number__regex=r"^RMA\d{9}$").exists()

@@ -33,7 +33,7 @@ def brands(django_db_setup, django_db_blocker) -> dict[str, Brand]:
     with django_db_blocker.unblock():
         try:
             with transaction.atomic():
-                demo_load()
+                demo_load(with_claims=False)
                 for store in Store.objects.all():
                     version = policy_version_current(store=store)
                     found[store.slug] = Brand(

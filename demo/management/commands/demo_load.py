@@ -9,9 +9,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--url", default=settings.PORTAL_BASE_URL, help="Base URL to print.")
+        parser.add_argument("--no-claims", action="store_true", help="Stores, orders and logins only.")
 
-    def handle(self, *args, url: str, **options):
-        logins = demo_load()
+    def handle(self, *args, url: str, no_claims: bool = False, **options):
+        logins = demo_load(with_claims=not no_claims)
         url = url.rstrip("/")
         out = self.stdout
         out.write("")

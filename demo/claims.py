@@ -1,0 +1,122 @@
+"""Demo claims across the launch brands in the main states, built through the claim
+services with generated evidence photos (processed like real uploads), so a new
+staff login has a real queue."""
+
+import io
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image, ImageDraw
+
+from accounts.models import User
+from claims import services
+from claims.actors import shopper_actor, staff_actor
+from claims.evidence import evidence_add, evidence_process
+from claims.models import Claim
+from orders.models import Order, Store
+from policies.selectors import policy_data_for_version
+
+
+def _photo(label: str, colour: str) -> SimpleUploadedFile:
+    image = Image.new("RGB", (1280, 720), colour)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((40, 40, 1240, 680), outline="white", width=6)
+    draw.text((640, 360), label, fill="white", anchor="mm", font_size=56)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    return SimpleUploadedFile(f"{label.lower().replace(' ', '-')}.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+
+def _draft(number: str, reason: str, answers=None, preferred="", texts=None, line_index=0) -> Claim:
+    order = Order.objects.get(number=number)
+    shopper = shopper_actor(email=order.customer_email)
+    line = order.lines.order_by("pk")[line_index]
+    claim = services.claim_start(store=order.store, actor=shopper, reason_code=reason, order=order, lines=[(line, line.quantity)])
+    services.claim_update_draft(claim_id=claim.pk, actor=shopper, answers=answers or {}, preferred_outcome=preferred, texts=texts or {})
+    _evidence(claim, shopper)
+    return claim
+
+
+def _evidence(claim: Claim, shopper) -> None:
+    policy = policy_data_for_version(version=claim.policy_version)
+    colours = ["#1f4e8c", "#7a3b8f", "#0f766e", "#b4232a", "#4b5563"]
+    for rule in policy.rules:
+        if claim.reason_code not in rule.reason_codes:
+            continue
+        for slot in rule.evidence_slots:
+            if slot.kind == "text" or slot.applies_to == "offline_purchase" or slot.kind == "video":
+                continue
+            if claim.evidence.filter(slot_code=slot.code).exists():
+                continue
+            for n in range(slot.min_count):
+                item = evidence_add(
+                    claim_id=claim.pk, actor=shopper, slot_code=slot.code, upload=_photo(f"{slot.code} {n + 1}", colours[n % len(colours)])
+                )
+                evidence_process(evidence_id=item.pk)
+
+
+def _staff(role: str, store: Store):
+    return staff_actor(user=User.objects.get(email=f"{role}@{store.slug}.demo.example"), store=store)
+
+
+def _submit(claim: Claim) -> Claim:
+    return services.claim_submit(claim_id=claim.pk, actor=shopper_actor(email=claim.shopper_email))
+
+
+def demo_claims_load() -> int:
+    """Once: skipped when any demo claim exists."""
+    if Claim.objects.exists():
+        return 0
+    iwalk, kwoking, voltaic, imirror = (Store.objects.get(slug=s) for s in ("iwalk", "kwoking", "voltaic", "imirror"))
+    im_ok = {"no-cosmetic-damage": True, "original-box": True, "complete-set": True, "packaging-undamaged": True}
+    warranty_ok = {"dropped": False, "misuse": False, "third-party-repair": False, "outside-damage": False, "have-product": True}
+    vc_ok = {"unused": True, "untested": True, "unprogrammed": True, "packaging-intact": True}
+
+    # submitted, waiting for review
+    _submit(_draft("IW-10010", "changed-mind", {"unopened": True}, preferred="refund"))
+    _submit(_draft("VC-70001", "wrong-item", preferred="keep_with_compensation"))
+    _submit(_draft("IM-80002", "damaged-on-arrival", im_ok, preferred="replacement"))
+
+    # more information needed
+    claim = _submit(_draft("IW-10045", "not-working", warranty_ok, texts={"issue": "Stops charging after a few minutes."}))
+    services.claim_request_info(
+        claim_id=claim.pk, actor=_staff("reviewer", iwalk), slots=["photos-videos"], message="Could you add a short video of the charging light?"
+    )
+
+    # approved, awaiting the return (RMA issued)
+    claim = _submit(_draft("IM-80010", "not-satisfied", im_ok, texts={"reason": "Too large for the hallway."}))
+    services.claim_approve(claim_id=claim.pk, actor=_staff("reviewer", imirror), outcome="refund")
+
+    # in transit
+    claim = _submit(_draft("IW-10020", "changed-mind", {"unopened": True}, preferred="refund"))
+    services.claim_approve(claim_id=claim.pk, actor=_staff("reviewer", iwalk), outcome=None)
+    services.claim_ship(claim_id=claim.pk, actor=shopper_actor(email=claim.shopper_email), carrier="UPS", tracking_number="1Z999AA10123456784")
+
+    # received and inspected, refund due
+    claim = _submit(_draft("VC-70020", "change-of-demand", vc_ok))
+    claim = services.claim_approve(claim_id=claim.pk, actor=_staff("reviewer", voltaic), outcome=None)
+    services.claim_ship(claim_id=claim.pk, actor=shopper_actor(email=claim.shopper_email), carrier="DHL Express", tracking_number="1234567890")
+    services.claim_receive(claim_id=claim.pk, actor=_staff("warehouse", voltaic), rma_number=claim.rma_number)
+    services.claim_inspect(claim_id=claim.pk, actor=_staff("warehouse", voltaic), notes="Packaging intact, all parts present.")
+
+    # approved without return, then resolved
+    claim = _submit(
+        _draft("KW-50001", "not-working", preferred="replacement_part", texts={"details": "Item KW-CAM: the night vision LED is dead."})
+    )
+    services.claim_approve(claim_id=claim.pk, actor=_staff("reviewer", kwoking), outcome=None)
+    services.claim_resolve(
+        claim_id=claim.pk, actor=_staff("manager", kwoking), resolution=Claim.Resolution.REPLACEMENT_PART_SENT, replacement_tracking="DHL 9876543210"
+    )
+
+    # cancelled automatically (late shipment), waiting for the refund
+    _submit(_draft("KW-60001", "cancel"))
+
+    # rejected
+    claim = _submit(_draft("KW-50045", "changed-mind", {"mint": True, "unused": True}))
+    services.claim_reject(
+        claim_id=claim.pk, actor=_staff("reviewer", kwoking), reason="Used product", message="The photos show clear signs of use."
+    )
+
+    # withdrawn by the shopper
+    claim = _submit(_draft("IM-81001", "cancel"))
+    services.claim_withdraw(claim_id=claim.pk, actor=shopper_actor(email=claim.shopper_email), note="Changed my mind, keeping it.")
+    return Claim.objects.count()
