@@ -103,7 +103,8 @@ def order_detail(request: HttpRequest, slug: str, number: str) -> HttpResponse:
     if order is None:
         messages.info(request, _("To open an order, enter its number and e-mail below; we'll e-mail you a link."))
         return redirect("orders:store_home", slug=store.slug)
-    return render(request, "orders/order_detail.html", {"store": store, "order": order})
+    claims = order.claims.exclude(status="withdrawn").order_by("-created_at")
+    return render(request, "orders/order_detail.html", {"store": store, "order": order, "claims": claims})
 
 
 @require_GET

@@ -49,7 +49,7 @@ def test_guest_opens_the_order_from_the_emailed_link(page, site, mailoutbox):
 
     expect(page.get_by_role("heading", name="Order AC-1001")).to_be_visible()
     expect(page.get_by_role("cell", name=re.compile("Acme Speaker"))).to_be_visible()
-    expect(page.get_by_role("button", name="Start a claim")).to_be_visible()
+    expect(page.get_by_role("link", name="Start a claim")).to_be_visible()
     assert_accessible(page)
 
 

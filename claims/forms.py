@@ -1,0 +1,93 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from policies.engine import OUTCOME_LABELS
+
+
+class StartClaimForm(forms.Form):
+    """Lines and quantities of the order, and the reason."""
+
+    reason = forms.ChoiceField(label=_("What happened?"), widget=forms.RadioSelect)
+
+    def __init__(self, *args, order, reasons, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order = order
+        self.fields["reason"].choices = [(r.code, r.label) for r in reasons]
+        self.line_fields = []
+        for line in order.lines.all():
+            name = f"qty_{line.pk}"
+            self.fields[name] = forms.TypedChoiceField(
+                label=_("%(name)s — quantity to claim") % {"name": line.product.name},
+                choices=[(n, str(n)) for n in range(0, line.quantity + 1)],
+                coerce=int,
+                initial=line.quantity if order.lines.count() == 1 else 0,
+                required=False,
+            )
+            self.line_fields.append((name, line))
+
+    def clean(self):
+        data = super().clean()
+        picked = [(line, data.get(name) or 0) for name, line in self.line_fields]
+        if not any(quantity for _line, quantity in picked):
+            raise forms.ValidationError(_("Choose at least one item and a quantity."))
+        data["lines"] = [(line, quantity) for line, quantity in picked if quantity]
+        return data
+
+
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+
+
+class AnswersForm(forms.Form):
+    """The condition questions of the rules that cover the reason, and the preferred outcome."""
+
+    def __init__(self, *args, questions, outcomes, answers, preferred, texts, text_slots, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.question_names = []
+        for question in questions:
+            name = f"q_{question.code}"
+            initial = None if question.code not in answers else ("yes" if answers[question.code] else "no")
+            self.fields[name] = forms.ChoiceField(
+                label=question.question, choices=YES_NO, widget=forms.RadioSelect, required=False, initial=initial, help_text=question.help_text
+            )
+            self.question_names.append(name)
+        if outcomes:
+            self.fields["preferred_outcome"] = forms.ChoiceField(
+                label=_("What would you prefer?"),
+                choices=[(o, OUTCOME_LABELS.get(o, o)) for o in outcomes],
+                widget=forms.RadioSelect,
+                required=False,
+                initial=preferred or None,
+            )
+        self.text_names = []
+        for slot in text_slots:
+            name = f"t_{slot.code}"
+            self.fields[name] = forms.CharField(
+                label=slot.label, widget=forms.Textarea(attrs={"rows": 4}), required=False, initial=texts.get(slot.code, ""), max_length=5000
+            )
+            self.text_names.append(name)
+
+    def answers(self) -> dict[str, bool]:
+        return {
+            name.removeprefix("q_"): self.cleaned_data[name] == "yes"
+            for name in self.question_names
+            if self.cleaned_data.get(name) in ("yes", "no")
+        }
+
+    def texts(self) -> dict[str, str]:
+        return {name.removeprefix("t_"): self.cleaned_data.get(name, "") for name in self.text_names}
+
+
+class TrackingForm(forms.Form):
+    carrier = forms.ChoiceField(label=_("Carrier"))
+    tracking_number = forms.CharField(label=_("Tracking number"), max_length=60)
+    postage_paid = forms.DecimalField(label=_("Postage you paid"), required=False, min_value=0, decimal_places=2)
+
+    def __init__(self, *args, carriers, reimbursed: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["carrier"].choices = [(c.name, c.name) for c in carriers]
+        if not reimbursed:
+            del self.fields["postage_paid"]
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(label=_("Your message"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)

@@ -1,0 +1,138 @@
+"""The shopper's claim journey in a real browser: from the order page to a submitted
+claim with evidence, on a phone-sized screen; the decision before any upload; the
+return slip and tracking. axe-checked on every page."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from PIL import Image
+from playwright.sync_api import expect
+
+from claims.models import Claim
+from orders.guest_access import guest_token_make
+from orders.models import Order
+from tests.browser.conftest import assert_accessible
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+def _open_order(page, site, number):
+    order = Order.objects.get(number=number)
+    page.goto(f"{site.url}/s/{order.store.slug}/access/{guest_token_make(order=order)}/")
+    page.get_by_role("button", name="Open my order").click()
+    expect(page.get_by_role("heading", name=f"Order {number}")).to_be_visible()
+    return order
+
+
+def _photos(tmp_path: Path, count: int, size=(1280, 960)) -> list[str]:
+    paths = []
+    for n in range(count):
+        path = tmp_path / f"photo-{n}.jpg"
+        Image.new("RGB", size, (40 * n % 255, 90, 160)).save(path, "JPEG")
+        paths.append(str(path))
+    return paths
+
+
+def _wait_ready(page, slot_label, count):
+    slot = page.locator(".evidence-slot").filter(has=page.get_by_role("heading", name=slot_label))
+    expect(slot.get_by_text("Ready")).to_have_count(count, timeout=30_000)
+
+
+@pytest.fixture
+def phone(browser, site):
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def test_imirror_return_from_order_to_submitted_claim_on_a_phone(phone, site, tmp_path):
+    call_command("demo_load", no_claims=True)
+    page = phone
+    _open_order(page, site, "IM-80010")
+    page.get_by_role("link", name="Start a claim").click()
+    assert_accessible(page)
+    page.get_by_label("IMIRROR Smart Mirror 32\"").select_option("1")
+    page.get_by_label("I'm not satisfied (any reason)").check()
+    page.get_by_role("button", name="Continue").click()
+
+    decision = page.get_by_test_id("decision")
+    expect(decision).to_contain_text("30-day return")
+    expect(decision).to_contain_text("Claim by")
+    expect(decision).to_contain_text("Refund estimate")
+    assert_accessible(page)
+
+    for question in (
+        "Is the mirror free of cracks, dents and scratches that would affect resale?",
+        "Do you still have the original box?",
+        "Are all items of the set present?",
+        "Is the packaging undamaged?",
+    ):
+        page.get_by_role("group", name=question).get_by_label("Yes").check()
+    page.get_by_role("button", name="Update what I can claim").click()
+    expect(page.get_by_test_id("decision")).to_contain_text("you can claim")
+
+    page.get_by_label("Add files: Photos that clearly show all sides of the product").set_input_files(_photos(tmp_path, 4))
+    _wait_ready(page, "Photos that clearly show all sides of the product", 4)
+    page.get_by_label("Add files: A photo of the complete accessory set").set_input_files(_photos(tmp_path, 1))
+    _wait_ready(page, "A photo of the complete accessory set", 1)
+    page.get_by_label("A brief reason for the return").fill("Too large for our hallway.")
+
+    # submitting with a slot missing says exactly what is missing, and keeps the text
+    page.get_by_role("button", name="Submit my claim").click()
+    expect(page.locator("#submit-problems")).to_contain_text("Photos of the original packaging: 1 more needed.")
+    expect(page.get_by_label("A brief reason for the return")).to_have_value("Too large for our hallway.")
+    assert_accessible(page)
+
+    page.get_by_label("Add files: Photos of the original packaging").set_input_files(_photos(tmp_path, 1))
+    _wait_ready(page, "Photos of the original packaging", 1)
+    page.get_by_role("button", name="Submit my claim").click()
+    expect(page.locator("#submitted-confirmation")).to_contain_text("submitted")
+    expect(page.get_by_text("Decision due by")).to_be_visible()
+    assert_accessible(page)
+    claim = Claim.objects.get(order__number="IM-80010")
+    assert claim.status == "submitted" and re.fullmatch(r"CLM-[A-Z0-9]{6}", claim.reference)
+    assert claim.evidence.filter(status="ready").count() == 6
+
+
+def test_ineligible_request_shows_why_and_the_warranty_alternative(page, site):
+    call_command("demo_load", no_claims=True)
+    _open_order(page, site, "IM-90020")  # bought on Kickstarter
+    page.get_by_role("link", name="Start a claim").click()
+    page.get_by_label("I'm not satisfied (any reason)").check()
+    page.get_by_role("button", name="Continue").click()
+    decision = page.get_by_test_id("decision")
+    expect(decision).to_contain_text("crowdfunding (Kickstarter, Indiegogo) are not covered")
+    expect(decision).to_contain_text("so you can still file a warranty claim")
+    expect(page.get_by_role("link", name="Choose another reason")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_approved_return_prints_the_slip_and_takes_tracking(page, site):
+    call_command("demo_load")
+    claim = Claim.objects.get(order__number="IM-80010")
+    _open_order(page, site, "IM-80010")
+    page.get_by_role("link", name=claim.reference).click()
+    expect(page.get_by_text(claim.rma_number).first).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Print the return slip").click()
+    expect(page.locator(".rma-number")).to_have_text(claim.rma_number)
+    expect(page.get_by_role("img", name=f"QR code of {claim.rma_number}")).to_be_visible()
+    expect(page.get_by_text("The original box, packed as it arrived")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Back to the claim").click()
+    page.get_by_label("Carrier").select_option("UPS")
+    page.get_by_role("textbox", name="Tracking number").fill("12345")
+    page.get_by_role("button", name="Save tracking number").click()
+    expect(page.get_by_text("This doesn't look like a UPS tracking number")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("textbox", name="Tracking number").fill("1Z999AA10123456784")
+    page.get_by_role("button", name="Save tracking number").click()
+    expect(page.get_by_text("Return in transit").first).to_be_visible()
+    claim.refresh_from_db()
+    assert claim.status == "in_transit" and claim.return_tracking_number == "1Z999AA10123456784"
