@@ -14,7 +14,7 @@ IM_OK = {"no-cosmetic-damage": True, "original-box": True, "complete-set": True,
 
 @pytest.fixture
 def demo(db):
-    call_command("demo_load")
+    call_command("demo_load", no_claims=True)
     return {store.slug: store for store in Store.objects.all()}
 
 
