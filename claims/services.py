@@ -16,14 +16,13 @@ from django.utils.translation import gettext as _
 
 from claims import clocks, notifications, states
 from claims.actors import SYSTEM, Actor
-from claims.models import Claim, ClaimEvent, ClaimLine, ClaimMessage, Refund, new_reference
+from claims.models import Claim, ClaimEvent, ClaimLine, ClaimMessage, EvidenceFile, Refund, new_reference
 from claims.selectors import (
     claim_calendar,
     claim_checklist,
     claim_evaluate,
     claim_purchases,
     claim_rule,
-    evidence_counts,
 )
 from claims.states import ClaimStatus, Role
 from orders.models import Order, OrderLine, Product, Store
@@ -241,6 +240,20 @@ def _already_claimed(line: OrderLine, follow_up_of: Claim | None = None) -> int:
     return sum(others.values_list("quantity", flat=True))
 
 
+def _check_still_available(claim: Claim) -> None:
+    """Drafts don't reserve units; at submit, lock the order lines and check that no
+    other claim took them meanwhile (two drafts for the same unit make one claim)."""
+    claimed = list(claim.lines.filter(order_line__isnull=False).values_list("order_line_id", "quantity"))
+    if not claimed:
+        return
+    locked = {line.pk: line for line in OrderLine.objects.select_for_update().select_related("product").filter(pk__in=[i for i, _q in claimed])}
+    for line_id, quantity in claimed:
+        line = locked[line_id]
+        available = line.quantity - _already_claimed(line, follow_up_of=claim.parent)
+        if quantity > available:
+            raise ClaimError(TOO_MANY % {"max": max(available, 0), "name": line.product.name})
+
+
 def claim_update_draft(
     *,
     claim_id: int,
@@ -309,6 +322,7 @@ def claim_submit(*, claim_id: int, actor: Actor) -> Claim:
     state: dict = {}
 
     def apply(claim: Claim, now) -> list[str]:
+        _check_still_available(claim)
         version = policy_version_current(store=claim.store) or claim.policy_version
         policy = policy_data_for_version(version=version)
         claim.policy_version = version
@@ -382,9 +396,12 @@ def claim_provide_info(*, claim_id: int, actor: Actor, message: str = "", expect
         requested = claim.messages.filter(requested_slots__isnull=False).exclude(requested_slots=[]).order_by("-created_at").first()
         rule_decision = _snapshot_rule(claim)
         if requested is not None and rule_decision is not None:
-            wanted = [s for s in rule_decision["evidence_slots"] if s["code"] in requested.requested_slots]
-            counts = evidence_counts(claim=claim)
-            missing = [s["label"] for s in wanted if counts.get(s["code"], 0) < max(s["min_count"], 1)]
+            wanted = [s for s in rule_decision["evidence_slots"] if s["code"] in requested.requested_slots and s["kind"] != "text"]
+            # something new in each requested slot, added since we asked
+            fresh = set(
+                claim.evidence.filter(status=EvidenceFile.Status.READY, created_at__gt=requested.created_at).values_list("slot_code", flat=True)
+            )
+            missing = [s["label"] for s in wanted if s["code"] not in fresh]
             if missing:
                 raise ClaimError(SLOT_MISSING % {"label": missing[0], "n": 1}, [SLOT_MISSING % {"label": m, "n": 1} for m in missing])
         if message:

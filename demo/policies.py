@@ -652,6 +652,16 @@ def imirror(store: Store) -> Policy:
                 "sources": "M8",
             },
             {
+                "code": "restocking-inspection",
+                "kind": "restocking_fee",
+                "label": "Restocking fee (items missing or packaging damaged, found at inspection)",
+                "basis": "percent",
+                "percent": Decimal("15"),
+                "trigger": "inspection",
+                "is_invented_amount": True,
+                "sources": "M8",
+            },
+            {
                 "code": "return-damage",
                 "kind": "damage_on_return",
                 "label": "Damage on return",

@@ -635,6 +635,7 @@ def refund_for(
         return None, []
     base = purchase.paid_for_claimed
     deductions, pending, notes = [], [], []
+    applied_kinds: set[str] = set()
     for deduction in rule.deductions:
         applies = (
             deduction.trigger == "always"
@@ -644,12 +645,15 @@ def refund_for(
         amount = _deduction_amount(deduction, purchase, base)
         if inspection is not None and deduction.trigger == "inspection":
             applies, amount = _inspected(deduction, inspection, amount)
+            # the same charge already taken on the shopper's own answer is not taken twice
+            applies = applies and deduction.kind not in applied_kinds
         elif inspection is not None and applies and amount is None:
             amount = _assessed(deduction, inspection)
         if applies and amount is not None:
             if amount > ZERO or deduction.trigger != "inspection":
                 deductions.append((deduction.code, deduction.label, amount, deduction.is_invented_amount))
-        elif applies or deduction.trigger == "inspection":
+                applied_kinds.add(deduction.kind)
+        elif inspection is None and (applies or deduction.trigger == "inspection"):
             pending.append((deduction.code, deduction.label, "decided at inspection"))
         elif deduction.trigger == "condition" and any(
             c.deduction_code == deduction.code and c.code in unanswered for c in rule.conditions
@@ -684,6 +688,8 @@ def _inspected(deduction: DeductionData, inspection: InspectionFacts, amount: De
         return inspection.damage_value > ZERO, inspection.damage_value
     if deduction.kind == "improper_packaging":
         return inspection.improper_packaging, amount
+    if deduction.kind == "restocking_fee":
+        return inspection.missing_accessories_value > ZERO or inspection.improper_packaging, amount
     return False, amount
 
 
