@@ -44,3 +44,22 @@ def test_a_rejected_line_drops_out_of_the_refund(demo):
     assert claim.events.filter(action="line_rejected").count() == 1
     with pytest.raises(ClaimError, match=LINE_NOT_IN_CLAIM):
         claim_line_decide(claim_id=claim.pk, actor=manager, line_id=999999, accept=True)
+
+
+def test_an_open_claim_keeps_its_policy_version_when_the_policy_changes(demo):
+    from claims.selectors import claim_evaluate
+    from policies.models import CoverageRule, Policy
+    from policies.services import policy_publish
+    from tests.claims.conftest import submitted_claim
+
+    claim = submitted_claim()  # IMIRROR 30-day return, decided under version 1
+    policy = Policy.objects.get(store__slug="imirror")
+    rule = CoverageRule.objects.get(policy=policy, code="return-30")
+    rule.window_length = 45
+    rule.save()
+    v2 = policy_publish(policy=policy, actor=None, note="45 days")
+    claim.refresh_from_db()
+    assert claim.policy_version.number == 1 and v2.number == 2
+    decision = claim_evaluate(claim=claim)[0][1]
+    assert "30-day window" in " ".join(next(r for r in decision.rules if r.rule_code == "return-30").explanation)
+    assert "30-day window" in " ".join(claim.decision["rules"][0]["explanation"])
