@@ -1,18 +1,29 @@
 """Staff review in the admin: the queue ordered by the most urgent clock, scoped to
-the staff member's stores. The claim page shows everything read-only; status changes
-go through claims.services (the transition buttons arrive with issue #6)."""
+the staff member's stores. The claim page shows everything read-only, with buttons
+for the steps this staff member may take now (claims.states.transitions_from with
+their roles); each opens a small form (/admin/claims/claim/<pk>/act/<action>/) that
+calls one claims.services function with the row_version the page showed."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models.functions import Coalesce, Least
-from django.urls import reverse
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from claims import admin_forms as forms
+from claims import services, states
+from claims.actors import Actor, staff_actor
 from claims.models import Claim, ClaimEvent, ClaimLine, ClaimMessage, EvidenceFile, Refund
-from claims.states import OPEN_STATES
+from claims.selectors import evidence_counts
+from claims.states import OPEN_STATES, ClaimStatus
 
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
@@ -21,6 +32,115 @@ def _store_ids(request) -> list[int] | None:
     if request.user.is_superuser:
         return None
     return list(request.user.store_memberships.values_list("store_id", flat=True))
+
+
+# --- the action buttons of the claim page --------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClaimAction:
+    key: str
+    label: str
+    form_class: type[forms.ClaimActionForm]
+
+
+ACTIONS: dict[str, ClaimAction] = {
+    action.key: action
+    for action in (
+        ClaimAction("request_info", _("Request more information"), forms.RequestInfoForm),
+        ClaimAction("approve", _("Approve"), forms.ApproveForm),
+        ClaimAction("reject", _("Reject"), forms.RejectForm),
+        ClaimAction("uphold_rejection", _("Uphold the rejection"), forms.UpholdRejectionForm),
+        ClaimAction("ship", _("Enter return tracking"), forms.ShipForm),
+        ClaimAction("receive", _("Receive the return"), forms.ReceiveForm),
+        ClaimAction("inspect", _("Record the inspection"), forms.InspectForm),
+        ClaimAction("record_refund", _("Record the refund"), forms.RecordRefundForm),
+        ClaimAction("record_compensation", _("Record the compensation"), forms.RecordCompensationForm),
+        ClaimAction("resolve", _("Resolve"), forms.ResolveForm),
+        ClaimAction("close", _("Close"), forms.CloseForm),
+        ClaimAction("mark_complex", _("Mark as complex"), forms.MarkComplexForm),
+        ClaimAction("assign", _("Assign"), forms.AssignForm),
+        ClaimAction("note", _("Add an internal note"), forms.InternalNoteForm),
+    )
+}
+# Transitions of the table -> the admin's forms ("resolve" depends on the outcome).
+TRANSITION_FORMS = {
+    "request_info": "request_info",
+    "approve_return": "approve",
+    "approve_no_return": "approve",
+    "reject": "reject",
+    "uphold_rejection": "uphold_rejection",
+    "ship": "ship",
+    "receive": "receive",
+    "inspect": "inspect",
+    "close": "close",
+}
+REVIEW_STATES = frozenset({ClaimStatus.SUBMITTED, ClaimStatus.NEEDS_INFO, ClaimStatus.APPEALED})
+STAFF_ROLES = states.DECIDERS | states.HANDLERS
+
+
+def _resolve_forms(claim: Claim) -> list[str]:
+    if claim.outcome in forms.MONEY_OUTCOMES:
+        return ["record_refund"]
+    if claim.outcome == "keep_with_compensation":
+        return ["record_compensation"]
+    if claim.outcome in forms.RESOLUTION_FOR_OUTCOME:
+        return ["resolve"]
+    return ["record_refund", "record_compensation", "resolve"]
+
+
+def claim_action_keys(claim: Claim, actor: Actor) -> list[str]:
+    """The forms this staff member may open now: the transitions the table allows from
+    the claim's state to their roles, then assign / mark complex (no status change)."""
+    keys: list[str] = []
+    for transition in states.transitions_from(claim.status, actor.roles):
+        if transition.action == "resolve":
+            keys += _resolve_forms(claim)
+        elif transition.action in TRANSITION_FORMS:
+            keys.append(TRANSITION_FORMS[transition.action])
+    roles = set(actor.roles)
+    if roles & states.DECIDERS and claim.status in REVIEW_STATES and not claim.is_complex:
+        keys.append("mark_complex")
+    if roles & STAFF_ROLES and claim.status in OPEN_STATES:
+        keys.append("assign")
+    if roles & STAFF_ROLES and claim.status != ClaimStatus.DRAFT:
+        keys.append("note")
+    return list(dict.fromkeys(keys))
+
+
+def _evidence_checklist(claim: Claim) -> list[dict]:
+    """Per slot of the claim's rule (as decided at submission): required vs provided."""
+    slots = forms.snapshot_rule(claim).get("evidence_slots", [])
+    if not slots:
+        return []
+    provided = evidence_counts(claim=claim)
+    by_status: dict[tuple[str, str], int] = {}
+    for slot_code, status in claim.evidence.values_list("slot_code", "status"):
+        by_status[slot_code, status] = by_status.get((slot_code, status), 0) + 1
+    rows = []
+    for slot in slots:
+        code, minimum = slot["code"], slot.get("min_count", 1)
+        count = provided.get(code, 0)
+        rows.append(
+            {
+                "label": slot["label"],
+                "kind": slot.get("kind", ""),
+                "requirement": slot.get("requirement", "mandatory"),
+                "min_count": minimum,
+                "max_count": slot.get("max_count", minimum),
+                "provided": count,
+                "processing": by_status.get((code, EvidenceFile.Status.PROCESSING), 0),
+                "refused": by_status.get((code, EvidenceFile.Status.REFUSED), 0),
+                "missing": max(minimum - count, 0),
+            }
+        )
+    return rows
+
+
+def _breakdown(claim: Claim):
+    if not claim.rule_code or claim.status == ClaimStatus.DRAFT:
+        return None
+    return services.claim_refund_breakdown(claim=claim)
 
 
 class ClockFilter(admin.SimpleListFilter):
@@ -156,6 +276,92 @@ class ClaimAdmin(admin.ModelAdmin):
         (_("Dates"), {"fields": ("submitted_at", "decided_at", "received_at", "inspected_at", "resolved_at", "closed_at")}),
     )
 
+    def get_urls(self):
+        return [
+            path("<int:object_id>/act/<slug:action>/", self.admin_site.admin_view(self.action_view), name="claims_claim_act"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        claim = self.get_object(request, object_id)
+        if claim is not None:
+            actor = staff_actor(user=request.user, store=claim.store)
+            keys = claim_action_keys(claim, actor)
+            urls = {key: self._action_url(claim, key, version=claim.row_version) for key in keys}
+            refund = Refund.objects.filter(claim=claim).first()
+            extra_context.update(
+                claim_actions=[(ACTIONS[key].label, urls[key]) for key in keys if key != "note"],
+                note_url=urls.get("note"),
+                refund_breakdown=_breakdown(claim),
+                recorded_refund=refund,
+                evidence_checklist=_evidence_checklist(claim),
+            )
+        return super().change_view(request, object_id, form_url, extra_context=extra_context)
+
+    @staticmethod
+    def _action_url(claim: Claim, key: str, version: int | None = None) -> str:
+        url = reverse("admin:claims_claim_act", args=[claim.pk, key])
+        return f"{url}?version={version}" if version is not None else url
+
+    def action_view(self, request, object_id, action):
+        """GET: the form of one action; POST: one service call, then back to the claim."""
+        spec = ACTIONS.get(action)
+        if spec is None:
+            raise Http404
+        claim = get_object_or_404(self.get_queryset(request).select_related("store", "policy_version", "assignee"), pk=object_id)
+        if not self.has_view_permission(request, claim):
+            raise PermissionDenied
+        actor = staff_actor(user=request.user, store=claim.store)
+        allowed = action in claim_action_keys(claim, actor)
+        change_url = reverse("admin:claims_claim_change", args=[claim.pk])
+        stale_page = False
+        if request.method == "POST":
+            form = spec.form_class(request.POST, claim=claim)
+            if form.is_valid():
+                if not allowed and form.version == claim.row_version:
+                    form.add_error(None, _not_possible(claim, actor, action))
+                else:
+                    try:
+                        result = form.perform(actor=actor)
+                    except services.ClaimError as exc:
+                        for problem in exc.problems or [exc.message]:
+                            form.add_error(None, problem)
+                    else:
+                        messages.success(request, form.success_message(result))
+                        return redirect(change_url)
+        else:
+            try:
+                version = int(request.GET.get("version", claim.row_version))
+            except ValueError:
+                version = claim.row_version
+            # A button of a page older than the claim: say so at once (posting this
+            # form would only get the same answer from the service).
+            stale_page = version != claim.row_version
+            if not allowed and not stale_page:
+                messages.error(request, _not_possible(claim, actor, action))
+                return redirect(change_url)
+            form = spec.form_class(claim=claim, initial={"expected_version": version})
+        form_errors = [*form.non_field_errors(), *(e for field in form.hidden_fields() for e in field.errors)]
+        if stale_page:
+            form_errors.append(services.CLAIM_CHANGED)
+        stale = str(services.CLAIM_CHANGED) in map(str, form_errors)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"{spec.label}: {claim}",
+            "subtitle": None,
+            "claim": claim,
+            "action": spec,
+            "form": form,
+            "form_errors": form_errors,
+            "stale": stale,
+            "change_url": change_url,
+            "refund_breakdown": _breakdown(claim) if action in ("inspect", "record_refund") else None,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/claims/claim/action_form.html", context)
+
     def get_queryset(self, request):
         # Not super(): it orders by get_ordering() before the annotation exists.
         queryset = (
@@ -179,6 +385,9 @@ class ClaimAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # claims are opened by shoppers
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # read-only page: every change goes through an action form and claims.services
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
@@ -213,6 +422,14 @@ class ClaimAdmin(admin.ModelAdmin):
     def decision_display(self, obj):
         decision = obj.decision or {}
         return decision.get("summary") or "—"
+
+
+def _not_possible(claim: Claim, actor: Actor, action: str) -> str:
+    """Why an action is not offered: another role could take it now, or nobody can."""
+    everyone = Actor(roles=frozenset(STAFF_ROLES), label="")
+    if action in claim_action_keys(claim, everyone):
+        return str(services.NOT_PERMITTED)
+    return services.NOT_ALLOWED_NOW % {"status": claim.get_status_display()}
 
 
 def _duration(delta: timedelta) -> str:

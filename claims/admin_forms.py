@@ -1,0 +1,433 @@
+"""The small forms behind the action buttons of the admin claim page. Each form is
+built for one claim, carries the row_version the page showed (`expected_version`)
+and, in perform(), calls exactly one claims.services function with it; the service
+decides (state, role, stale page, money rules) and its ClaimError is shown on the form."""
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from claims import services
+from claims.actors import Actor
+from claims.models import Claim
+from claims.selectors import claim_rule
+from policies.engine import OUTCOME_LABELS
+from policies.selectors import policy_data_for_version
+
+REJECTION_REASONS = [
+    ("outside_window", _("Outside the window")),
+    ("condition_not_met", _("Condition not met")),
+    ("evidence_insufficient", _("Evidence insufficient")),
+    ("not_covered", _("Not covered")),
+    ("other", _("Other")),
+]
+DEFECT_CHOICES = [("unknown", _("Unknown")), ("yes", _("Yes")), ("no", _("No"))]
+MONEY_OUTCOMES = frozenset({"refund", "partial_refund", "cancel_refund"})
+# Resolutions without money (refunds and compensation have their own forms).
+RESOLUTIONS_WITHOUT_MONEY = [
+    Claim.Resolution.REPLACED,
+    Claim.Resolution.REPAIRED,
+    Claim.Resolution.REPLACEMENT_PART_SENT,
+    Claim.Resolution.ADDRESS_CHANGED,
+]
+RESOLUTION_FOR_OUTCOME = {
+    "replacement": Claim.Resolution.REPLACED,
+    "repair": Claim.Resolution.REPAIRED,
+    "replacement_part": Claim.Resolution.REPLACEMENT_PART_SENT,
+    "address_changed": Claim.Resolution.ADDRESS_CHANGED,
+}
+MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
+
+
+def snapshot_rule(claim: Claim) -> dict:
+    """The claim's rule as decided at submission (what the shopper was told)."""
+    rules = (claim.decision or {}).get("rules", [])
+    return next((r for r in rules if r.get("rule_code") == claim.rule_code), None) or {}
+
+
+def textarea(rows: int = 3) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows, "cols": 60})
+
+
+class ClaimActionForm(forms.Form):
+    """Base: the hidden version the page showed; subclasses add fields and perform()."""
+
+    submit_label = _("Save")
+    intro = ""
+    expected_version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        error_messages={"required": services.CLAIM_CHANGED, "invalid": services.CLAIM_CHANGED},
+    )
+
+    def __init__(self, *args, claim: Claim, **kwargs):
+        self.claim = claim
+        super().__init__(*args, **kwargs)
+
+    @property
+    def version(self) -> int:
+        return self.cleaned_data["expected_version"]
+
+    def perform(self, *, actor: Actor) -> Claim:
+        raise NotImplementedError
+
+    def success_message(self, claim: Claim) -> str:
+        return _("Saved.")
+
+
+class RequestInfoForm(ClaimActionForm):
+    submit_label = _("Ask the shopper")
+    intro = _("The claim waits for the shopper (its review clock pauses) until they send what you ask for.")
+    slots = forms.MultipleChoiceField(
+        label=_("Evidence to add"), required=False, widget=forms.CheckboxSelectMultiple, choices=()
+    )
+    message = forms.CharField(label=_("Message to the shopper"), widget=textarea(4), max_length=5000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(s["code"], s["label"]) for s in snapshot_rule(self.claim).get("evidence_slots", [])]
+        if choices:
+            self.fields["slots"].choices = choices
+        else:
+            del self.fields["slots"]
+
+    def perform(self, *, actor):
+        return services.claim_request_info(
+            claim_id=self.claim.pk,
+            actor=actor,
+            slots=list(self.cleaned_data.get("slots") or []),
+            message=self.cleaned_data["message"],
+            expected_version=self.version,
+        )
+
+    def success_message(self, claim):
+        return _("More information requested from the shopper.")
+
+
+class ApproveForm(ClaimActionForm):
+    submit_label = _("Approve")
+    outcome = forms.ChoiceField(label=_("Outcome"), widget=forms.RadioSelect, choices=())
+    change_reason = forms.CharField(
+        label=_("Why the outcome differs from the shopper's preference"),
+        required=False,
+        max_length=300,
+        help_text=_("Needed only when you choose another outcome than the one the shopper preferred."),
+    )
+    note = forms.CharField(label=_("Note for the history"), required=False, widget=textarea(2), max_length=2000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        rule = claim_rule(claim=self.claim)
+        outcomes = list(rule.outcomes) if rule else []
+        self.fields["outcome"].choices = [(o, OUTCOME_LABELS.get(o, o)) for o in outcomes]
+        preferred = self.claim.preferred_outcome
+        self.fields["outcome"].initial = preferred if preferred in outcomes else (outcomes[0] if outcomes else None)
+        if preferred:
+            self.intro = _("The shopper prefers: %(outcome)s.") % {"outcome": OUTCOME_LABELS.get(preferred, preferred)}
+
+    def perform(self, *, actor):
+        return services.claim_approve(
+            claim_id=self.claim.pk,
+            actor=actor,
+            outcome=self.cleaned_data["outcome"],
+            change_reason=self.cleaned_data["change_reason"],
+            note=self.cleaned_data["note"],
+            expected_version=self.version,
+        )
+
+    def success_message(self, claim):
+        label = OUTCOME_LABELS.get(claim.outcome, claim.outcome)
+        if claim.rma_number:
+            return _("Approved (%(outcome)s). RMA number: %(rma)s.") % {"outcome": label, "rma": claim.rma_number}
+        return _("Approved (%(outcome)s), no return needed.") % {"outcome": label}
+
+
+class RejectForm(ClaimActionForm):
+    submit_label = _("Reject the claim")
+    reason = forms.ChoiceField(label=_("Reason"), choices=[("", "—"), *REJECTION_REASONS])
+    message = forms.CharField(
+        label=_("Text shown to the shopper"), widget=textarea(4), max_length=5000,
+        help_text=_("Explain the decision; the shopper can appeal once."),
+    )
+
+    def perform(self, *, actor):
+        label = str(dict(REJECTION_REASONS)[self.cleaned_data["reason"]])
+        return services.claim_reject(
+            claim_id=self.claim.pk, actor=actor, reason=label, message=self.cleaned_data["message"], expected_version=self.version
+        )
+
+    def success_message(self, claim):
+        return _("The claim was rejected.")
+
+
+class UpholdRejectionForm(ClaimActionForm):
+    submit_label = _("Uphold the rejection")
+    intro = _("The appeal is decided: the rejection stands and the claim is closed.")
+    message = forms.CharField(label=_("Text shown to the shopper"), widget=textarea(4), max_length=5000)
+
+    def perform(self, *, actor):
+        return services.claim_uphold_rejection(
+            claim_id=self.claim.pk, actor=actor, message=self.cleaned_data["message"], expected_version=self.version
+        )
+
+    def success_message(self, claim):
+        return _("The rejection was upheld; the claim is closed.")
+
+
+class MarkComplexForm(ClaimActionForm):
+    submit_label = _("Yes, mark as complex")
+    intro = _("A complex claim gets the longer review time of the policy; the time already spent is kept.")
+
+    def perform(self, *, actor):
+        return services.claim_mark_complex(claim_id=self.claim.pk, actor=actor, expected_version=self.version)
+
+    def success_message(self, claim):
+        return _("The claim is marked as complex.")
+
+
+class AssignForm(ClaimActionForm):
+    submit_label = _("Assign")
+    assignee = forms.ModelChoiceField(label=_("Assign to"), queryset=None, required=False, empty_label=_("Nobody"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = (
+            get_user_model()
+            .objects.filter(store_memberships__store_id=self.claim.store_id, is_staff=True, is_active=True)
+            .distinct()
+            .order_by("email")
+        )
+        self.fields["assignee"].initial = self.claim.assignee_id
+
+    def perform(self, *, actor):
+        return services.claim_assign(
+            claim_id=self.claim.pk, actor=actor, assignee=self.cleaned_data["assignee"], expected_version=self.version
+        )
+
+    def success_message(self, claim):
+        if claim.assignee is None:
+            return _("The claim is not assigned to anybody now.")
+        return _("Assigned to %(who)s.") % {"who": claim.assignee.email}
+
+
+class ShipForm(ClaimActionForm):
+    submit_label = _("Save the tracking")
+    carrier = forms.ChoiceField(label=_("Carrier"), choices=())
+    tracking_number = forms.CharField(label=_("Tracking number"), max_length=60)
+    postage_paid = forms.DecimalField(label=_("Postage the shopper paid"), required=False, **MONEY)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        policy = policy_data_for_version(version=self.claim.policy_version)
+        self.fields["carrier"].choices = [("", "—"), *((c.name, c.name) for c in policy.carriers)]
+
+    def perform(self, *, actor):
+        return services.claim_ship(
+            claim_id=self.claim.pk,
+            actor=actor,
+            carrier=self.cleaned_data["carrier"],
+            tracking_number=self.cleaned_data["tracking_number"],
+            postage_paid=self.cleaned_data["postage_paid"],
+            expected_version=self.version,
+        )
+
+    def success_message(self, claim):
+        return _("Return tracking saved: %(carrier)s %(number)s.") % {
+            "carrier": claim.return_carrier,
+            "number": claim.return_tracking_number,
+        }
+
+
+class ReceiveForm(ClaimActionForm):
+    submit_label = _("Receive the return")
+    intro = _("Type or scan the RMA number on the parcel; it must match this claim.")
+    rma_number = forms.CharField(
+        label=_("RMA number on the parcel"), max_length=30, widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"})
+    )
+    note = forms.CharField(label=_("Note for the history"), required=False, widget=textarea(2), max_length=2000)
+
+    def perform(self, *, actor):
+        return services.claim_receive(
+            claim_id=self.claim.pk,
+            actor=actor,
+            rma_number=self.cleaned_data["rma_number"],
+            note=self.cleaned_data["note"],
+            expected_version=self.version,
+        )
+
+    def success_message(self, claim):
+        return _("Return received (%(rma)s).") % {"rma": claim.rma_number}
+
+
+class InspectForm(ClaimActionForm):
+    submit_label = _("Record the inspection")
+    missing_accessories = forms.MultipleChoiceField(
+        label=_("Missing accessories"), required=False, widget=forms.CheckboxSelectMultiple, choices=()
+    )
+    improper_packaging = forms.BooleanField(label=_("Improper packaging"), required=False)
+    damage_value = forms.DecimalField(label=_("Damage value"), initial=Decimal("0.00"), **MONEY)
+    defect_confirmed = forms.ChoiceField(
+        label=_("Defect confirmed"), choices=DEFECT_CHOICES, initial="unknown", widget=forms.RadioSelect
+    )
+    notes = forms.CharField(label=_("Notes"), required=False, widget=textarea(3), max_length=5000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        currency = self.claim.store.currency
+        self.accessories = {
+            str(p.pk): p for p in self.claim.store.products.filter(is_accessory=True).order_by("name")
+        }
+        self.fields["missing_accessories"].choices = [
+            (pk, f"{p.name} — {p.price} {currency}") for pk, p in self.accessories.items()
+        ]
+        self.fields["damage_value"].label = _("Damage value (%(currency)s)") % {"currency": currency}
+        rule = claim_rule(claim=self.claim)
+        kinds = {d.kind for d in rule.deductions} if rule else set()
+        at_inspection = {d.kind for d in rule.deductions if d.trigger == "inspection"} if rule else set()
+        notes = []
+        if "restocking_fee" in at_inspection:
+            notes.append(_("Missing items or damaged packaging trigger this rule's restocking fee."))
+        elif "missing_accessories" not in kinds:
+            notes.append(_("Missing accessories are recorded, but this rule does not deduct them from the refund."))
+        if "damage_on_return" not in kinds:
+            notes.append(_("Damage is recorded, but this rule does not deduct it from the refund."))
+        self.intro = " ".join(str(n) for n in notes)
+
+    def perform(self, *, actor):
+        missing = [(self.accessories[pk].name, self.accessories[pk].price) for pk in self.cleaned_data["missing_accessories"]]
+        defect = {"yes": True, "no": False}.get(self.cleaned_data["defect_confirmed"])
+        return services.claim_inspect(
+            claim_id=self.claim.pk,
+            actor=actor,
+            missing_accessories=missing,
+            improper_packaging=self.cleaned_data["improper_packaging"],
+            damage_value=self.cleaned_data["damage_value"],
+            defect_confirmed=defect,
+            notes=self.cleaned_data["notes"],
+            expected_version=self.version,
+        )
+
+    def success_message(self, claim):
+        breakdown = services.claim_refund_breakdown(claim=claim)
+        if breakdown is None:
+            return _("Inspection recorded.")
+        return _("Inspection recorded. The refund as it stands: %(total)s %(currency)s.") % {
+            "total": breakdown.total,
+            "currency": breakdown.currency,
+        }
+
+
+class RecordRefundForm(ClaimActionForm):
+    submit_label = _("Record the refund")
+    amount = forms.DecimalField(label=_("Amount refunded"), **MONEY)
+    override_reason = forms.CharField(
+        label=_("Reason for a different amount"),
+        required=False,
+        max_length=300,
+        help_text=_("Needed only when the amount differs from the breakdown total."),
+    )
+    payment_reference = forms.CharField(label=_("Payment reference"), required=False, max_length=120)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.breakdown = services.claim_refund_breakdown(claim=self.claim)
+        total = self.breakdown.total if self.breakdown else Decimal("0.00")
+        self.fields["amount"].initial = total
+        currency = self.claim.store.currency
+        self.fields["amount"].label = _("Amount refunded (%(currency)s)") % {"currency": currency}
+        self.intro = _("The breakdown total is %(total)s %(currency)s.") % {"total": total, "currency": currency}
+        rule = claim_rule(claim=self.claim)
+        if rule and rule.inspection_before_refund and self.claim.inspected_at is None:
+            self.intro += " " + str(_("This rule expects an inspection before the refund; it has not been recorded."))
+
+    def perform(self, *, actor):
+        return services.claim_record_refund(
+            claim_id=self.claim.pk,
+            actor=actor,
+            amount=self.cleaned_data["amount"],
+            override_reason=self.cleaned_data["override_reason"],
+            payment_reference=self.cleaned_data["payment_reference"],
+            expected_version=self.version,
+        )
+
+    def success_message(self, claim):
+        refund = claim.refund
+        return _("Refund of %(amount)s %(currency)s recorded; the claim is resolved.") % {
+            "amount": refund.amount,
+            "currency": refund.currency,
+        }
+
+
+class RecordCompensationForm(ClaimActionForm):
+    submit_label = _("Record the compensation")
+    intro = _("The shopper keeps the item received; they get a share of the price difference and the right item is reshipped.")
+    received_item_value = forms.DecimalField(label=_("Value of the item received"), **MONEY)
+    reshipment_tracking = forms.CharField(label=_("Tracking of the reshipped item"), max_length=120)
+
+    def perform(self, *, actor):
+        return services.claim_record_compensation(
+            claim_id=self.claim.pk,
+            actor=actor,
+            received_item_value=self.cleaned_data["received_item_value"],
+            reshipment_tracking=self.cleaned_data["reshipment_tracking"],
+            expected_version=self.version,
+        )
+
+    def success_message(self, claim):
+        refund = claim.refund
+        return _("Compensation of %(amount)s %(currency)s recorded; the claim is resolved.") % {
+            "amount": refund.amount,
+            "currency": refund.currency,
+        }
+
+
+class ResolveForm(ClaimActionForm):
+    submit_label = _("Resolve")
+    resolution = forms.ChoiceField(label=_("Resolution"), choices=())
+    replacement_tracking = forms.CharField(label=_("Tracking of the replacement or part"), required=False, max_length=120)
+    note = forms.CharField(label=_("Note for the history"), required=False, widget=textarea(2), max_length=2000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["resolution"].choices = [("", "—"), *((r.value, r.label) for r in RESOLUTIONS_WITHOUT_MONEY)]
+        self.fields["resolution"].initial = RESOLUTION_FOR_OUTCOME.get(self.claim.outcome, "")
+
+    def perform(self, *, actor):
+        return services.claim_resolve(
+            claim_id=self.claim.pk,
+            actor=actor,
+            resolution=self.cleaned_data["resolution"],
+            replacement_tracking=self.cleaned_data["replacement_tracking"],
+            note=self.cleaned_data["note"],
+            expected_version=self.version,
+        )
+
+    def success_message(self, claim):
+        return _("Resolved: %(resolution)s.") % {"resolution": claim.get_resolution_display()}
+
+
+class CloseForm(ClaimActionForm):
+    submit_label = _("Close the claim")
+    intro = _("A closed claim cannot be changed any more.")
+    note = forms.CharField(label=_("Note for the history"), required=False, widget=textarea(2), max_length=2000)
+
+    def perform(self, *, actor):
+        return services.claim_close(claim_id=self.claim.pk, actor=actor, note=self.cleaned_data["note"], expected_version=self.version)
+
+    def success_message(self, claim):
+        return _("The claim is closed.")
+
+
+class InternalNoteForm(ClaimActionForm):
+    submit_label = _("Add the internal note")
+    intro = _("Internal notes are for staff only: the shopper never sees them.")
+    body = forms.CharField(label=_("Internal note"), widget=textarea(4), max_length=5000)
+
+    def perform(self, *, actor):
+        # claim_message takes no expected_version: a note never conflicts with another change.
+        services.claim_message(claim_id=self.claim.pk, actor=actor, body=self.cleaned_data["body"], internal=True)
+        return self.claim
+
+    def success_message(self, claim):
+        return _("Internal note added (staff only).")
