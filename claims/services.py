@@ -54,6 +54,10 @@ REFUND_ALREADY = _("A refund has already been recorded for this claim.")
 OVERRIDE_REASON = _("Say why the refund differs from the breakdown.")
 OVERRIDE_TOO_HIGH = _("The refund cannot be more than was paid (%(max)s).")
 NO_ROLE = _("Only the shopper or this store's staff can act on this claim.")
+INSPECT_FIRST = _("This rule decides the refund after inspection: record the inspection first.")
+ALREADY_COMPLEX = _("This claim is already marked complex.")
+ASSIGNEE_NOT_STAFF = _("Assign the claim to a staff member of this store.")
+UNKNOWN_RESOLUTION = _("Choose one of the resolutions listed.")
 
 
 class ClaimError(Exception):
@@ -527,7 +531,7 @@ def claim_mark_complex(*, claim_id: int, actor: Actor, expected_version: int | N
 
     def apply(claim: Claim, now) -> list[str]:
         if claim.is_complex:
-            return []
+            raise ClaimError(ALREADY_COMPLEX)
         claim.is_complex = True
         policy = policy_data_for_version(version=claim.policy_version)
         standard = policy.review_standard_working_days or policy.default_review_working_days
@@ -547,6 +551,10 @@ def claim_mark_complex(*, claim_id: int, actor: Actor, expected_version: int | N
 
 def claim_assign(*, claim_id: int, actor: Actor, assignee, expected_version: int | None = None) -> Claim:
     def apply(claim: Claim, now) -> list[str]:
+        if assignee is not None and not (
+            assignee.is_superuser or (assignee.is_staff and assignee.store_memberships.filter(store_id=claim.store_id).exists())
+        ):
+            raise ClaimError(ASSIGNEE_NOT_STAFF)
         claim.assignee = assignee
         return ["assignee"]
 
@@ -752,6 +760,9 @@ def claim_record_refund(
     def apply(claim: Claim, now) -> list[str]:
         if Refund.objects.filter(claim=claim).exists():
             raise ClaimError(REFUND_ALREADY)
+        rule = claim_rule(claim=claim)
+        if rule is not None and rule.inspection_before_refund and rule.requires_return and claim.inspected_at is None:
+            raise ClaimError(INSPECT_FIRST)
         breakdown = claim_refund_breakdown(claim=claim)
         computed = breakdown.total if breakdown else Decimal("0.00")
         paid = sum((facts.paid_for_claimed for _line, facts in claim_purchases(claim=claim)), Decimal("0")) + (claim.postage_paid or 0)
@@ -829,7 +840,7 @@ def claim_resolve(
 
     def apply(claim: Claim, now) -> list[str]:
         if resolution not in Claim.Resolution.values:
-            raise ClaimError(OUTCOME_NOT_OFFERED)
+            raise ClaimError(UNKNOWN_RESOLUTION)
         claim.resolution = resolution
         claim.replacement_tracking = replacement_tracking
         claim.resolved_at = now

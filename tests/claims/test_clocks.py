@@ -14,7 +14,7 @@ import time_machine
 
 from claims.actors import shopper_actor
 from claims.models import Claim
-from claims.services import claim_mark_complex, claim_provide_info, claim_request_info
+from claims.services import ALREADY_COMPLEX, ClaimError, claim_mark_complex, claim_provide_info, claim_request_info
 from claims.states import ClaimStatus
 from orders.models import Store
 from policies.selectors import store_calendar
@@ -148,11 +148,14 @@ def test_marking_a_claim_complex_adds_three_working_days(demo_at):
     assert claim.review_due_at == datetime(2026, 3, 9, 10, 0, tzinfo=SHANGHAI)
     assert claim.events.order_by("-pk").first().action == "mark_complex"
 
-    # a second press changes nothing
+    # a second press is refused and changes nothing
     traveller.move_to(datetime(2026, 3, 3, 9, 0, tzinfo=SHANGHAI))
-    claim_mark_complex(claim_id=claim.pk, actor=reviewer)
+    events = claim.events.count()
+    with pytest.raises(ClaimError, match=ALREADY_COMPLEX):
+        claim_mark_complex(claim_id=claim.pk, actor=reviewer)
     claim.refresh_from_db()
     assert claim.review_due_at == datetime(2026, 3, 9, 10, 0, tzinfo=SHANGHAI)
+    assert claim.events.count() == events
 
 
 def test_marking_a_paused_claim_complex_adds_to_the_time_left(demo_at):
