@@ -91,3 +91,43 @@ class TrackingForm(forms.Form):
 
 class MessageForm(forms.Form):
     body = forms.CharField(label=_("Your message"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+
+
+OFFLINE_CHANNELS = [
+    ("offline", _("In a shop")),
+    ("online", _("Online (another web shop or marketplace)")),
+    ("authorized_reseller", _("An authorized reseller")),
+    ("unauthorized_reseller", _("Another reseller")),
+    ("crowdfunding", _("Kickstarter or Indiegogo")),
+]
+
+
+class OfflinePurchaseForm(forms.Form):
+    """A purchase the portal has no order for; proof of purchase comes as evidence."""
+
+    product = forms.ModelChoiceField(queryset=None, label=_("Product"))
+    purchased_on = forms.DateField(label=_("Purchase date"), widget=forms.DateInput(attrs={"type": "date"}))
+    channel = forms.ChoiceField(label=_("Where did you buy it?"), choices=OFFLINE_CHANNELS)
+    price = forms.DecimalField(label=_("Price paid"), min_value=0, decimal_places=2, max_digits=10)
+    country = forms.CharField(label=_("Country (two letters, e.g. US)"), min_length=2, max_length=2)
+    reason = forms.ChoiceField(label=_("What happened?"), widget=forms.RadioSelect)
+
+    def __init__(self, *args, store, reasons, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = store.products.order_by("name")
+        self.fields["reason"].choices = [(r.code, r.label) for r in reasons]
+        self.fields["country"].initial = store.country
+
+    def clean_country(self):
+        value = self.cleaned_data["country"].strip().upper()
+        if not value.isalpha():
+            raise forms.ValidationError(_("Use a two-letter country code, e.g. US."))
+        return value
+
+    def clean_purchased_on(self):
+        from django.utils import timezone
+
+        value = self.cleaned_data["purchased_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("The purchase date cannot be in the future."))
+        return value

@@ -6,6 +6,7 @@ app_name = "claims"
 
 urlpatterns = [
     path("s/<slug:slug>/orders/<str:number>/claim/", views.claim_start, name="claim_start"),
+    path("s/<slug:slug>/claims/offline/", views.claim_start_offline, name="claim_start_offline"),
     path("claims/<int:claim_id>/draft/", views.claim_draft, name="claim_draft"),
     path("claims/<int:claim_id>/upload/", views.claim_upload, name="claim_upload"),
     path("claims/<int:claim_id>/evidence/", views.evidence_upload, name="evidence_upload"),

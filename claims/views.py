@@ -2,8 +2,12 @@
 plain forms) and the one place evidence files are read from. Thin: access checks,
 one service call, a response."""
 
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
 import segno
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from claims import evidence as evidence_services
 from claims import selectors, services, states
 from claims.actors import Actor, shopper_actor, staff_actor
-from claims.forms import AnswersForm, MessageForm, StartClaimForm, TrackingForm
+from claims.forms import AnswersForm, MessageForm, OfflinePurchaseForm, StartClaimForm, TrackingForm
 from claims.models import Claim, EvidenceFile, Refund
 from claims.services import ClaimError, NotPermitted
 from claims.states import ClaimStatus
@@ -151,6 +155,37 @@ def claim_start(request: HttpRequest, slug: str, number: str) -> HttpResponse:
         else:
             return redirect("claims:claim_draft", claim_id=claim.pk)
     return render(request, "claims/start.html", {"store": store, "order": order, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def claim_start_offline(request: HttpRequest, slug: str) -> HttpResponse:
+    """For signed-in shoppers with a verified e-mail: a purchase without an order here."""
+    store = get_object_or_404(Store, slug=slug, is_active=True)
+    emails = user_verified_emails(user=request.user)
+    if not emails:
+        messages.error(request, _("Verify your e-mail address first; we send the claim's updates there."))
+        return redirect("account_email")
+    version = policy_version_current(store=store)
+    if version is None:
+        messages.error(request, services.NO_POLICY)
+        return redirect("orders:store_home", slug=store.slug)
+    form = OfflinePurchaseForm(request.POST or None, store=store, reasons=policy_data_for_version(version=version).reasons)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        purchased_at = datetime.combine(data["purchased_on"], time(12, 0), tzinfo=ZoneInfo(str(store.time_zone)))
+        try:
+            claim = services.claim_start(
+                store=store,
+                actor=shopper_actor(email=emails[0], user=request.user),
+                reason_code=data["reason"],
+                offline={"product": data["product"], "purchased_at": purchased_at, "channel": data["channel"], "price": data["price"], "country": data["country"]},
+            )
+        except services.ClaimError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("claims:claim_draft", claim_id=claim.pk)
+    return render(request, "claims/start_offline.html", {"store": store, "form": form})
 
 
 def _draft_context(request: HttpRequest, claim: Claim, form: AnswersForm | None = None, problems=None) -> dict:

@@ -1,0 +1,169 @@
+"""More shopper scenarios across the launch brands: a late order cancelled with the
+keyboard alone; a wrong item kept with compensation; a warranty claim with a video;
+a purchase made in a shop, with its receipt; evidence added after "more information
+needed"; bad files refused with their reason while nothing typed is lost."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from PIL import Image
+from playwright.sync_api import expect
+
+from claims.models import Claim
+from demo.services import DEMO_PASSWORD
+from tests.browser.conftest import assert_accessible
+from tests.browser.test_shopper_claim import _open_order, _photos, _wait_ready
+from tests.claims.test_media import _write_video
+
+pytestmark = pytest.mark.browser
+
+WARRANTY_ANSWERS = {
+    "Was it dropped or physically damaged?": "No",
+    "Was it exposed to water or extreme temperatures, or operated improperly?": "No",
+    "Has anyone other than iWALK repaired or opened it?": "No",
+    "Was it damaged by something outside the product (e.g. a faulty charger, a fire)?": "No",
+    "Do you still have the product?": "Yes",
+}
+
+
+def _answer(page, answers):
+    for question, answer in answers.items():
+        page.get_by_role("group", name=question).get_by_label(answer, exact=True).check()
+    page.get_by_role("button", name="Update what I can claim").click()
+
+
+def test_late_order_cancelled_with_the_keyboard_alone(page, site):
+    call_command("demo_load", no_claims=True)
+    _open_order(page, site, "KW-60001")
+    page.get_by_role("link", name="Start a claim").focus()
+    page.keyboard.press("Enter")
+    page.get_by_label("Cancel my order").focus()
+    page.keyboard.press("Space")
+    page.get_by_role("button", name="Continue").focus()
+    page.keyboard.press("Enter")
+    decision = page.get_by_test_id("decision")
+    expect(decision).to_contain_text("it is approved automatically")
+    expect(decision).to_contain_text("refund within 5 business days")
+    assert_accessible(page)
+    page.get_by_role("button", name="Submit my claim").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#submitted-confirmation")).to_be_visible()
+    expect(page.get_by_text("Approved, no return needed").first).to_be_visible()
+    expect(page.get_by_text("Refund due by")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_wrong_item_kept_with_compensation(page, site, tmp_path):
+    call_command("demo_load", no_claims=True)
+    _open_order(page, site, "VC-70001")
+    page.get_by_role("link", name="Start a claim").click()
+    page.get_by_label("I received the wrong item").check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_test_id("decision")).to_contain_text("48-hour window")
+    expect(page.get_by_test_id("decision")).to_contain_text("50 % of the price difference")
+    page.get_by_label("Keep the item with compensation, plus reshipment of the right item").check()
+    page.get_by_label("Add files: A screenshot comparing the wrong item with your order").set_input_files(_photos(tmp_path, 1))
+    page.get_by_label("Add files: Photos or videos of the package from several angles").set_input_files(_photos(tmp_path, 2))
+    _wait_ready(page, "A screenshot comparing the wrong item with your order", 1)
+    _wait_ready(page, "Photos or videos of the package from several angles", 2)
+    page.get_by_role("button", name="Submit my claim").click()
+    expect(page.locator("#submitted-confirmation")).to_be_visible()
+    assert Claim.objects.get(order__number="VC-70001").preferred_outcome == "keep_with_compensation"
+
+
+def test_warranty_claim_with_a_video(page, site, tmp_path):
+    call_command("demo_load", no_claims=True)
+    video = tmp_path / "charging.mp4"
+    _write_video(video)
+    _open_order(page, site, "IW-10045")
+    page.get_by_role("link", name="Start a claim").click()
+    page.get_by_label("iWALK MAG-X 10000 mAh magnetic power bank").select_option("1")
+    page.get_by_label("It doesn't work properly (quality issue)").check()
+    page.get_by_role("button", name="Continue").click()
+    _answer(page, WARRANTY_ANSWERS)
+    expect(page.get_by_test_id("decision")).to_contain_text("your 24-month warranty runs until")
+    page.get_by_label("Describe the issue").fill("It stops charging after two minutes.")
+    page.get_by_label("Add files: Photos or videos of the issue").set_input_files(str(video))
+    _wait_ready(page, "Photos or videos of the issue", 1)
+    assert_accessible(page)
+    page.get_by_role("button", name="Submit my claim").click()
+    expect(page.locator("#submitted-confirmation")).to_be_visible()
+    claim = Claim.objects.get(order__number="IW-10045")
+    assert claim.rule_code == "warranty" and claim.evidence.get().kind == "video"
+
+
+def test_purchase_made_in_a_shop_with_its_receipt(page, site, tmp_path):
+    call_command("demo_load", no_claims=True)
+    receipt = tmp_path / "receipt.pdf"
+    receipt.write_bytes(
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+    page.goto(f"{site.url}/account/login/")
+    page.get_by_role("textbox", name=re.compile("^Email")).fill("shopper@demo.example")
+    page.get_by_role("textbox", name=re.compile("^Password")).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.goto(f"{site.url}/s/iwalk/")
+    page.get_by_role("link", name="Bought a iWALK product in a shop or elsewhere? Claim it here").click()
+    assert_accessible(page)
+    page.get_by_label("Product").select_option(label="iWALK MAG-X 10000 mAh magnetic power bank (IW-MAGX)")
+    page.get_by_label("Purchase date").fill((timezone.localdate() - timedelta(days=60)).isoformat())
+    page.get_by_label("Where did you buy it?").select_option(label="In a shop")
+    page.get_by_label("Price paid").fill("64.99")
+    page.get_by_label("It doesn't work properly (quality issue)").check()
+    page.get_by_role("button", name="Continue").click()
+    _answer(page, WARRANTY_ANSWERS)
+    page.get_by_label("Describe the issue").fill("The magnet no longer holds the phone.")
+    page.get_by_label(re.compile("Add files: Proof of purchase")).set_input_files(str(receipt))
+    _wait_ready(page, "Proof of purchase: invoice or receipt (shop), order screenshot (online)", 1)
+    page.get_by_role("button", name="Submit my claim").click()
+    expect(page.locator("#submitted-confirmation")).to_be_visible()
+    assert_accessible(page)
+    claim = Claim.objects.get(offline_product__sku="IW-MAGX")
+    assert claim.order is None and claim.offline_channel == "offline" and claim.evidence.get(slot_code="proof-of-purchase").kind == "document"
+
+
+def test_more_information_needed_then_added(page, site, tmp_path):
+    call_command("demo_load")
+    claim = Claim.objects.get(order__number="IW-10045")
+    assert claim.status == "needs_info"
+    _open_order(page, site, "IW-10045")
+    page.get_by_role("link", name=claim.reference).click()
+    expect(page.get_by_role("heading", name="More information needed")).to_be_visible()
+    expect(page.get_by_role("region", name="Messages")).to_contain_text("Could you add a short video of the charging light?")
+    assert_accessible(page)
+    page.get_by_role("button", name="Send the information").click()
+    expect(page.get_by_text("Photos or videos of the issue: 1 more needed.")).to_be_visible()
+    video = tmp_path / "light.mp4"
+    _write_video(video)
+    page.get_by_label("Add files: Photos or videos of the issue").set_input_files(str(video))
+    _wait_ready(page, "Photos or videos of the issue", 1)
+    page.get_by_role("button", name="Send the information").click()
+    expect(page.get_by_text("Thanks, we'll continue the review.")).to_be_visible()
+    claim.refresh_from_db()
+    assert claim.status == "submitted" and claim.review_due_at is not None
+
+
+def test_bad_files_are_refused_with_their_reason_and_nothing_typed_is_lost(page, site, tmp_path):
+    call_command("demo_load", no_claims=True)
+    _open_order(page, site, "IM-80010")
+    page.get_by_role("link", name="Start a claim").click()
+    page.get_by_label("IMIRROR Smart Mirror 32\"").select_option("1")
+    page.get_by_label("I'm not satisfied (any reason)").check()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("A brief reason for the return").fill("Too large for the hallway.")
+    fake = tmp_path / "photo.jpg"
+    fake.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    broken = tmp_path / "broken.jpg"
+    Image.new("RGB", (800, 600), "red").save(broken, "JPEG")
+    broken.write_bytes(broken.read_bytes()[:2000])
+    slot = "Photos that clearly show all sides of the product"
+    page.get_by_label(f"Add files: {slot}").set_input_files([str(fake), str(broken)])
+    box = page.locator(".evidence-slot").filter(has=page.get_by_role("heading", name=slot))
+    expect(box.get_by_text("This file is a PDF document; this item needs a photo")).to_be_visible(timeout=30_000)
+    expect(box.get_by_text("This photo is damaged or incomplete")).to_be_visible(timeout=30_000)
+    expect(page.get_by_label("A brief reason for the return")).to_have_value("Too large for the hallway.")
+    assert_accessible(page)
