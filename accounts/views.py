@@ -3,6 +3,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from claims.models import Claim
 from orders.selectors import orders_for_user, user_verified_emails
 
 
@@ -12,5 +13,9 @@ def my_orders(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/my_orders.html",
-        {"orders": orders_for_user(user=request.user), "emails": user_verified_emails(user=request.user)},
+        {
+            "orders": orders_for_user(user=request.user),
+            "emails": user_verified_emails(user=request.user),
+            "claims": Claim.objects.filter(shopper_user=request.user).exclude(reference=None).select_related("store"),
+        },
     )
