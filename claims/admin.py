@@ -4,13 +4,14 @@ for the steps this staff member may take now (claims.states.transitions_from wit
 their roles); each opens a small form (/admin/claims/claim/<pk>/act/<action>/) that
 calls one claims.services function with the row_version the page showed."""
 
+import csv
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models.functions import Coalesce, Least
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -276,11 +277,68 @@ class ClaimAdmin(admin.ModelAdmin):
         (_("Dates"), {"fields": ("submitted_at", "decided_at", "received_at", "inspected_at", "resolved_at", "closed_at")}),
     )
 
+    actions = ["assign_to_me", "mark_received"]
+    change_list_template = "admin/claims/claim/change_list.html"
+
     def get_urls(self):
         return [
+            path("export.csv", self.admin_site.admin_view(self.export_view), name="claims_claim_export"),
             path("<int:object_id>/act/<slug:action>/", self.admin_site.admin_view(self.action_view), name="claims_claim_act"),
             *super().get_urls(),
         ]
+
+    def export_view(self, request):
+        """The queue as filtered on screen, as CSV; only the staff member's stores."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        rows = self.get_changelist_instance(request).get_queryset(request).select_related("store", "order", "assignee")
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="claims.csv"'
+        writer = csv.writer(response)
+        writer.writerow(["reference", "rma", "store", "status", "reason", "shopper", "order", "submitted", "review due", "ship by", "refund due", "assignee"])
+        for claim in rows.iterator(chunk_size=500):
+            writer.writerow(
+                [
+                    claim.reference or "",
+                    claim.rma_number or "",
+                    claim.store.name,
+                    claim.get_status_display(),
+                    claim.reason_label,
+                    claim.shopper_email,
+                    claim.order.number if claim.order else "",
+                    *(value.isoformat() if value else "" for value in (claim.submitted_at, claim.review_due_at, claim.ship_by_at, claim.refund_due_at)),
+                    claim.assignee.email if claim.assignee else "",
+                ]
+            )
+        return response
+
+    @admin.action(description=_("Assign to me"))
+    def assign_to_me(self, request, queryset):
+        done, refused = 0, []
+        for claim in queryset.select_related("store"):
+            try:
+                services.claim_assign(claim_id=claim.pk, actor=staff_actor(user=request.user, store=claim.store), assignee=request.user)
+                done += 1
+            except services.ClaimError as exc:
+                refused.append(f"{claim}: {exc.message}")
+        self._report(request, done, refused, _("%(n)d claim(s) assigned to you."))
+
+    @admin.action(description=_("Mark received (parcels in hand, RMA checked)"))
+    def mark_received(self, request, queryset):
+        done, refused = 0, []
+        for claim in queryset.select_related("store"):
+            try:
+                services.claim_receive(claim_id=claim.pk, actor=staff_actor(user=request.user, store=claim.store), rma_number=claim.rma_number or "")
+                done += 1
+            except services.ClaimError as exc:
+                refused.append(f"{claim}: {exc.message}")
+        self._report(request, done, refused, _("%(n)d claim(s) marked received."))
+
+    def _report(self, request, done: int, refused: list[str], success: str) -> None:
+        if done:
+            self.message_user(request, success % {"n": done}, messages.SUCCESS)
+        for line in refused[:20]:
+            self.message_user(request, line, messages.WARNING)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}

@@ -84,3 +84,23 @@ def test_reviewer_works_the_claim_queue_read_only(page, site):
     expect(page.locator("#messages-0")).to_contain_text("Could you add a short video of the charging light?")
     expect(page.locator("#events-2")).to_contain_text("request_info")
     assert_accessible(page)
+
+
+def test_reviewer_of_another_store_cannot_reach_a_claim_its_evidence_or_export(page, site):
+    call_command("demo_load")
+    from claims.models import Claim, EvidenceFile
+
+    claim = Claim.objects.get(order__number="IM-80010")
+    evidence = EvidenceFile.objects.filter(claim=claim, status="ready").first()
+    _admin_login(page, site, "reviewer@iwalk.demo.example")
+    expect(page.get_by_role("heading", name="Open claims by store")).to_be_visible()
+    expect(page.get_by_role("rowheader", name="IMIRROR")).to_have_count(0)
+    assert_accessible(page)
+    page.goto(f"{site.url}/admin/claims/claim/{claim.pk}/change/")
+    expect(page.get_by_text(claim.reference)).to_have_count(0)
+    response = page.goto(f"{site.url}/evidence/{evidence.pk}/file/")
+    assert response.status == 404
+    response = page.goto(f"{site.url}/admin/claims/claim/{claim.pk}/act/approve/?version={claim.row_version}")
+    assert response.status == 404
+    export = page.request.get(f"{site.url}/admin/claims/claim/export.csv?store__id__exact={claim.store_id}")
+    assert export.status == 200 and claim.reference not in export.text()

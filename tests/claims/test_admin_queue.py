@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from claims.models import Claim
-from tests.claims.conftest import submitted_claim
+from tests.claims.conftest import staff, submitted_claim
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +75,50 @@ def test_staff_see_only_their_stores_claims(demo):
     client.force_login(User.objects.get(email="reviewer@iwalk.demo.example"))
     assert client.get(f"/admin/claims/claim/{claim.pk}/change/").status_code == 302
     assert _changelist("reviewer@imirror.demo.example", f"?q={claim.order.number}").count(claim.reference) >= 1
+
+
+def test_csv_export_is_the_filtered_list_of_my_stores_only(demo):
+    claim = submitted_claim()
+    _clone(claim, 3)
+    client = Client()
+    client.force_login(User.objects.get(email="reviewer@imirror.demo.example"))
+    rows = client.get("/admin/claims/claim/export.csv?q=CLM-Q00001").content.decode().splitlines()
+    assert rows[0].startswith("reference,rma,store,status")
+    assert len(rows) == 2 and rows[1].startswith("CLM-Q00001,")
+    everything = client.get("/admin/claims/claim/export.csv").content.decode()
+    assert claim.reference in everything and everything.count("\n") == 5
+    other = Client()
+    other.force_login(User.objects.get(email="reviewer@iwalk.demo.example"))
+    assert claim.reference not in other.get("/admin/claims/claim/export.csv").content.decode()
+
+
+def test_bulk_assign_to_me_and_mark_received(demo):
+    from claims.services import claim_approve
+
+    claim = submitted_claim()
+    reviewer = User.objects.get(email="reviewer@imirror.demo.example")
+    client = Client()
+    client.force_login(reviewer)
+    response = client.post("/admin/claims/claim/", {"action": "assign_to_me", "_selected_action": [claim.pk]}, follow=True)
+    assert "1 claim(s) assigned to you." in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.assignee == reviewer
+    claim_approve(claim_id=claim.pk, actor=staff("reviewer@imirror.demo.example"), outcome=None)
+    warehouse = Client()
+    warehouse.force_login(User.objects.get(email="warehouse@imirror.demo.example"))
+    response = warehouse.post("/admin/claims/claim/", {"action": "mark_received", "_selected_action": [claim.pk]}, follow=True)
+    assert "1 claim(s) marked received." in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.status == "received"
+    again = warehouse.post("/admin/claims/claim/", {"action": "mark_received", "_selected_action": [claim.pk]}, follow=True)
+    assert "This step is not possible" in again.content.decode()
+
+
+def test_admin_index_summarises_my_stores(demo):
+    claim = submitted_claim()
+    Claim.objects.filter(pk=claim.pk).update(review_due_at=timezone.now() - timedelta(hours=3))
+    client = Client()
+    client.force_login(User.objects.get(email="manager@imirror.demo.example"))
+    page = client.get("/admin/").content.decode()
+    assert "Open claims by store" in page and "IMIRROR" in page and "Submitted: 1" in page
+    assert "iWALK</a>" not in page
