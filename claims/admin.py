@@ -201,9 +201,19 @@ class EvidenceInline(admin.TabularInline):
 
     @admin.display(description=_("preview"))
     def preview(self, obj):
-        if obj.status != EvidenceFile.Status.READY or not obj.thumbnail:
+        if obj.status != EvidenceFile.Status.READY:
             return "—"
         full = reverse("claims:evidence_download", args=[obj.pk, "file"])
+        if obj.kind == "video":
+            # the poster frame, a player where the browser can play the codec, else the download link
+            thumb = reverse("claims:evidence_download", args=[obj.pk, "thumb"])
+            return format_html(
+                '<video controls preload="none" width="240" poster="{}" aria-label="{}"><source src="{}" type="{}">'
+                '<a href="{}">{}</a></video><br><a href="{}" download>{}</a>',
+                thumb, obj.original_name, full, obj.content_type, full, obj.original_name, full, _("Download"),
+            )
+        if not obj.thumbnail:
+            return format_html('<a href="{}">{}</a>', full, obj.original_name)
         thumb = reverse("claims:evidence_download", args=[obj.pk, "thumb"])
         return format_html('<a href="{}"><img src="{}" alt="{}" width="96"></a>', full, thumb, obj.original_name)
 
