@@ -62,6 +62,7 @@ ACTIONS: dict[str, ClaimAction] = {
         ClaimAction("mark_complex", _("Mark as complex"), forms.MarkComplexForm),
         ClaimAction("assign", _("Assign"), forms.AssignForm),
         ClaimAction("note", _("Add an internal note"), forms.InternalNoteForm),
+        ClaimAction("message", _("Message the shopper"), forms.ShopperMessageForm),
     )
 }
 # Transitions of the table -> the admin's forms ("resolve" depends on the outcome).
@@ -105,6 +106,7 @@ def claim_action_keys(claim: Claim, actor: Actor) -> list[str]:
     if roles & STAFF_ROLES and claim.status in OPEN_STATES:
         keys.append("assign")
     if roles & STAFF_ROLES and claim.status != ClaimStatus.DRAFT:
+        keys.append("message")
         keys.append("note")
     return list(dict.fromkeys(keys))
 

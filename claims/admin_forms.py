@@ -431,3 +431,16 @@ class InternalNoteForm(ClaimActionForm):
 
     def success_message(self, claim):
         return _("Internal note added (staff only).")
+
+
+class ShopperMessageForm(ClaimActionForm):
+    submit_label = _("Send to the shopper")
+    intro = _("The shopper sees this message on the claim page.")
+    body = forms.CharField(label=_("Message to the shopper"), widget=textarea(4), max_length=5000)
+
+    def perform(self, *, actor):
+        services.claim_message(claim_id=self.claim.pk, actor=actor, body=self.cleaned_data["body"], internal=False)
+        return self.claim
+
+    def success_message(self, claim):
+        return _("Message sent to the shopper.")

@@ -105,6 +105,7 @@ BRANDS = [
             ("VC-70001", SHOPPER_EMAIL, "Sam Shopper", "online", "DE", 4, 1, [("VC-MCU32", 10, "18.50")]),
             ("VC-70020", GUEST_EMAIL, "Alex Guest", "online", "US", 26, 20, [("VC-PSU12", 2, "42.00"), ("VC-JST10", 3, "6.40")]),
             ("VC-70045", SHOPPER_EMAIL, "Sam Shopper", "online", "GB", 50, 45, [("VC-PSU12", 1, "42.00")]),
+            ("VC-70010", GUEST_EMAIL, "Alex Guest", "online", "US", 12, 10, [("VC-MCU32", 5, "18.50")]),
         ],
         "special_orders": [
             # shipped, in transit, not delivered

@@ -3,8 +3,10 @@ services with generated evidence photos (processed like real uploads), so a new
 staff login has a real queue."""
 
 import io
+from datetime import timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from accounts.models import User
@@ -75,6 +77,30 @@ def demo_claims_load() -> int:
     _submit(_draft("IW-10010", "changed-mind", {"unopened": True}, preferred="refund"))
     _submit(_draft("VC-70001", "wrong-item", preferred="keep_with_compensation"))
     _submit(_draft("IM-80002", "damaged-on-arrival", im_ok, preferred="replacement"))
+
+    # received at the warehouse, waiting for inspection
+    claim = _submit(_draft("IW-10001", "not-working", {"unopened": True}, preferred="replacement"))
+    claim = services.claim_approve(claim_id=claim.pk, actor=_staff("reviewer", iwalk), outcome=None)
+    services.claim_ship(claim_id=claim.pk, actor=shopper_actor(email=claim.shopper_email), carrier="USPS", tracking_number="9400111899223197428490")
+    services.claim_receive(claim_id=claim.pk, actor=_staff("warehouse", iwalk), rma_number=claim.rma_number)
+
+    # rejected, then appealed
+    claim = _submit(_draft("KW-50002", "changed-mind", {"mint": True, "unused": True}))
+    services.claim_reject(claim_id=claim.pk, actor=_staff("reviewer", kwoking), reason="Condition not met", message="The camera shows signs of use.")
+    services.claim_appeal(claim_id=claim.pk, actor=shopper_actor(email=claim.shopper_email), message="It was only unboxed, never mounted.")
+
+    # approved with a return that was never shipped: the right was waived
+    claim = _submit(_draft("VC-70010", "change-of-demand", vc_ok))
+    claim = services.claim_approve(claim_id=claim.pk, actor=_staff("reviewer", voltaic), outcome=None)
+    # demo only: move the ship-by clock into the past, then let the state machine expire it
+    Claim.objects.filter(pk=claim.pk).update(ship_by_at=timezone.now() - timedelta(hours=1))
+    services.claim_expire(claim_id=claim.pk)
+
+    # refused delivery refunded, then closed
+    claim = _submit(_draft("IM-81002", "refused"))
+    services.claim_approve(claim_id=claim.pk, actor=_staff("reviewer", imirror), outcome=None)
+    services.claim_record_refund(claim_id=claim.pk, actor=_staff("manager", imirror), payment_reference="DEMO-REFUND-1")
+    services.claim_close(claim_id=claim.pk, actor=_staff("reviewer", imirror))
 
     # more information needed
     claim = _submit(_draft("IW-10045", "not-working", warranty_ok, texts={"issue": "Stops charging after a few minutes."}))

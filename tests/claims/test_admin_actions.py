@@ -194,7 +194,7 @@ def test_compensation_resolve_uphold_and_close(demo):
     manager.post(_act(claim, "approve"), {"expected_version": claim.row_version, "outcome": "keep_with_compensation"})
     claim.refresh_from_db()
     assert claim.status == "approved_no_return"
-    assert set(_buttons(manager, claim)) == {"record_compensation", "assign", "note"}
+    assert set(_buttons(manager, claim)) == {"record_compensation", "assign", "message", "note"}
     form = {"expected_version": claim.row_version, "received_item_value": "20.00", "reshipment_tracking": "UPS 1Z999"}
     assert manager.post(_act(claim, "record_compensation"), form).status_code == 302
     claim.refresh_from_db()
@@ -229,4 +229,16 @@ def test_compensation_resolve_uphold_and_close(demo):
     assert "close" not in _buttons(_client("warehouse@kwoking.demo.example"), claim)
     assert reviewer.post(_act(claim, "close"), {"expected_version": claim.row_version, "note": ""}).status_code == 302
     assert Claim.objects.get(pk=claim.pk).status == "closed"
-    assert _buttons(reviewer, Claim.objects.get(pk=claim.pk)) == {"note": claim.row_version + 1}
+    assert _buttons(reviewer, Claim.objects.get(pk=claim.pk)) == {"message": claim.row_version + 1, "note": claim.row_version + 1}
+
+
+
+def test_a_message_to_the_shopper_is_not_internal(demo):
+    from claims.models import ClaimMessage
+
+    claim = Claim.objects.get(order__number="IW-10010")
+    reviewer = _client("reviewer@iwalk.demo.example")
+    response = reviewer.post(_act(claim, "message"), {"expected_version": claim.row_version, "body": "We're on it."})
+    assert response.status_code == 302
+    message = ClaimMessage.objects.get(claim=claim, body="We're on it.")
+    assert message.internal is False and message.author_role == "reviewer"
