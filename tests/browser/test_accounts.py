@@ -81,3 +81,18 @@ def test_axe_does_report_a_violation(page):
     from tests.browser.conftest import AXE_OPTIONS, _axe
 
     assert _axe.run(page, options=AXE_OPTIONS).violations_count >= 2
+
+
+def test_password_change_when_signed_in(page, site):
+    UserFactory(email="pat@example.com")
+    page.goto(f"{site.url}/account/login/")
+    page.get_by_role("textbox", name=re.compile("^Email")).fill("pat@example.com")
+    page.get_by_role("textbox", name=re.compile("^Password")).fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("link", name="Account").click()
+    assert_accessible(page)
+    page.get_by_role("textbox", name=re.compile("^Current Password")).fill(PASSWORD)
+    page.get_by_role("textbox", name=re.compile(r"^New Password\W*$")).fill("another-long-pass-77")
+    page.get_by_role("textbox", name=re.compile(r"^New Password \(again\)")).fill("another-long-pass-77")
+    page.get_by_role("button", name="Change Password").click()
+    expect(page.get_by_text("Password successfully changed.")).to_be_visible()

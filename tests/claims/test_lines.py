@@ -63,3 +63,20 @@ def test_an_open_claim_keeps_its_policy_version_when_the_policy_changes(demo):
     decision = claim_evaluate(claim=claim)[0][1]
     assert "30-day window" in " ".join(next(r for r in decision.rules if r.rule_code == "return-30").explanation)
     assert "30-day window" in " ".join(claim.decision["rules"][0]["explanation"])
+
+
+def test_a_claim_opened_from_an_earlier_one_links_to_it(demo):
+    from claims.actors import shopper_actor
+    from claims.services import claim_approve, claim_follow_up, claim_resolve
+    from tests.claims.conftest import submitted_claim
+
+    first = submitted_claim("IM-80010", "manufacturing-issue")
+    manager = staff("manager@imirror.demo.example")
+    Claim.objects.filter(pk=first.pk).update(rule_code="warranty")  # decided under the warranty rule
+    first = claim_approve(claim_id=first.pk, actor=manager, outcome="replacement", change_reason="Replacement under warranty")
+    Claim.objects.filter(pk=first.pk).update(status="inspected")  # set-up: the return was handled
+    claim_resolve(claim_id=first.pk, actor=manager, resolution=Claim.Resolution.REPLACED, replacement_tracking="UPS 1Z999AA10123456784")
+    second = claim_follow_up(claim=Claim.objects.get(pk=first.pk), actor=shopper_actor(email=first.shopper_email), reason_code="manufacturing-issue")
+    assert second.parent_id == first.pk and second.status == "draft"
+    assert [(line.order_line_id, line.quantity) for line in second.lines.all()] == [(line.order_line_id, line.quantity) for line in first.lines.all()]
+    assert list(first.follow_ups.all()) == [second]
