@@ -1,11 +1,14 @@
 """Which e-mail each transition sends to the shopper (outbox rows in the transition's
 transaction). Issue #7 adds staff e-mails, reminders and richer templates."""
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from notifications.services import email_enqueue_template
+from orders.guest_access import guest_token_make
 
 SHOPPER_EMAILS = {
     "submit": (_("We received your claim %(ref)s"), _("We'll review it by %(review_due)s and e-mail you as soon as it is decided.")),
@@ -55,7 +58,13 @@ def claim_notify(*, claim, action: str, note: str = "") -> None:
 
 
 def _claim_link(claim) -> str:
+    """For a guest: a signed link that opens the claim's order and then the claim; for
+    a purchase without an order (signed-in shoppers): the claim page itself."""
     try:
-        return settings.PORTAL_BASE_URL + reverse("claims:claim_detail", args=[claim.store.slug, claim.reference])
-    except NoReverseMatch:  # the shopper pages arrive with issue #5
+        claim_path = reverse("claims:claim_detail", args=[claim.store.slug, claim.reference])
+    except NoReverseMatch:  # a draft has no reference yet
         return settings.PORTAL_BASE_URL + reverse("orders:store_home", args=[claim.store.slug])
+    if claim.order_id is None:
+        return settings.PORTAL_BASE_URL + claim_path
+    token = guest_token_make(order=claim.order)
+    return f"{settings.PORTAL_BASE_URL}{reverse('orders:guest_access', args=[claim.store.slug, token])}?{urlencode({'next': claim_path})}"

@@ -316,8 +316,15 @@ def evidence_remove(request: HttpRequest, evidence_id: int) -> HttpResponse:
 
 @require_GET
 def claim_detail(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
-    claim = get_object_or_404(Claim.objects.select_related("store", "order", "policy_version"), store__slug=slug, reference=reference)
-    _owner(request, claim)
+    claim = Claim.objects.select_related("store", "order", "policy_version").filter(store__slug=slug, reference=reference).first()
+    actor = claim_actor_for_request(request, claim) if claim is not None else None
+    if actor is None or not actor.is_shopper:
+        # not (yet) the owner in this browser: say how to open it, never whether it exists
+        if claim is not None and claim.order_id is None and not request.user.is_authenticated:
+            return redirect(f"{reverse('account_login')}?next={request.path}")
+        messages.info(request, _("To open a claim, use the link in our e-mail or look up your order below."))
+        store = get_object_or_404(Store, slug=slug, is_active=True)
+        return redirect("orders:store_home", slug=store.slug)
     return render(request, "claims/detail.html", _detail_context(claim))
 
 

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -71,11 +73,14 @@ def guest_access(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     order = store.orders.filter(pk=link.order_id).first()
     if order is None or not access.guest_link_matches(link=link, order=order):
         return render(request, "orders/link_invalid.html", {"store": store}, status=400)
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not (next_url.startswith(f"/s/{store.slug}/claims/") and url_has_allowed_host_and_scheme(next_url, allowed_hosts=None)):
+        next_url = ""
     if request.method == "POST":
         request.session.cycle_key()
         access.session_grant(session=request.session, order=order)
-        return redirect("orders:order_detail", slug=store.slug, number=order.number)
-    return render(request, "orders/link_confirm.html", {"store": store, "order": order})
+        return redirect(next_url or reverse("orders:order_detail", args=[store.slug, order.number]))
+    return render(request, "orders/link_confirm.html", {"store": store, "order": order, "next": next_url})
 
 
 @require_POST

@@ -244,3 +244,29 @@ def test_the_handler_stops_counting_past_the_cap_and_deletes_its_temp_file(setti
     assert handler.received <= 1024 * 1024 + len(chunk)
     assert request.upload_too_large is True
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.django_db
+def test_the_claim_link_in_an_email_opens_the_claim_for_a_guest(demo):
+    from claims.notifications import _claim_link
+    from claims.services import claim_submit, claim_update_draft
+    from tests.claims.conftest import IM_OK, satisfy_evidence
+
+    claim = _draft()
+    shopper = shopper_actor(email=claim.shopper_email)
+    claim_update_draft(claim_id=claim.pk, actor=shopper, answers=IM_OK)
+    satisfy_evidence(claim)
+    claim = claim_submit(claim_id=claim.pk, actor=shopper)
+    link = _claim_link(claim).replace("http://127.0.0.1:8000", "")
+    client = Client()
+    # without the link: no claim, and no hint whether it exists
+    assert client.get(f"/s/{claim.store.slug}/claims/{claim.reference}/").status_code == 302
+    assert client.get(f"/s/{claim.store.slug}/claims/CLM-NOPE99/").status_code == 302
+    page = client.get(link)
+    assert page.status_code == 200 and "Open my claim" in page.content.decode()
+    opened = client.post(link)
+    assert opened.status_code == 302 and opened.url == f"/s/{claim.store.slug}/claims/{claim.reference}/"
+    assert claim.reference in client.get(opened.url).content.decode()
+    # the next URL cannot point elsewhere
+    evil = client.post(link.split("?")[0] + "?next=https://evil.example/")
+    assert evil.url == f"/s/{claim.store.slug}/orders/{claim.order.number}/"
