@@ -268,6 +268,11 @@ class ClaimAdmin(admin.ModelAdmin):
         "review_due_at",
         "ship_by_at",
         "refund_due_at",
+        "review_escalation_level",
+        "review_escalated_at",
+        "refund_overdue_flagged_at",
+        "ship_reminder_level",
+        "evidence_purged_at",
         "return_carrier",
         "return_tracking_number",
         "resolution",
@@ -284,7 +289,21 @@ class ClaimAdmin(admin.ModelAdmin):
         (None, {"fields": ("reference", "rma_number", "store", "status", "shopper_email", "order", "assignee")}),
         (_("What the shopper asked"), {"fields": ("reason_label", "answers_display", "preferred_outcome")}),
         (_("Decision"), {"fields": ("policy_version", "rule_code", "decision_display", "outcome", "resolution", "rejection_reason")}),
-        (_("Clocks"), {"fields": ("review_due_at", "ship_by_at", "refund_due_at")}),
+        (
+            _("Clocks"),
+            {
+                "fields": (
+                    "review_due_at",
+                    "ship_by_at",
+                    "refund_due_at",
+                    "review_escalation_level",
+                    "review_escalated_at",
+                    "refund_overdue_flagged_at",
+                    "ship_reminder_level",
+                    "evidence_purged_at",
+                )
+            },
+        ),
         (_("Return parcel"), {"fields": ("return_carrier", "return_tracking_number")}),
         (_("Dates"), {"fields": ("submitted_at", "decided_at", "received_at", "inspected_at", "resolved_at", "closed_at")}),
     )
@@ -481,7 +500,14 @@ class ClaimAdmin(admin.ModelAdmin):
             else _("refund")
         )
         if left.total_seconds() < 0:
-            return format_html('<strong class="overdue">{} {} {}</strong>', which, _("overdue by"), _duration(-left))
+            escalated = obj.review_escalation_level and obj.review_escalation_clock == obj.review_due_at
+            return format_html(
+                '<strong class="overdue">{} {} {}</strong>{}',
+                which,
+                _("overdue by"),
+                _duration(-left),
+                format_html(" <small>({} {})</small>", _("escalated, level"), obj.review_escalation_level) if escalated else "",
+            )
         return f"{which}: {_duration(left)}"
 
     @admin.display(description=_("answers"))

@@ -83,6 +83,26 @@ class Claim(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     inspection = models.JSONField(_("inspection"), default=dict, blank=True)
+    # what the SLA sweeps (claims.sla) have done, so each step is taken once per clock and level
+    ship_reminder_level = models.PositiveSmallIntegerField(
+        _("ship-by reminders"),
+        default=0,
+        help_text=_("Ship-by reminder levels done: 1 = the 48-hour reminder, 2 = the 24-hour reminder."),
+    )
+    review_escalation_level = models.PositiveSmallIntegerField(
+        _("overdue review escalation"),
+        default=0,
+        help_text=_("Escalations sent to the managers for the current review clock: 1 = overdue, 2 = one working day later."),
+    )
+    review_escalation_clock = models.DateTimeField(
+        _("escalated review due time"),
+        null=True,
+        blank=True,
+        help_text=_("The review due time the escalation level refers to; a restarted review clock (information provided, appeal) starts again at level 0."),
+    )
+    review_escalated_at = models.DateTimeField(_("review overdue, escalated at"), null=True, blank=True)
+    refund_overdue_flagged_at = models.DateTimeField(_("refund overdue, flagged at"), null=True, blank=True)
+    evidence_purged_at = models.DateTimeField(_("evidence files deleted (retention)"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

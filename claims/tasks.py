@@ -1,11 +1,27 @@
 """Thin Celery wrappers over the claims services."""
 
 from celery import shared_task
+from django.conf import settings
 
 from claims.evidence import evidence_process
+from claims.sla import evidence_retention_sweep, sla_sweep
 
 
 @shared_task(acks_late=True)
 def evidence_process_task(evidence_id: int) -> str:
     """On the "evidence" queue, so a long video never delays an e-mail."""
     return evidence_process(evidence_id=evidence_id)
+
+
+@shared_task(acks_late=True)
+def sla_sweep_task() -> dict:
+    """Every minute (beat, DatabaseScheduler; claims migration 0003): ship-by reminders and
+    waivers, overdue review escalations, overdue refund flags. Safe to run twice at once."""
+    return sla_sweep()
+
+
+@shared_task(acks_late=True)
+def evidence_retention_task() -> int:
+    """Daily (matches the "evidence_*" route: the evidence queue): the files of claims closed
+    longer than settings.EVIDENCE_RETENTION_DAYS (default 180)."""
+    return evidence_retention_sweep(days=getattr(settings, "EVIDENCE_RETENTION_DAYS", 180))
