@@ -63,6 +63,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.change_shipment",
         "orders.view_webhookevent",
         "notifications.view_outboundemail",
+        "notifications.resend_outboundemail",
     ],
 }
 

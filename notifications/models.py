@@ -27,12 +27,19 @@ class OutboundEmail(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     claimed_at = models.DateTimeField(_("claimed by a worker"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(
+        _("next attempt"),
+        null=True,
+        blank=True,
+        help_text=_("When the relay sends a failed e-mail again; empty once it stops retrying."),
+    )
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "created_at"], name="notif_email_status_idx")]
         verbose_name = _("outbound e-mail")
+        permissions = [("resend_outboundemail", _("Can send an e-mail again"))]
         verbose_name_plural = _("outbound e-mails")
 
     def __str__(self) -> str:

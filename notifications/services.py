@@ -2,12 +2,14 @@
 
 import logging
 import smtplib
+from datetime import timedelta
 from email.utils import make_msgid
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -78,14 +80,35 @@ def _message_id_domain() -> str:
 
 
 def email_deliver(*, email_id: int) -> bool:
-    """Send one outbox row. Returns False when there was nothing to do (already sent
-    or claimed by another worker); raises a delivery error so the task can retry."""
-    claimed = OutboundEmail.objects.filter(
-        pk=email_id, status__in=[OutboundEmail.Status.PENDING, OutboundEmail.Status.FAILED]
-    ).update(status=OutboundEmail.Status.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1)
+    """Send one outbox row. Returns False when there was nothing to do (already sent,
+    claimed by another worker, or failed too often: left for staff); raises the error so
+    the task can retry. The claim is a conditional UPDATE, so two tasks for the same row
+    (a retry and a relay dispatch, a redelivered message) never both send it."""
+    Status = OutboundEmail.Status
+    claimed_at = timezone.now()
+    claimable = Q(status=Status.PENDING) | Q(status=Status.FAILED, attempts__lt=_max_attempts())
+    claimed = OutboundEmail.objects.filter(claimable, pk=email_id).update(
+        status=Status.SENDING, claimed_at=claimed_at, attempts=F("attempts") + 1, next_attempt_at=None
+    )
     if not claimed:
         return False
     email = OutboundEmail.objects.get(pk=email_id)
+    try:
+        _message(email).send()
+    except Exception as exc:
+        # Any error, not only SMTP ones: a row must never stay "sending" because of a bug.
+        _mark_failed(email, claimed_at, exc)
+        logger.warning("e-mail %s not delivered (attempt %s): %r", email_id, email.attempts, exc)
+        raise
+    # Unconditional: the message has left, whatever happened to the row meanwhile (e.g. the
+    # relay took the claim for stale), so no other task may send it again.
+    OutboundEmail.objects.filter(pk=email_id).update(
+        status=Status.SENT, sent_at=timezone.now(), last_error="", next_attempt_at=None
+    )
+    return True
+
+
+def _message(email: OutboundEmail) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.body_text,
@@ -96,13 +119,112 @@ def email_deliver(*, email_id: int) -> bool:
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
-    try:
-        message.send()
-    except DELIVERY_ERRORS as exc:
-        OutboundEmail.objects.filter(pk=email_id).update(status=OutboundEmail.Status.FAILED, last_error=repr(exc)[:2000])
-        logger.warning("e-mail %s not delivered: %r", email_id, exc)
-        raise
-    OutboundEmail.objects.filter(pk=email_id).update(
-        status=OutboundEmail.Status.SENT, sent_at=timezone.now(), last_error=""
+    return message
+
+
+def _mark_failed(email: OutboundEmail, claimed_at, exc: Exception) -> None:
+    gave_up = email.attempts >= _max_attempts()
+    next_attempt_at = None if gave_up else timezone.now() + timedelta(seconds=email_retry_delay(email.attempts))
+    # Only while the claim is still ours: never overwrite a later claim's outcome.
+    OutboundEmail.objects.filter(pk=email.pk, status=OutboundEmail.Status.SENDING, claimed_at=claimed_at).update(
+        status=OutboundEmail.Status.FAILED, last_error=repr(exc)[:2000], next_attempt_at=next_attempt_at
     )
-    return True
+
+
+def email_retry_delay(attempts: int) -> int:
+    """Seconds the relay waits before trying a failed row again: doubling per attempt
+    from EMAIL_RETRY_BACKOFF_SECONDS, at most EMAIL_RETRY_BACKOFF_MAX_SECONDS. It is far
+    longer than the task's own quick retries, so the relay only steps in once those are
+    over (or their message was lost)."""
+    base = getattr(settings, "EMAIL_RETRY_BACKOFF_SECONDS", 60)
+    ceiling = getattr(settings, "EMAIL_RETRY_BACKOFF_MAX_SECONDS", 3600)
+    return int(min(base * 2 ** max(attempts - 1, 0), ceiling))
+
+
+def _max_attempts() -> int:
+    return getattr(settings, "EMAIL_MAX_ATTEMPTS", 10)
+
+
+WORKER_LOST = "The worker stopped while sending (reset by the relay)."
+
+
+def email_relay(*, now=None, pending_after_seconds=None, stale_sending_seconds=None) -> int:
+    """Dispatch again what the outbox still owes; run every minute by Celery beat.
+
+    - rows still pending after EMAIL_RELAY_DELAY_SECONDS (their message was lost: broker
+      down at commit, Redis restarted, ...);
+    - failed rows whose next attempt is due, up to EMAIL_MAX_ATTEMPTS attempts (then they
+      stay failed for staff: admin action "Send again");
+    - rows "sending" for longer than EMAIL_RELAY_STALE_SENDING_SECONDS (the worker died
+      mid-send) are reset to pending first.
+
+    Sent rows are never selected. Tasks are sent after commit, with email_send.delay;
+    each dispatched row is not dispatched again for EMAIL_RELAY_REDISPATCH_SECONDS, so
+    a backlog in the queue is not multiplied every minute. Returns how many rows were
+    dispatched."""
+    Status = OutboundEmail.Status
+    now = now or timezone.now()
+    if pending_after_seconds is None:
+        pending_after_seconds = getattr(settings, "EMAIL_RELAY_DELAY_SECONDS", 60)
+    if stale_sending_seconds is None:
+        stale_sending_seconds = getattr(settings, "EMAIL_RELAY_STALE_SENDING_SECONDS", 15 * 60)
+    batch_size = getattr(settings, "EMAIL_RELAY_BATCH_SIZE", 500)
+    redispatch_after = timedelta(seconds=getattr(settings, "EMAIL_RELAY_REDISPATCH_SECONDS", 600))
+    max_attempts = _max_attempts()
+
+    stale = OutboundEmail.objects.filter(
+        status=Status.SENDING, claimed_at__lte=now - timedelta(seconds=stale_sending_seconds)
+    )
+    stale_ids = list(stale.order_by("claimed_at").values_list("pk", flat=True)[:batch_size])
+    if stale_ids:
+        stale = stale.filter(pk__in=stale_ids)
+        stale.filter(attempts__gte=max_attempts).update(
+            status=Status.FAILED, next_attempt_at=None, last_error=WORKER_LOST
+        )
+        stale.update(status=Status.PENDING, next_attempt_at=None, last_error=WORKER_LOST)
+        logger.warning("e-mail relay: %s row(s) left sending by a lost worker", len(stale_ids))
+
+    not_scheduled_or_due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    due = OutboundEmail.objects.filter(
+        (
+            Q(status=Status.PENDING)
+            & (Q(created_at__lte=now - timedelta(seconds=pending_after_seconds)) | Q(pk__in=stale_ids))
+        )
+        | Q(status=Status.FAILED, attempts__lt=max_attempts),
+        not_scheduled_or_due,
+    )
+    ids = list(due.order_by("created_at", "pk").values_list("pk", flat=True)[:batch_size])
+    if not ids:
+        return 0
+    OutboundEmail.objects.filter(pk__in=ids, status__in=[Status.PENDING, Status.FAILED]).update(
+        next_attempt_at=now + redispatch_after
+    )
+    transaction.on_commit(partial(_dispatch_many, ids))
+    logger.info("e-mail relay: dispatching %s row(s)", len(ids))
+    return len(ids)
+
+
+def email_send_again(*, email_ids) -> dict[str, int]:
+    """Staff's "Send again": failed and pending rows go back to pending (whatever their
+    attempts) and are dispatched after commit; sent rows never, rows being sent now are
+    left to their worker (or to the relay if it died)."""
+    Status = OutboundEmail.Status
+    with transaction.atomic():
+        rows = dict(OutboundEmail.objects.select_for_update().filter(pk__in=email_ids).values_list("pk", "status"))
+        ids = sorted(pk for pk, status in rows.items() if status in (Status.PENDING, Status.FAILED))
+        OutboundEmail.objects.filter(pk__in=ids).update(status=Status.PENDING, next_attempt_at=None)
+        transaction.on_commit(partial(_dispatch_many, ids))
+    statuses = list(rows.values())
+    return {"queued": len(ids), "sent": statuses.count(Status.SENT), "sending": statuses.count(Status.SENDING)}
+
+
+def _dispatch_many(ids: list[int]) -> None:
+    from notifications.tasks import email_send
+
+    for position, email_id in enumerate(ids):
+        try:
+            email_send.delay(email_id)
+        except Exception:
+            # The broker is down: the rows stay owed and the next relay run tries again.
+            logger.exception("e-mail dispatch failed; %s row(s) left for the relay", len(ids) - position)
+            return

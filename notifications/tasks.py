@@ -1,15 +1,24 @@
-"""Thin Celery wrappers over notifications.services."""
+"""Thin Celery wrappers over notifications.services (routed to the "email" queue)."""
 
 from celery import shared_task
 
-from notifications.services import DELIVERY_ERRORS, email_deliver
+from notifications.services import DELIVERY_ERRORS, email_deliver, email_relay
 
 
 @shared_task(
     autoretry_for=DELIVERY_ERRORS,
     retry_backoff=True,
     retry_backoff_max=600,
-    max_retries=8,
+    # Quick retries for a blip (countdowns of at most 1, 2, 4, 8 s); a longer outage is
+    # the relay's job (email_relay: backoff from EMAIL_RETRY_BACKOFF_SECONDS, up to
+    # EMAIL_MAX_ATTEMPTS attempts in all), so the attempts are not spent in two minutes.
+    max_retries=4,
 )
 def email_send(email_id: int) -> bool:
     return email_deliver(email_id=email_id)
+
+
+@shared_task
+def email_relay_task() -> int:
+    """Run every minute by beat (PeriodicTask "E-mail relay", notifications migration 0003)."""
+    return email_relay()

@@ -182,6 +182,13 @@ if env("EMAIL_URL", default=""):
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Returns Portal <no-reply@portal.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+# The outbox relay (notifications.services.email_relay, every minute): pending rows
+# older than this are dispatched again, rows stuck "sending" are reset, failed rows are
+# retried with a doubling wait until the attempt cap, then left for staff ("Send again").
+EMAIL_RELAY_DELAY_SECONDS = env.int("EMAIL_RELAY_DELAY_SECONDS", default=60)
+EMAIL_RELAY_STALE_SENDING_SECONDS = env.int("EMAIL_RELAY_STALE_SENDING_SECONDS", default=900)
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=10)
+EVIDENCE_RETENTION_DAYS = env.int("EVIDENCE_RETENTION_DAYS", default=180)
 
 # --- Files --------------------------------------------------------------------------
 STATIC_URL = "/static/"
