@@ -1,5 +1,6 @@
-"""Which e-mail each transition sends to the shopper (outbox rows in the transition's
-transaction). Issue #7 adds staff e-mails, reminders and richer templates."""
+"""Which e-mails each transition sends (outbox rows in the transition's transaction):
+the shopper hears of every step that concerns them; the store's reviewers and managers
+of every new claim; staff get a daily digest. Reminders and escalations: claims.sla."""
 
 from urllib.parse import urlencode
 
@@ -32,6 +33,12 @@ SHOPPER_EMAILS = {
 
 
 def claim_notify(*, claim, action: str, note: str = "") -> None:
+    _shopper_notify(claim=claim, action=action, note=note)
+    if action == "submit":
+        staff_notify_new_claim(claim=claim)
+
+
+def _shopper_notify(*, claim, action: str, note: str) -> None:
     if action not in SHOPPER_EMAILS or not claim.shopper_email:
         return
     from django.utils import formats, timezone
@@ -68,3 +75,93 @@ def _claim_link(claim) -> str:
         return settings.PORTAL_BASE_URL + claim_path
     token = guest_token_make(order=claim.order)
     return f"{settings.PORTAL_BASE_URL}{reverse('orders:guest_access', args=[claim.store.slug, token])}?{urlencode({'next': claim_path})}"
+
+
+# --- staff e-mails ------------------------------------------------------------------------
+
+
+def store_staff_emails(*, store_id: int, roles: tuple[str, ...] = ("reviewer", "manager")) -> list[str]:
+    """Active staff of the store with one of the roles."""
+    from accounts.models import User
+
+    return list(
+        User.objects.filter(
+            is_active=True, is_staff=True, store_memberships__store_id=store_id, groups__name__in=roles
+        )
+        .distinct()
+        .order_by("email")
+        .values_list("email", flat=True)
+    )
+
+
+def _admin_link(claim) -> str:
+    return settings.PORTAL_BASE_URL + reverse("admin:claims_claim_change", args=[claim.pk])
+
+
+def staff_notify_new_claim(*, claim) -> None:
+    """A new claim in the store: its reviewers and managers hear of it (one e-mail each)."""
+    from django.utils import formats, timezone
+
+    with timezone.override(claim.store.time_zone):
+        due = formats.date_format(timezone.localtime(claim.review_due_at), "j M Y, H:i") if claim.review_due_at else "—"
+    for address in store_staff_emails(store_id=claim.store_id):
+        email_enqueue_template(
+            to=address,
+            template="staff_claim",
+            context={
+                "claim": claim,
+                "headline": str(_("New claim %(ref)s: %(reason)s")) % {"ref": claim.reference, "reason": claim.reason_label},
+                "body": str(_("From %(shopper)s. Decision due by %(due)s.")) % {"shopper": claim.shopper_email, "due": due},
+                "link": _admin_link(claim),
+            },
+            kind="staff:new_claim",
+            store=claim.store,
+        )
+
+
+def staff_daily_digest(*, now=None) -> int:
+    """Once a day per staff member: their stores' claims overdue or due today. A second
+    run the same (store) day sends nothing."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from claims.models import Claim
+    from claims.states import OPEN_STATES
+    from notifications.models import OutboundEmail
+    from orders.models import Store
+
+    now = now or timezone.now()
+    sent = 0
+    for store in Store.objects.filter(is_active=True):
+        with timezone.override(store.time_zone):
+            local_now = timezone.localtime(now)
+            end_of_day = local_now.replace(hour=23, minute=59, second=59, microsecond=999999)
+            start_of_day = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
+            due = (
+                Claim.objects.filter(store=store, status__in=OPEN_STATES)
+                .filter(Q(review_due_at__lte=end_of_day) | Q(ship_by_at__lte=end_of_day) | Q(refund_due_at__lte=end_of_day))
+                .order_by("review_due_at", "ship_by_at", "refund_due_at")
+            )
+            rows = [
+                {
+                    "claim": claim,
+                    "overdue": any(moment and moment < now for moment in (claim.review_due_at, claim.ship_by_at, claim.refund_due_at)),
+                    "link": _admin_link(claim),
+                }
+                for claim in due[:200]
+            ]
+            if not rows:
+                continue
+            for address in store_staff_emails(store_id=store.pk, roles=("reviewer", "warehouse", "manager")):
+                already = OutboundEmail.objects.filter(kind="staff:digest", store=store, to=address, created_at__gte=start_of_day).exists()
+                if already:
+                    continue
+                email_enqueue_template(
+                    to=address,
+                    template="staff_digest",
+                    context={"rows": rows, "overdue": sum(1 for r in rows if r["overdue"]), "date": local_now},
+                    kind="staff:digest",
+                    store=store,
+                )
+                sent += 1
+    return sent

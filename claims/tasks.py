@@ -25,3 +25,11 @@ def evidence_retention_task() -> int:
     """Daily (matches the "evidence_*" route: the evidence queue): the files of claims closed
     longer than settings.EVIDENCE_RETENTION_DAYS (default 180)."""
     return evidence_retention_sweep(days=getattr(settings, "EVIDENCE_RETENTION_DAYS", 180))
+
+
+@shared_task
+def staff_digest_task() -> int:
+    """Daily: each staff member's claims due today or overdue (once per day)."""
+    from claims.notifications import staff_daily_digest
+
+    return staff_daily_digest()

@@ -38,8 +38,13 @@ def _photos(tmp_path: Path, count: int, size=(1280, 960)) -> list[str]:
 
 
 def _wait_ready(page, slot_label, count):
+    """Wait until the slot shows `count` files checked by the worker; on failure, say
+    what the slot shows (a refusal reason, an upload error, still checking)."""
     slot = page.locator(".evidence-slot").filter(has=page.get_by_role("heading", name=slot_label))
-    expect(slot.get_by_text("Ready")).to_have_count(count, timeout=30_000)
+    try:
+        expect(slot.get_by_text("Ready")).to_have_count(count, timeout=60_000)
+    except AssertionError as exc:
+        raise AssertionError(f"{slot_label}: {slot.inner_text()}") from exc
 
 
 @pytest.fixture

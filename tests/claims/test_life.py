@@ -56,6 +56,8 @@ LIFE_EVENTS = [
 ]
 LIFE_EMAILS = [
     "claim:submit",
+    "staff:new_claim",  # the store's manager
+    "staff:new_claim",  # and its reviewer
     "claim:request_info",
     "claim:provide_info",
     "claim:approve_return",
@@ -252,7 +254,13 @@ def test_the_life_of_an_imirror_return(demo):
     # the audit trail and the e-mails, in order (closing sends none)
     assert _events(claim) == LIFE_EVENTS
     assert _email_kinds(emails_before) == LIFE_EMAILS
-    assert set(OutboundEmail.objects.filter(pk__gt=emails_before).values_list("to", flat=True)) == {claim.shopper_email}
+    assert set(OutboundEmail.objects.filter(pk__gt=emails_before, kind__startswith="claim:").values_list("to", flat=True)) == {
+        claim.shopper_email
+    }
+    assert set(OutboundEmail.objects.filter(pk__gt=emails_before, kind__startswith="staff:").values_list("to", flat=True)) == {
+        "manager@imirror.demo.example",
+        "reviewer@imirror.demo.example",
+    }
     assert claim.row_version == 3 + 9  # three draft saves and nine transitions, each bumped it once
     # IMIRROR (M8): items found missing at inspection cost the 15 % restocking fee
     assert before.total - after.total == Decimal("134.85"), (
@@ -287,7 +295,7 @@ def test_a_double_submit_is_refused_the_second_time(demo):
         first.review_due_at,
     )
     assert ClaimEvent.objects.filter(claim=claim, action="submit").count() == 1
-    assert _email_kinds(emails_before) == ["claim:submit"]
+    assert _email_kinds(emails_before) == ["claim:submit", "staff:new_claim", "staff:new_claim"]
 
 
 # --- Voltaic: the wrong item, kept with 50 % of the price difference (W8, M6, O6) --------------
@@ -326,7 +334,7 @@ def test_a_wrong_item_kept_with_compensation(demo):
     assert refund.amount == Decimal("62.50")  # 50 % of (10 x 18.50 - 60.00) = 50 % of 125.00
     assert refund.currency == "USD"
     assert _events(claim) == ["start", "submit", "approve_no_return", "resolve"]
-    assert _email_kinds(emails_before) == ["claim:submit", "claim:approve_no_return", "claim:resolve"]
+    assert _email_kinds(emails_before) == ["claim:submit", "staff:new_claim", "staff:new_claim", "claim:approve_no_return", "claim:resolve"]
     with pytest.raises(ClaimError):
         claim_record_compensation(
             claim_id=claim.pk, actor=manager, received_item_value=Decimal("0"), reshipment_tracking=""
@@ -359,7 +367,7 @@ def test_a_late_unshipped_kwoking_order_is_cancelled_automatically(request):
     assert (event.action, event.actor_role, event.actor_user) == ("approve_no_return", Role.SYSTEM, None)
     assert event.from_status == ClaimStatus.SUBMITTED and event.to_status == ClaimStatus.APPROVED_NO_RETURN
     assert _events(claim) == ["start", "submit", "approve_no_return"]
-    assert _email_kinds(emails_before) == ["claim:submit", "claim:approve_no_return"]
+    assert _email_kinds(emails_before) == ["claim:submit", "staff:new_claim", "staff:new_claim", "claim:approve_no_return"]
     # 5 business days after Mon 2 Mar: Tue 3, Wed 4, Thu 5, Fri 6, Mon 9 March; to the end of that day (S8)
     assert claim.refund_due_at == datetime(2026, 3, 9, 23, 59, 59, 999999, tzinfo=SHANGHAI)
     assert claim.decided_at == datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)

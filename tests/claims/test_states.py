@@ -36,7 +36,7 @@ def test_every_allowed_transition(demo, transition):
     claim = _claim_in(transition.source)
     role = sorted(transition.roles)[0]
     events_before = claim.events.count()
-    emails_before = OutboundEmail.objects.count()
+    emails_before = OutboundEmail.objects.filter(kind__startswith="claim:").count()
     result = claim_transition(claim_id=claim.pk, action=transition.action, actor=_actor_for(role, claim), expected_version=claim.row_version)
     assert result.status == transition.target
     assert result.row_version == claim.row_version + 1
@@ -44,9 +44,9 @@ def test_every_allowed_transition(demo, transition):
     assert claim.events.count() == events_before + 1
     assert (event.action, event.from_status, event.to_status, event.actor_role) == (transition.action, transition.source, transition.target, role)
     expected_emails = 1 if transition.action in SHOPPER_EMAILS else 0
-    assert OutboundEmail.objects.count() == emails_before + expected_emails
+    assert OutboundEmail.objects.filter(kind__startswith="claim:").count() == emails_before + expected_emails
     if expected_emails:
-        assert OutboundEmail.objects.order_by("-pk").first().kind == f"claim:{transition.action}"
+        assert OutboundEmail.objects.filter(kind__startswith="claim:").order_by("-pk").first().kind == f"claim:{transition.action}"
 
 
 @pytest.mark.parametrize("action", states.ACTIONS)
