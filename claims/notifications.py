@@ -58,10 +58,43 @@ def _shopper_notify(*, claim, action: str, note: str) -> None:
     email_enqueue_template(
         to=claim.shopper_email,
         template="claim_update",
-        context={"claim": claim, "headline": str(subject) % values, "body": str(body) % values, "note": note, "link": _claim_link(claim)},
+        context={
+            "claim": claim,
+            "headline": str(subject) % values,
+            "body": str(body) % values,
+            "note": note,
+            "details": _details(claim, action),
+            "link": _claim_link(claim),
+        },
         kind=f"claim:{action}",
         store=claim.store,
     )
+
+
+def _details(claim, action: str) -> list[str]:
+    """The specifics a step adds: which items are needed, the amount refunded, the
+    replacement's tracking."""
+    lines: list[str] = []
+    if action == "request_info":
+        last = claim.messages.exclude(requested_slots=[]).order_by("-created_at").first()
+        rule = next((r for r in (claim.decision or {}).get("rules", []) if r["rule_code"] == claim.rule_code), {})
+        labels = {slot["code"]: slot["label"] for slot in rule.get("evidence_slots", [])}
+        for code in last.requested_slots if last else []:
+            lines.append(str(_("Needed: %s")) % labels.get(code, code))
+    if action == "resolve":
+        refund = getattr(claim, "refund", None) if _has_refund(claim) else None
+        if refund is not None:
+            kind = _("Compensation") if refund.kind == "compensation" else _("Refund")
+            lines.append(f"{kind}: {refund.amount} {refund.currency}")
+        if claim.replacement_tracking:
+            lines.append(str(_("Replacement shipped: %s")) % claim.replacement_tracking)
+    return lines
+
+
+def _has_refund(claim) -> bool:
+    from claims.models import Refund
+
+    return Refund.objects.filter(claim=claim).exists()
 
 
 def _claim_link(claim) -> str:

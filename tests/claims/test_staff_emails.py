@@ -44,3 +44,22 @@ def test_the_daily_digest_lists_due_claims_once_a_day(demo):
 
 def test_the_digest_is_scheduled():
     assert PeriodicTask.objects.filter(name="Staff daily digest", task="claims.tasks.staff_digest_task", enabled=True).exists()
+
+
+def test_shopper_emails_say_which_items_are_needed_and_what_was_refunded(demo):
+    from claims.services import claim_record_refund, claim_request_info
+    from tests.claims.conftest import staff
+
+    claim = submitted_claim()
+    reviewer = staff("reviewer@imirror.demo.example")
+    claim_request_info(claim_id=claim.pk, actor=reviewer, slots=["packaging"], message="The box, please.")
+    asked = OutboundEmail.objects.get(kind="claim:request_info")
+    assert "Needed: Photos of the original packaging" in asked.body_text and "The box, please." in asked.body_text
+
+    refused = submitted_claim("IM-81002", "refused", answers={})
+    from claims.services import claim_approve
+
+    claim_approve(claim_id=refused.pk, actor=reviewer, outcome=None)
+    claim_record_refund(claim_id=refused.pk, actor=staff("manager@imirror.demo.example"))
+    resolved = OutboundEmail.objects.get(kind="claim:resolve")
+    assert "Refund: 749.00 USD" in resolved.body_text and "Partially refunded" in resolved.subject
