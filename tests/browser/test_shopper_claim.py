@@ -3,6 +3,7 @@ claim with evidence, on a phone-sized screen; the decision before any upload; th
 return slip and tracking. axe-checked on every page."""
 
 import re
+import uuid
 from pathlib import Path
 
 import pytest
@@ -29,9 +30,11 @@ def _open_order(page, site, number):
 
 
 def _photos(tmp_path: Path, count: int, size=(1280, 960)) -> list[str]:
+    """New files each call: the browser reads a file when it uploads it, so a file must
+    not be rewritten while an earlier upload may still be reading it."""
     paths = []
     for n in range(count):
-        path = tmp_path / f"photo-{n}.jpg"
+        path = tmp_path / f"photo-{uuid.uuid4().hex[:8]}.jpg"
         Image.new("RGB", size, (40 * n % 255, 90, 160)).save(path, "JPEG")
         paths.append(str(path))
     return paths
