@@ -70,7 +70,7 @@ class ClaimActionForm(forms.Form):
         return self.cleaned_data["expected_version"]
 
     def perform(self, *, actor: Actor) -> Claim:
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must say which service it calls (perform)")
 
     def success_message(self, claim: Claim) -> str:
         return _("Saved.")

@@ -191,13 +191,7 @@ def claim_start_offline(request: HttpRequest, slug: str) -> HttpResponse:
 def _draft_context(request: HttpRequest, claim: Claim, form: AnswersForm | None = None, problems=None) -> dict:
     decisions = selectors.claim_evaluate(claim=claim)
     decision = decisions[0][1]
-    policy, covering = _covering_rules(claim)
-    questions, seen = [], set()
-    for rule in covering:
-        for condition in rule.conditions:
-            if condition.code not in seen:
-                seen.add(condition.code)
-                questions.append(condition)
+    questions = _all_questions(claim)
     open_rules = [r for r in decision.rules if r.open]
     chosen = open_rules[0] if open_rules else None
     slots = chosen.evidence_slots if chosen else ()
@@ -233,7 +227,7 @@ def claim_draft(request: HttpRequest, claim_id: int) -> HttpResponse:
         context = _draft_context(request, claim)
         form = AnswersForm(
             request.POST,
-            questions=[q for q in _all_questions(claim)],
+            questions=_all_questions(claim),
             outcomes=context["chosen"].outcomes if context["chosen"] and context["chosen"].shopper_states_preference else (),
             answers=claim.answers,
             preferred=claim.preferred_outcome,
@@ -251,21 +245,26 @@ def claim_draft(request: HttpRequest, claim_id: int) -> HttpResponse:
             if "submit" in request.POST:
                 try:
                     claim = services.claim_submit(claim_id=claim.pk, actor=actor)
-                except services.ClaimChanged:
+                except services.ClaimChanged as exc:
+                    # a second submit (double click, re-posted form): show the claim made by the first
                     claim.refresh_from_db()
                     if claim.reference:
                         return redirect("claims:claim_detail", slug=claim.store.slug, reference=claim.reference)
-                    raise
+                    messages.error(request, exc.message)
+                    return redirect("claims:claim_draft", claim_id=claim.pk)
                 except services.ClaimError as exc:
                     claim.refresh_from_db()
                     return render(request, "claims/draft.html", _draft_context(request, claim, problems=exc.problems or [exc.message]), status=400)
                 return redirect(reverse("claims:claim_detail", args=[claim.store.slug, claim.reference]) + "?submitted=1")
             messages.success(request, _("Saved. You can come back to this claim later from your order link."))
             return redirect("claims:claim_draft", claim_id=claim.pk)
+        # an answer we cannot use: show the form again with what was typed
+        return render(request, "claims/draft.html", _draft_context(request, claim, form=form), status=400)
     return render(request, "claims/draft.html", _draft_context(request, claim))
 
 
 def _all_questions(claim: Claim):
+    """The condition questions of every rule that covers the claim's reason, once each."""
     _policy, covering = _covering_rules(claim)
     questions, seen = [], set()
     for rule in covering:

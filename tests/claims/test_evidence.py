@@ -270,3 +270,31 @@ def test_the_claim_link_in_an_email_opens_the_claim_for_a_guest(demo):
     # the next URL cannot point elsewhere
     evil = client.post(link.split("?")[0] + "?next=https://evil.example/")
     assert evil.url == f"/s/{claim.store.slug}/orders/{claim.order.number}/"
+
+
+@pytest.mark.django_db
+def test_a_double_submit_shows_the_one_claim(demo):
+    from claims.services import claim_update_draft
+    from tests.claims.conftest import IM_OK, satisfy_evidence
+
+    claim = _draft()
+    claim_update_draft(claim_id=claim.pk, actor=shopper_actor(email=claim.shopper_email), answers=IM_OK)
+    satisfy_evidence(claim)
+    client = _guest_client(claim.order)
+    form = {f"q_{code}": "yes" for code in IM_OK} | {"t_reason": "Too big.", "submit": "1"}
+    first = client.post(f"/claims/{claim.pk}/draft/", form)
+    second = client.post(f"/claims/{claim.pk}/draft/", form)
+    claim.refresh_from_db()
+    assert first.status_code == 302 and second.status_code == 302
+    assert first.url.startswith(f"/s/{claim.store.slug}/claims/{claim.reference}/")
+    assert second.url == f"/s/{claim.store.slug}/claims/{claim.reference}/"
+    assert claim.events.filter(action="submit").count() == 1
+
+
+@pytest.mark.django_db
+def test_an_unusable_answer_keeps_what_was_typed(demo):
+    claim = _draft()
+    client = _guest_client(claim.order)
+    response = client.post(f"/claims/{claim.pk}/draft/", {"q_original-box": "maybe", "t_reason": "Keep this text", "save": "1"})
+    assert response.status_code == 400
+    assert "Keep this text" in response.content.decode()
