@@ -332,9 +332,12 @@ def _detail_context(claim: Claim, tracking_form=None, message_form=None) -> dict
     policy = selectors.claim_policy_data(claim=claim)
     rule = selectors.claim_rule(claim=claim, policy=policy)
     requested = []
-    if claim.status == ClaimStatus.NEEDS_INFO:
-        last = claim.messages.exclude(requested_slots=[]).order_by("-created_at").first()
-        wanted = set(last.requested_slots) if last else set()
+    if claim.status in (ClaimStatus.NEEDS_INFO, ClaimStatus.APPEALED):
+        if claim.status == ClaimStatus.NEEDS_INFO:
+            last = claim.messages.exclude(requested_slots=[]).order_by("-created_at").first()
+            wanted = set(last.requested_slots) if last else set()
+        else:  # an appeal may bring more evidence for any item
+            wanted = {s.code for s in (rule.evidence_slots if rule else ())}
         slots = [s for s in (rule.evidence_slots if rule else ()) if s.code in wanted]
         checklist = selectors.claim_checklist(claim=claim, slots=tuple(s for s in slots if s.kind != "text"))
         files = {}

@@ -298,3 +298,21 @@ def test_an_unusable_answer_keeps_what_was_typed(demo):
     response = client.post(f"/claims/{claim.pk}/draft/", {"q_original-box": "maybe", "t_reason": "Keep this text", "save": "1"})
     assert response.status_code == 400
     assert "Keep this text" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_appeal_can_bring_more_evidence(demo, tmp_path):
+    from claims.services import claim_appeal, claim_reject
+    from tests.claims.conftest import staff, submitted_claim
+
+    claim = submitted_claim()  # IMIRROR 30-day return: its rule has photo slots
+    claim_reject(claim_id=claim.pk, actor=staff("reviewer@imirror.demo.example"), reason="Evidence insufficient")
+    claim_appeal(claim_id=claim.pk, actor=shopper_actor(email=claim.shopper_email), message="Here are better photos.")
+    client = _guest_client(claim.order)
+    page = client.get(f"/s/{claim.store.slug}/claims/{claim.reference}/").content.decode()
+    assert "Add evidence for your appeal" in page
+    photo = tmp_path / "closer.jpg"
+    Image.new("RGB", (800, 600), "white").save(photo, "JPEG")
+    response = client.post(f"/claims/{claim.pk}/upload/", {"slot": "all-sides", "file": _upload(photo)})
+    assert response.status_code == 302 and response.url == f"/s/{claim.store.slug}/claims/{claim.reference}/"
+    assert claim.evidence.filter(slot_code="all-sides", original_name="closer.jpg").exists()
