@@ -25,14 +25,10 @@ from claims.actors import Actor, staff_actor
 from claims.models import Claim, ClaimEvent, ClaimLine, ClaimMessage, EvidenceFile, Refund
 from claims.selectors import evidence_counts
 from claims.states import OPEN_STATES, ClaimStatus
+from orders.admin import StoreScopedAdmin
+from orders.selectors import staff_store_ids
 
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
-
-
-def _store_ids(request) -> list[int] | None:
-    if request.user.is_superuser:
-        return None
-    return list(request.user.store_memberships.values_list("store_id", flat=True))
 
 
 # --- the action buttons of the claim page --------------------------------------------
@@ -180,26 +176,28 @@ class AssigneeFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ClaimLineInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline):
+    """What a claim page shows but never edits: changes go through claims.services."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ClaimLineInline(ReadOnlyInline):
     model = ClaimLine
     fields = ["order_line", "quantity", "staff_decision", "staff_note"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
-class EvidenceInline(admin.TabularInline):
+class EvidenceInline(ReadOnlyInline):
     model = EvidenceFile
     fields = ["preview", "slot_code", "original_name", "status", "refusal_reason", "kind", "size", "width", "height", "captured_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
+    readonly_fields = ["preview"]  # the admin checks that a computed column is declared read-only
 
     @admin.display(description=_("preview"))
     def preview(self, obj):
@@ -220,27 +218,15 @@ class EvidenceInline(admin.TabularInline):
         return format_html('<a href="{}"><img src="{}" alt="{}" width="96"></a>', full, thumb, obj.original_name)
 
 
-class ClaimEventInline(admin.TabularInline):
+class ClaimEventInline(ReadOnlyInline):
     model = ClaimEvent
     fields = ["created_at", "action", "from_status", "to_status", "actor_label", "actor_role", "note"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     ordering = ["created_at", "pk"]
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
-
-class ClaimMessageInline(admin.TabularInline):
+class ClaimMessageInline(ReadOnlyInline):
     model = ClaimMessage
     fields = ["created_at", "author_role", "internal", "body"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Claim)
@@ -464,7 +450,7 @@ class ClaimAdmin(admin.ModelAdmin):
             )
             .order_by(*self.get_ordering(request))
         )
-        store_ids = _store_ids(request)
+        store_ids = staff_store_ids(user=request.user)
         if store_ids is not None:
             queryset = queryset.filter(store_id__in=store_ids)
         return queryset
@@ -536,15 +522,12 @@ def _duration(delta: timedelta) -> str:
 
 
 @admin.register(Refund)
-class RefundAdmin(admin.ModelAdmin):
+class RefundAdmin(StoreScopedAdmin):
+    store_path = "claim__store"
     list_display = ["claim", "kind", "amount", "currency", "recorded_by", "recorded_at"]
     list_select_related = ["claim", "recorded_by"]
     readonly_fields = ["claim", "kind", "amount", "currency", "lines", "override_reason", "reference", "recorded_by", "recorded_at"]
 
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        store_ids = _store_ids(request)
-        return queryset if store_ids is None else queryset.filter(claim__store_id__in=store_ids)
 
     def has_add_permission(self, request) -> bool:
         return False

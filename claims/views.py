@@ -201,10 +201,6 @@ def _draft_context(request: HttpRequest, claim: Claim, form: AnswersForm | None 
         form = AnswersForm(
             questions=questions, outcomes=outcomes, answers=claim.answers, preferred=claim.preferred_outcome, texts=claim.texts, text_slots=text_slots
         )
-    checklist = selectors.claim_checklist(claim=claim, slots=tuple(s for s in slots if s.kind != "text"))
-    files = {}
-    for item in claim.evidence.exclude(status=EvidenceFile.Status.DELETED).order_by("created_at"):
-        files.setdefault(item.slot_code, []).append(item)
     return {
         "store": claim.store,
         "claim": claim,
@@ -212,7 +208,7 @@ def _draft_context(request: HttpRequest, claim: Claim, form: AnswersForm | None 
         "line_decisions": decisions,
         "chosen": chosen,
         "form": form,
-        "checklist": [(status, files.get(status.slot.code, []), ACCEPT_ATTR[status.slot.kind]) for status in checklist],
+        "checklist": _slot_rows(claim, slots),
         "problems": problems or [],
     }
 
@@ -261,6 +257,15 @@ def claim_draft(request: HttpRequest, claim_id: int) -> HttpResponse:
         # an answer we cannot use: show the form again with what was typed
         return render(request, "claims/draft.html", _draft_context(request, claim, form=form), status=400)
     return render(request, "claims/draft.html", _draft_context(request, claim))
+
+
+def _slot_rows(claim: Claim, slots) -> list[tuple]:
+    """(checklist status, the slot's files, what the file picker offers) per upload slot."""
+    checklist = selectors.claim_checklist(claim=claim, slots=tuple(s for s in slots if s.kind != "text"))
+    files: dict[str, list[EvidenceFile]] = {}
+    for item in claim.evidence.exclude(status=EvidenceFile.Status.DELETED).order_by("created_at"):
+        files.setdefault(item.slot_code, []).append(item)
+    return [(status, files.get(status.slot.code, []), ACCEPT_ATTR[status.slot.kind]) for status in checklist]
 
 
 def _all_questions(claim: Claim):
@@ -338,12 +343,7 @@ def _detail_context(claim: Claim, tracking_form=None, message_form=None) -> dict
             wanted = set(last.requested_slots) if last else set()
         else:  # an appeal may bring more evidence for any item
             wanted = {s.code for s in (rule.evidence_slots if rule else ())}
-        slots = [s for s in (rule.evidence_slots if rule else ()) if s.code in wanted]
-        checklist = selectors.claim_checklist(claim=claim, slots=tuple(s for s in slots if s.kind != "text"))
-        files = {}
-        for item in claim.evidence.order_by("created_at"):
-            files.setdefault(item.slot_code, []).append(item)
-        requested = [(status, files.get(status.slot.code, []), ACCEPT_ATTR[status.slot.kind]) for status in checklist]
+        requested = _slot_rows(claim, [s for s in (rule.evidence_slots if rule else ()) if s.code in wanted])
     reimbursed = bool(rule and rule.shipping_reimbursement_cap is not None and snapshot_rule.get("shipping_payer") == "brand")
     return {
         "store": claim.store,

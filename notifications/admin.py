@@ -5,10 +5,11 @@ from django.utils.translation import ngettext
 
 from notifications.models import OutboundEmail
 from notifications.services import email_send_again
+from orders.admin import StoreScopedAdmin
 
 
 @admin.register(OutboundEmail)
-class OutboundEmailAdmin(admin.ModelAdmin):
+class OutboundEmailAdmin(StoreScopedAdmin):
     list_display = [
         "created_at",
         "store",
@@ -32,12 +33,6 @@ class OutboundEmailAdmin(admin.ModelAdmin):
 
     def has_resend_permission(self, request) -> bool:
         return request.user.has_perm("notifications.resend_outboundemail")
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(store__memberships__user=request.user)
 
     @admin.display(description=_("last error"))
     def last_error_short(self, email: OutboundEmail) -> str:

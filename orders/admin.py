@@ -5,22 +5,26 @@ from import_export.admin import ImportMixin
 
 from orders.models import Order, OrderLine, Product, ProductCategory, Shipment, Store, WebhookEvent
 from orders.resources import OrderLineImportResource
+from orders.selectors import staff_store_ids
 
 
 class StoreScopedAdmin(admin.ModelAdmin):
-    """Staff see and pick only the stores they belong to; superusers see all."""
+    """Staff see and pick only the stores they belong to; superusers see all.
+    `store_path` leads from the model to its store ("" for the Store itself)."""
 
     store_path = "store"
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
-        if request.user.is_superuser:
+        store_ids = staff_store_ids(user=request.user)
+        if store_ids is None:
             return queryset
-        return queryset.filter(**{f"{self.store_path}__memberships__user": request.user}).distinct()
+        return queryset.filter(**{f"{self.store_path}__in" if self.store_path else "pk__in": store_ids})
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "store" and not request.user.is_superuser:
-            kwargs["queryset"] = Store.objects.filter(memberships__user=request.user)
+        store_ids = staff_store_ids(user=request.user)
+        if db_field.name == "store" and store_ids is not None:
+            kwargs["queryset"] = Store.objects.filter(pk__in=store_ids)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -41,12 +45,6 @@ class StoreAdmin(StoreScopedAdmin):
         (_("Service levels"), {"fields": ("default_review_sla_days",)}),
         (_("Integration"), {"fields": ("webhook_secret",), "classes": ("collapse",)}),
     )
-
-    def get_queryset(self, request):
-        queryset = admin.ModelAdmin.get_queryset(self, request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(memberships__user=request.user)
 
 
 @admin.register(ProductCategory)

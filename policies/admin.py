@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from orders.admin import StoreScopedAdmin
+from orders.selectors import staff_store_ids
 from policies import selectors, services
 from policies.forms import CoverageRuleForm, TryItForm
 from policies.models import (
@@ -23,28 +25,13 @@ from policies.models import (
 )
 
 
-def _user_store_ids(request) -> list[int] | None:
-    """None: every store (superuser)."""
-    if request.user.is_superuser:
-        return None
-    return list(request.user.store_memberships.values_list("store_id", flat=True))
-
-
-class ScopedAdmin(admin.ModelAdmin):
-    store_path = "store"
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        store_ids = _user_store_ids(request)
-        return queryset if store_ids is None else queryset.filter(**{f"{self.store_path}__in": store_ids})
+class ScopedAdmin(StoreScopedAdmin):
+    """Store-scoped, and a rule's policy is picked among the staff member's stores too."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        store_ids = _user_store_ids(request)
-        if store_ids is not None:
-            if db_field.name == "store":
-                kwargs["queryset"] = db_field.related_model.objects.filter(pk__in=store_ids)
-            elif db_field.name == "policy":
-                kwargs["queryset"] = Policy.objects.filter(store__in=store_ids)
+        store_ids = staff_store_ids(user=request.user)
+        if db_field.name == "policy" and store_ids is not None:
+            kwargs["queryset"] = Policy.objects.filter(store__in=store_ids)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
