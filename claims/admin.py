@@ -22,8 +22,9 @@ from django.utils.translation import gettext_lazy as _
 from claims import admin_forms as forms
 from claims import services, states
 from claims.actors import Actor, staff_actor
+from claims.evidence import EXTRA_SLOTS
 from claims.models import Claim, ClaimEvent, ClaimLine, ClaimMessage, EvidenceFile, Refund
-from claims.selectors import evidence_counts
+from claims.selectors import claim_decided_rule, evidence_counts
 from claims.states import OPEN_STATES, ClaimStatus
 from orders.admin import StoreScopedAdmin
 from orders.selectors import staff_store_ids
@@ -109,7 +110,10 @@ def claim_action_keys(claim: Claim, actor: Actor) -> list[str]:
 
 def _evidence_checklist(claim: Claim) -> list[dict]:
     """Per slot of the claim's rule (as decided at submission): required vs provided."""
-    slots = forms.snapshot_rule(claim).get("evidence_slots", [])
+    slots = list(claim_decided_rule(claim=claim).get("evidence_slots", []))
+    # the postage receipt and appeal evidence, where the shopper sent some
+    sent = set(claim.evidence.values_list("slot_code", flat=True))
+    slots += [{"code": s.code, "label": s.label, "kind": s.kind, "requirement": s.requirement, "min_count": 0, "max_count": s.max_count} for s in EXTRA_SLOTS if s.code in sent]
     if not slots:
         return []
     provided = evidence_counts(claim=claim)
@@ -250,6 +254,7 @@ class ClaimAdmin(admin.ModelAdmin):
         "outcome",
         "rma_number",
         "answers_display",
+        "texts_display",
         "decision_display",
         "review_due_at",
         "ship_by_at",
@@ -261,6 +266,7 @@ class ClaimAdmin(admin.ModelAdmin):
         "evidence_purged_at",
         "return_carrier",
         "return_tracking_number",
+        "postage_paid",
         "resolution",
         "rejection_reason",
         "assignee",
@@ -273,7 +279,7 @@ class ClaimAdmin(admin.ModelAdmin):
     ]
     fieldsets = (
         (None, {"fields": ("reference", "rma_number", "store", "status", "shopper_email", "order", "assignee")}),
-        (_("What the shopper asked"), {"fields": ("reason_label", "answers_display", "preferred_outcome")}),
+        (_("What the shopper asked"), {"fields": ("reason_label", "answers_display", "texts_display", "preferred_outcome")}),
         (_("Decision"), {"fields": ("policy_version", "rule_code", "decision_display", "outcome", "resolution", "rejection_reason")}),
         (
             _("Clocks"),
@@ -290,7 +296,7 @@ class ClaimAdmin(admin.ModelAdmin):
                 )
             },
         ),
-        (_("Return parcel"), {"fields": ("return_carrier", "return_tracking_number")}),
+        (_("Return parcel"), {"fields": ("return_carrier", "return_tracking_number", "postage_paid")}),
         (_("Dates"), {"fields": ("submitted_at", "decided_at", "received_at", "inspected_at", "resolved_at", "closed_at")}),
     )
 
@@ -499,6 +505,14 @@ class ClaimAdmin(admin.ModelAdmin):
     @admin.display(description=_("answers"))
     def answers_display(self, obj):
         return format_html_join("", "<div>{}: {}</div>", ((k, _("yes") if v else _("no")) for k, v in (obj.answers or {}).items())) or "—"
+
+    @admin.display(description=_("what the shopper wrote"))
+    def texts_display(self, obj):
+        """Each text the shopper typed (description, fault statement, new address…),
+        under the label the shopper saw; line breaks kept."""
+        labels = {s["code"]: s["label"] for s in claim_decided_rule(claim=obj).get("evidence_slots", [])}
+        rows = [(labels.get(code, code), text) for code, text in (obj.texts or {}).items() if str(text).strip()]
+        return format_html_join("", '<div class="mb-2"><strong>{}</strong><div style="white-space: pre-line">{}</div></div>', rows) or "—"
 
     @admin.display(description=_("decision the shopper saw"))
     def decision_display(self, obj):

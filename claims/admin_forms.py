@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from claims import services
 from claims.actors import Actor
 from claims.models import Claim
-from claims.selectors import claim_rule
+from claims.selectors import claim_decided_rule, claim_rule
 from policies.engine import OUTCOME_LABELS
 from policies.selectors import policy_data_for_version
 
@@ -40,11 +40,6 @@ RESOLUTION_FOR_OUTCOME = {
 }
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
 
-
-def snapshot_rule(claim: Claim) -> dict:
-    """The claim's rule as decided at submission (what the shopper was told)."""
-    rules = (claim.decision or {}).get("rules", [])
-    return next((r for r in rules if r.get("rule_code") == claim.rule_code), None) or {}
 
 
 def textarea(rows: int = 3) -> forms.Textarea:
@@ -86,7 +81,7 @@ class RequestInfoForm(ClaimActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [(s["code"], s["label"]) for s in snapshot_rule(self.claim).get("evidence_slots", [])]
+        choices = [(s["code"], s["label"]) for s in claim_decided_rule(claim=self.claim).get("evidence_slots", [])]
         if choices:
             self.fields["slots"].choices = choices
         else:

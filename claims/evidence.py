@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from claims import media
 from claims.actors import Actor
 from claims.models import Claim, EvidenceFile
+from claims.selectors import postage_reimbursed
 from claims.services import ClaimError, TransitionNotAllowed, _check_actor
 from claims.states import ClaimStatus, Role
 from policies.engine import SlotData
@@ -34,8 +35,34 @@ SLOT_ACCEPTS = {
     "video": {"video"},
     "media": {"photo", "video"},
     "document": {"document", "photo"},
+    "any": {"photo", "video", "document"},
 }
 EDITABLE_STATES = (ClaimStatus.DRAFT, ClaimStatus.NEEDS_INFO, ClaimStatus.APPEALED)
+
+# Not one of the rule's items: where the brand refunds the return postage, the shopper
+# adds its receipt with the tracking number, once the return is approved.
+POSTAGE_RECEIPT = SlotData(
+    code=EvidenceFile.POSTAGE_RECEIPT_SLOT,
+    kind="document",
+    label=_("Receipt for the return postage"),
+    min_count=1,
+    max_count=2,
+    requirement="optional",
+    help_text=_("A photo or PDF of the receipt, so we can refund the postage you paid."),
+)
+POSTAGE_RECEIPT_STATES = (ClaimStatus.APPROVED_AWAITING_RETURN,)
+
+# An appeal may bring anything that supports it, also where the rule asks for no evidence.
+APPEAL_EVIDENCE = SlotData(
+    code=EvidenceFile.APPEAL_SLOT,
+    kind="any",
+    label=_("Anything else that supports your appeal"),
+    min_count=0,
+    max_count=5,
+    requirement="optional",
+    help_text=_("Photos, videos or documents (PDF)."),
+)
+EXTRA_SLOTS = (POSTAGE_RECEIPT, APPEAL_EVIDENCE)
 
 UNKNOWN_SLOT = _("This claim has no evidence item like that.")
 SLOT_FULL = _("%(label)s already has the most files it takes (%(max)d). Remove one to add another.")
@@ -49,6 +76,10 @@ PROCESSING_FAILED = _("We couldn't check this file. Please try uploading it agai
 def slot_for_claim(*, claim: Claim, slot_code: str) -> SlotData | None:
     """The slot among the rules that cover the claim's reason (before submit the rule
     is not chosen yet), or of the chosen rule after."""
+    if slot_code == POSTAGE_RECEIPT.code:
+        return POSTAGE_RECEIPT if claim.rule_code and postage_reimbursed(claim=claim) else None
+    if slot_code == APPEAL_EVIDENCE.code:
+        return APPEAL_EVIDENCE if claim.status == ClaimStatus.APPEALED else None
     policy = policy_data_for_version(version=claim.policy_version)
     for rule in policy.rules:
         if claim.rule_code and rule.code != claim.rule_code:
@@ -61,10 +92,16 @@ def slot_for_claim(*, claim: Claim, slot_code: str) -> SlotData | None:
     return None
 
 
+def _editable(claim: Claim, slot_code: str) -> bool:
+    states = POSTAGE_RECEIPT_STATES if slot_code == POSTAGE_RECEIPT.code else EDITABLE_STATES
+    return claim.status in states
+
+
 def size_limit(kind: str) -> int:
     return {
         "video": settings.EVIDENCE_MAX_VIDEO_BYTES,
         "media": settings.EVIDENCE_MAX_VIDEO_BYTES,
+        "any": settings.EVIDENCE_MAX_VIDEO_BYTES,
         "document": settings.EVIDENCE_MAX_DOCUMENT_BYTES,
     }.get(kind, settings.EVIDENCE_MAX_PHOTO_BYTES)
 
@@ -74,7 +111,7 @@ def evidence_add(*, claim_id: int, actor: Actor, slot_code: str, upload) -> Evid
     with transaction.atomic():
         claim = Claim.objects.select_for_update().select_related("policy_version__policy__store", "store").get(pk=claim_id)
         _check_actor(claim, actor, frozenset({Role.SHOPPER, Role.REVIEWER, Role.MANAGER}))
-        if claim.status not in EDITABLE_STATES:
+        if not _editable(claim, slot_code):
             raise TransitionNotAllowed(NOT_EDITABLE % {"status": claim.get_status_display()})
         slot = slot_for_claim(claim=claim, slot_code=slot_code)
         if slot is None:
@@ -112,7 +149,7 @@ def evidence_remove(*, evidence_id: int, actor: Actor) -> None:
     with transaction.atomic():
         evidence = EvidenceFile.objects.select_for_update().select_related("claim").get(pk=evidence_id)
         _check_actor(evidence.claim, actor, frozenset({Role.SHOPPER, Role.REVIEWER, Role.MANAGER}))
-        if evidence.claim.status not in EDITABLE_STATES:
+        if not _editable(evidence.claim, evidence.slot_code):
             raise TransitionNotAllowed(NOT_EDITABLE % {"status": evidence.claim.get_status_display()})
         files = [f for f in (evidence.incoming, evidence.file, evidence.thumbnail) if f]
         evidence.delete()

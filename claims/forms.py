@@ -7,7 +7,7 @@ from policies.engine import OUTCOME_LABELS
 class StartClaimForm(forms.Form):
     """Lines and quantities of the order, and the reason."""
 
-    reason = forms.ChoiceField(label=_("What happened?"), widget=forms.RadioSelect)
+    reason = forms.ChoiceField(label=_("What happened?"), widget=forms.RadioSelect(attrs={"class": "form-check-input"}))
 
     def __init__(self, *args, order, reasons, **kwargs):
         super().__init__(*args, **kwargs)
@@ -24,6 +24,7 @@ class StartClaimForm(forms.Form):
                 required=False,
             )
             self.line_fields.append((name, line))
+        self.has_sets = any(line.bundle_group or line.is_gift for _name, line in self.line_fields)
 
     def clean(self):
         data = super().clean()
@@ -47,14 +48,14 @@ class AnswersForm(forms.Form):
             name = f"q_{question.code}"
             initial = None if question.code not in answers else ("yes" if answers[question.code] else "no")
             self.fields[name] = forms.ChoiceField(
-                label=question.question, choices=YES_NO, widget=forms.RadioSelect, required=False, initial=initial, help_text=question.help_text
+                label=question.question, choices=YES_NO, widget=forms.RadioSelect(attrs={"class": "form-check-input"}), required=False, initial=initial, help_text=question.help_text
             )
             self.question_names.append(name)
         if outcomes:
             self.fields["preferred_outcome"] = forms.ChoiceField(
                 label=_("What would you prefer?"),
                 choices=[(o, OUTCOME_LABELS.get(o, o)) for o in outcomes],
-                widget=forms.RadioSelect,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
                 required=False,
                 initial=preferred or None,
             )
@@ -62,7 +63,12 @@ class AnswersForm(forms.Form):
         for slot in text_slots:
             name = f"t_{slot.code}"
             self.fields[name] = forms.CharField(
-                label=slot.label, widget=forms.Textarea(attrs={"rows": 4}), required=False, initial=texts.get(slot.code, ""), max_length=5000
+                label=slot.label,
+                help_text=slot.help_text,
+                widget=forms.Textarea(attrs={"rows": 4, **({"aria-describedby": f"id_{name}_help"} if slot.help_text else {})}),
+                required=False,
+                initial=texts.get(slot.code, ""),
+                max_length=5000,
             )
             self.text_names.append(name)
 
@@ -74,19 +80,24 @@ class AnswersForm(forms.Form):
         }
 
     def texts(self) -> dict[str, str]:
-        return {name.removeprefix("t_"): self.cleaned_data.get(name, "") for name in self.text_names}
+        """The text fields that were on the page: one the page did not show keeps what it had."""
+        return {name.removeprefix("t_"): self.cleaned_data.get(name, "") for name in self.text_names if name in self.data}
 
 
 class TrackingForm(forms.Form):
     carrier = forms.ChoiceField(label=_("Carrier"))
     tracking_number = forms.CharField(label=_("Tracking number"), max_length=60)
-    postage_paid = forms.DecimalField(label=_("Postage you paid"), required=False, min_value=0, decimal_places=2)
+    postage_paid = forms.DecimalField(
+        label=_("Postage you paid"), required=False, min_value=0, max_digits=10, decimal_places=2, help_text=_("Leave empty if you paid nothing.")
+    )
 
-    def __init__(self, *args, carriers, reimbursed: bool, **kwargs):
+    def __init__(self, *args, carriers, reimbursed: bool, currency: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["carrier"].choices = [(c.name, c.name) for c in carriers]
         if not reimbursed:
             del self.fields["postage_paid"]
+        elif currency:
+            self.fields["postage_paid"].label = _("Postage you paid (%(currency)s)") % {"currency": currency}
 
 
 class MessageForm(forms.Form):
@@ -110,7 +121,7 @@ class OfflinePurchaseForm(forms.Form):
     channel = forms.ChoiceField(label=_("Where did you buy it?"), choices=OFFLINE_CHANNELS)
     price = forms.DecimalField(label=_("Price paid"), min_value=0, decimal_places=2, max_digits=10)
     country = forms.CharField(label=_("Country (two letters, e.g. US)"), min_length=2, max_length=2)
-    reason = forms.ChoiceField(label=_("What happened?"), widget=forms.RadioSelect)
+    reason = forms.ChoiceField(label=_("What happened?"), widget=forms.RadioSelect(attrs={"class": "form-check-input"}))
 
     def __init__(self, *args, store, reasons, **kwargs):
         super().__init__(*args, **kwargs)

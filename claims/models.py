@@ -249,6 +249,10 @@ class EvidenceFile(models.Model):
         REFUSED = "refused", _("Refused")
         DELETED = "deleted", _("Deleted (retention)")
 
+    # slots that are not a rule's evidence items (see claims.evidence)
+    POSTAGE_RECEIPT_SLOT = "postage-receipt"
+    APPEAL_SLOT = "appeal"
+
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
     slot_code = models.CharField(max_length=40)
     accept = models.CharField(max_length=40, help_text=_("Kinds this slot accepts, comma-separated: photo, video, document."))

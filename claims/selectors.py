@@ -1,12 +1,14 @@
 """Reads of the claims domain: the engine's view of a claim, evidence checklists."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from claims.models import Claim, EvidenceFile
-from policies.engine import Decision, PolicyData, PurchaseFacts, RuleData, SlotData
+from claims.models import Claim, ClaimLine, EvidenceFile
+from claims.states import ClaimStatus
+from orders.models import OrderLine
+from policies.engine import Decision, PolicyData, PurchaseFacts, RuleData, SetLine, SlotData, companions_missing
 from policies.selectors import (
     decision_for_purchase,
     policy_data_for_version,
@@ -32,10 +34,49 @@ def claim_purchases(*, claim: Claim) -> list[tuple[object, PurchaseFacts]]:
             currency=claim.store.currency,
         )
         return [(line, facts) for line in claim.lines.all()]
-    return [
-        (line, purchase_facts_for_line(line=line.order_line, quantity=line.quantity))
-        for line in claim.lines.select_related("order_line__order", "order_line__product__category")
-    ]
+    claimed = list(claim.lines.select_related("order_line__order", "order_line__product__category"))
+    set_lines = _set_lines(claim, {line.order_line_id: line.quantity for line in claimed})
+    result = []
+    for line in claimed:
+        facts = purchase_facts_for_line(line=line.order_line, quantity=line.quantity)
+        bundle_missing, gifts_missing = companions_missing(set_lines, line.order_line_id)
+        result.append((line, replace(facts, bundle_missing=bundle_missing, gifts_missing=gifts_missing)))
+    return result
+
+
+# Claims whose units no longer count as claimed.
+WITHOUT_EFFECT = (ClaimStatus.WITHDRAWN, ClaimStatus.REJECTED, ClaimStatus.EXPIRED, ClaimStatus.DRAFT)
+
+
+def units_claimed_elsewhere(*, order_line_ids, exclude_claim_ids=()) -> dict[int, int]:
+    """Units of these order lines in claims that still have effect, other than the given ones."""
+    rows = (
+        ClaimLine.objects.filter(order_line_id__in=list(order_line_ids))
+        .exclude(claim__status__in=WITHOUT_EFFECT)
+        .exclude(claim_id__in=[pk for pk in exclude_claim_ids if pk])
+        .values("order_line_id")
+        .annotate(n=Sum("quantity"))
+    )
+    return {row["order_line_id"]: row["n"] for row in rows}
+
+
+def _set_lines(claim: Claim, in_claim: dict[int, int]) -> tuple[SetLine, ...]:
+    """The order's lines for the bundle and gift checks; other claims are only looked
+    at when the order has a bundle or a gift."""
+    lines = list(OrderLine.objects.filter(order_id=claim.order_id).select_related("product"))
+    has_sets = any(line.bundle_group or line.is_gift for line in lines)
+    elsewhere = units_claimed_elsewhere(order_line_ids=[line.pk for line in lines], exclude_claim_ids=(claim.pk, claim.parent_id)) if has_sets else {}
+    return tuple(
+        SetLine(
+            line_id=line.pk,
+            name=line.product.name,
+            quantity=line.quantity,
+            bundle_group=line.bundle_group,
+            is_gift=line.is_gift,
+            covered=in_claim.get(line.pk, 0) + elsewhere.get(line.pk, 0),
+        )
+        for line in lines
+    )
 
 
 def evidence_counts(*, claim: Claim) -> dict[str, int]:
@@ -57,6 +98,7 @@ def claim_evaluate(*, claim: Claim, now=None, policy: PolicyData | None = None) 
     now = now or timezone.now()
     policy = policy or claim_policy_data(claim=claim)
     counts = evidence_counts(claim=claim)
+    calendar = claim_calendar(claim=claim, now=now)  # once for all lines
     return [
         (
             line,
@@ -68,15 +110,51 @@ def claim_evaluate(*, claim: Claim, now=None, policy: PolicyData | None = None) 
                 answers=claim.answers,
                 now=now,
                 evidence_counts=counts,
+                calendar=calendar,
             ),
         )
         for line, facts in claim_purchases(claim=claim)
     ]
 
 
+def draft_rule(*, decision: Decision):
+    """The rule a draft follows (its evidence, texts, preference): the first open one."""
+    return next((rule for rule in decision.rules if rule.open), None)
+
+
+def claim_covering_rules(*, claim: Claim) -> list[RuleData]:
+    """The rules of the claim's policy version that cover its reason."""
+    return [rule for rule in claim_policy_data(claim=claim).rules if claim.reason_code in rule.reason_codes]
+
+
+def claim_questions(*, claim: Claim) -> list:
+    """The condition questions of every rule that covers the claim's reason, once each."""
+    questions, seen = [], set()
+    for rule in claim_covering_rules(claim=claim):
+        for condition in rule.conditions:
+            if condition.code not in seen:
+                seen.add(condition.code)
+                questions.append(condition)
+    return questions
+
+
 def claim_rule(*, claim: Claim, policy: PolicyData | None = None) -> RuleData | None:
     policy = policy or claim_policy_data(claim=claim)
     return next((rule for rule in policy.rules if rule.code == claim.rule_code), None)
+
+
+def claim_decided_rule(*, claim: Claim) -> dict:
+    """The claim's rule as decided at submission (what the shopper was told); {} before."""
+    rules = (claim.decision or {}).get("rules", [])
+    return next((r for r in rules if r.get("rule_code") == claim.rule_code), None) or {}
+
+
+def postage_reimbursed(*, claim: Claim, rule: RuleData | None = None) -> bool:
+    """The brand pays the return shipping of this claim and refunds the postage the
+    shopper paid (up to the rule's cap), against a receipt."""
+    rule = rule or claim_rule(claim=claim)
+    decided = claim_decided_rule(claim=claim)
+    return bool(rule and rule.shipping_reimbursement_cap is not None and decided.get("shipping_payer") == "brand")
 
 
 @dataclass(frozen=True)

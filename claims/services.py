@@ -20,9 +20,12 @@ from claims.models import Claim, ClaimEvent, ClaimLine, ClaimMessage, EvidenceFi
 from claims.selectors import (
     claim_calendar,
     claim_checklist,
+    claim_decided_rule,
     claim_evaluate,
     claim_purchases,
     claim_rule,
+    postage_reimbursed,
+    units_claimed_elsewhere,
 )
 from claims.states import ClaimStatus, Role
 from orders.models import Order, OrderLine, Product, Store
@@ -49,6 +52,8 @@ OUTCOME_CHANGE_REASON = _("Say why the outcome differs from the shopper's prefer
 APPEAL_ONCE = _("A claim can be appealed once.")
 CARRIER_NOT_ALLOWED = _("Use one of the carriers listed: %(carriers)s.")
 TRACKING_FORMAT = _("This doesn't look like a %(carrier)s tracking number (for example %(example)s).")
+POSTAGE_RECEIPT_MISSING = _("Add the receipt for the postage you paid (a photo or PDF) above, then save again.")
+POSTAGE_RECEIPT_CHECKING = _("Your postage receipt is still being checked; save again in a moment.")
 RMA_MISMATCH = _("The RMA number on the parcel does not match this claim (%(rma)s).")
 REFUND_ALREADY = _("A refund has already been recorded for this claim.")
 OVERRIDE_REASON = _("Say why the refund differs from the breakdown.")
@@ -237,11 +242,8 @@ def claim_start(
 def _already_claimed(line: OrderLine, follow_up_of: Claim | None = None) -> int:
     """Units of the line in other claims that are not withdrawn, rejected or expired
     (a follow-up claim is about the same units as the claim it follows)."""
-    closed_without_effect = [ClaimStatus.WITHDRAWN, ClaimStatus.REJECTED, ClaimStatus.EXPIRED, ClaimStatus.DRAFT]
-    others = ClaimLine.objects.filter(order_line=line).exclude(claim__status__in=closed_without_effect)
-    if follow_up_of is not None:
-        others = others.exclude(claim=follow_up_of)
-    return sum(others.values_list("quantity", flat=True))
+    exclude = (follow_up_of.pk,) if follow_up_of is not None else ()
+    return units_claimed_elsewhere(order_line_ids=[line.pk], exclude_claim_ids=exclude).get(line.pk, 0)
 
 
 def _check_still_available(claim: Claim) -> None:
@@ -398,8 +400,8 @@ def claim_request_info(*, claim_id: int, actor: Actor, slots: list[str], message
 def claim_provide_info(*, claim_id: int, actor: Actor, message: str = "", expected_version: int | None = None) -> Claim:
     def apply(claim: Claim, now) -> list[str]:
         requested = claim.messages.filter(requested_slots__isnull=False).exclude(requested_slots=[]).order_by("-created_at").first()
-        rule_decision = _snapshot_rule(claim)
-        if requested is not None and rule_decision is not None:
+        rule_decision = claim_decided_rule(claim=claim)
+        if requested is not None and rule_decision:
             wanted = [s for s in rule_decision["evidence_slots"] if s["code"] in requested.requested_slots and s["kind"] != "text"]
             # something new in each requested slot, added since we asked
             fresh = set(
@@ -419,8 +421,6 @@ def claim_provide_info(*, claim_id: int, actor: Actor, message: str = "", expect
     return claim_transition(claim_id=claim_id, action="provide_info", actor=actor, expected_version=expected_version, note=message, apply=apply)
 
 
-def _snapshot_rule(claim: Claim) -> dict | None:
-    return next((r for r in (claim.decision or {}).get("rules", []) if r["rule_code"] == claim.rule_code), None)
 
 
 NO_RETURN_OUTCOMES = {Outcome.KEEP_WITH_COMPENSATION, Outcome.CANCEL_REFUND, Outcome.ADDRESS_CHANGED, Outcome.REPLACEMENT_PART}
@@ -508,7 +508,7 @@ def claim_appeal(*, claim_id: int, actor: Actor, message: str, expected_version:
         if claim.appeal_used:
             raise ClaimError(APPEAL_ONCE)
         claim.appeal_used = True
-        rule_decision = _snapshot_rule(claim) or {}
+        rule_decision = claim_decided_rule(claim=claim)
         days = rule_decision.get("review_working_days") or claim.store.default_review_sla_days
         claim.review_due_at = clocks.review_due(claim_calendar(claim=claim, now=now), now, days)
         ClaimMessage.objects.create(claim=claim, author_user=actor.user, author_role=Role.SHOPPER, body=message)
@@ -629,10 +629,27 @@ def claim_ship(
         claim.return_carrier = carrier
         claim.return_tracking_number = tracking
         claim.shipped_back_at = now
-        claim.postage_paid = postage_paid
+        claim.postage_paid = postage_paid if postage_paid and postage_reimbursed(claim=claim) else None
+        if claim.postage_paid and actor.is_shopper:
+            _check_postage_receipt(claim)
         return ["return_carrier", "return_tracking_number", "shipped_back_at", "postage_paid"]
 
     return claim_transition(claim_id=claim_id, action="ship", actor=actor, expected_version=expected_version, apply=apply)
+
+
+class PostageReceiptMissing(ClaimError):
+    pass
+
+
+def _check_postage_receipt(claim: Claim) -> None:
+    """Postage is refunded against its receipt: one must be in (staff entering the
+    amount for a shopper have seen it another way)."""
+    receipts = set(claim.evidence.filter(slot_code=EvidenceFile.POSTAGE_RECEIPT_SLOT).values_list("status", flat=True))
+    if EvidenceFile.Status.READY in receipts:
+        return
+    if EvidenceFile.Status.PROCESSING in receipts:
+        raise PostageReceiptMissing(POSTAGE_RECEIPT_CHECKING)
+    raise PostageReceiptMissing(POSTAGE_RECEIPT_MISSING)
 
 
 def claim_expire(*, claim_id: int) -> Claim:
@@ -718,7 +735,7 @@ def claim_refund_breakdown(*, claim: Claim):
     rule: RuleData | None = claim_rule(claim=claim, policy=policy)
     if rule is None:
         return None
-    snapshot = _snapshot_rule(claim) or {}
+    snapshot = claim_decided_rule(claim=claim)
     payer = snapshot.get("shipping_payer", rule.return_shipping_payer)
     inspection = _inspection_facts(claim)
     if inspection is not None and inspection.defect_confirmed is False and rule.return_shipping_payer == "brand_if_defect":
@@ -857,6 +874,14 @@ def claim_withdraw(*, claim_id: int, actor: Actor, note: str = "", expected_vers
         return ["review_due_at", "ship_by_at"]
 
     return claim_transition(claim_id=claim_id, action="withdraw", actor=actor, expected_version=expected_version, note=note, apply=apply)
+
+
+def claim_discard_draft(*, claim_id: int, actor: Actor) -> Claim:
+    """A draft the shopper no longer wants (e.g. started with the wrong items): withdrawn
+    without an e-mail, since it was never submitted. Its files go with the retention."""
+    return claim_transition(
+        claim_id=claim_id, action="withdraw", actor=actor, expected_status=ClaimStatus.DRAFT, note=_("Draft discarded"), notify=False
+    )
 
 
 def claim_close(*, claim_id: int, actor: Actor, note: str = "", expected_version: int | None = None) -> Claim:

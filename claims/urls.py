@@ -9,6 +9,7 @@ urlpatterns = [
     path("s/<slug:slug>/claims/offline/", views.claim_start_offline, name="claim_start_offline"),
     path("claims/<int:claim_id>/draft/", views.claim_draft, name="claim_draft"),
     path("claims/<int:claim_id>/upload/", views.claim_upload, name="claim_upload"),
+    path("claims/<int:claim_id>/discard/", views.claim_discard, name="claim_discard"),
     path("claims/<int:claim_id>/evidence/", views.evidence_upload, name="evidence_upload"),
     path("s/<slug:slug>/claims/<str:reference>/", views.claim_detail, name="claim_detail"),
     path("s/<slug:slug>/claims/<str:reference>/slip/", views.rma_slip, name="rma_slip"),

@@ -10,8 +10,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from claims import evidence as evidence_services
@@ -28,9 +30,16 @@ from orders.selectors import user_verified_emails
 from policies.selectors import policy_data_for_version, policy_version_current
 
 # What the file picker offers per slot kind (the server still decides from the content).
-ACCEPT_ATTR = {"photo": "image/*", "screenshot": "image/*", "video": "video/*", "media": "image/*,video/*", "document": "application/pdf,image/*"}
-UPLOAD_TOO_LARGE = _("This upload is too large. Photos can be up to 25 MB and videos up to 500 MB; please trim or compress it.")
-NO_FILE = _("Choose a file to upload.")
+ACCEPT_ATTR = {
+    "photo": "image/*",
+    "screenshot": "image/*",
+    "video": "video/*",
+    "media": "image/*,video/*",
+    "document": "application/pdf,image/*",
+    "any": "image/*,video/*,application/pdf",
+}
+UPLOAD_TOO_LARGE = gettext_lazy("This upload is too large. Photos can be up to 25 MB and videos up to 500 MB; please trim or compress it.")
+NO_FILE = gettext_lazy("Choose a file to upload.")
 
 
 def claim_actor_for_request(request: HttpRequest, claim: Claim) -> Actor | None:
@@ -125,11 +134,6 @@ def _owner(request: HttpRequest, claim: Claim) -> Actor:
     return actor
 
 
-def _covering_rules(claim: Claim):
-    policy = selectors.claim_policy_data(claim=claim)
-    return policy, [rule for rule in policy.rules if claim.reason_code in rule.reason_codes]
-
-
 @require_http_methods(["GET", "POST"])
 def claim_start(request: HttpRequest, slug: str, number: str) -> HttpResponse:
     store = get_object_or_404(Store, slug=slug, is_active=True)
@@ -188,19 +192,29 @@ def claim_start_offline(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "claims/start_offline.html", {"store": store, "form": form})
 
 
+def _answers_form(claim: Claim, rules, data=None) -> AnswersForm:
+    """The questions of every rule covering the reason, and the preference and text
+    fields of `rules`: the rule the draft follows, or, to read a post, every covering
+    rule (these very answers may change which one the draft follows)."""
+    outcomes = dict.fromkeys(o for rule in rules if rule.shopper_states_preference for o in rule.outcomes)
+    texts = {s.code: s for rule in rules for s in rule.evidence_slots if s.kind == "text"}
+    return AnswersForm(
+        data,
+        questions=selectors.claim_questions(claim=claim),
+        outcomes=tuple(outcomes),
+        answers=claim.answers,
+        preferred=claim.preferred_outcome,
+        texts=claim.texts,
+        text_slots=list(texts.values()),
+    )
+
+
 def _draft_context(request: HttpRequest, claim: Claim, form: AnswersForm | None = None, problems=None) -> dict:
     decisions = selectors.claim_evaluate(claim=claim)
     decision = decisions[0][1]
-    questions = _all_questions(claim)
-    open_rules = [r for r in decision.rules if r.open]
-    chosen = open_rules[0] if open_rules else None
+    chosen = selectors.draft_rule(decision=decision)
     slots = chosen.evidence_slots if chosen else ()
-    outcomes = chosen.outcomes if chosen and chosen.shopper_states_preference else ()
-    text_slots = [s for s in slots if s.kind == "text"]
-    if form is None:
-        form = AnswersForm(
-            questions=questions, outcomes=outcomes, answers=claim.answers, preferred=claim.preferred_outcome, texts=claim.texts, text_slots=text_slots
-        )
+    form = form or _answers_form(claim, [chosen] if chosen else [])
     return {
         "store": claim.store,
         "claim": claim,
@@ -208,36 +222,69 @@ def _draft_context(request: HttpRequest, claim: Claim, form: AnswersForm | None 
         "line_decisions": decisions,
         "chosen": chosen,
         "form": form,
+        # once answered, the questions stay even when an answer closed every rule, so a
+        # wrong click can be undone; unanswered, they would only ask about a closed claim
+        "show_questions": bool(form.question_names) and (chosen is not None or bool(claim.answers)),
         "checklist": _slot_rows(claim, slots),
         "problems": problems or [],
     }
+
+
+LIVE_NOT_DRAFT = gettext_lazy("This claim has been submitted already.")
+LIVE_UNUSABLE = gettext_lazy("We couldn't use these answers; use the Update button.")
+
+
+def _wants_fragment(request: HttpRequest) -> bool:
+    """The draft page's script (static/portal/live-decision.js) saving as the shopper answers."""
+    return request.headers.get("X-Requested-With") == "fetch" or request.headers.get("Accept", "").startswith("application/json")
+
+
+def _decision_fragment(request: HttpRequest, claim: Claim) -> JsonResponse:
+    """The decision panel as it is now, and the rule the page's evidence and text fields follow."""
+    context = _draft_context(request, claim)
+    chosen = context["chosen"]
+    return JsonResponse(
+        {
+            "html": render_to_string("claims/_decision.html", context, request=request),
+            "rule": chosen.rule_code if chosen else None,
+            "summary": context["decision"].summary,
+            "version": claim.row_version,
+        }
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def claim_draft(request: HttpRequest, claim_id: int) -> HttpResponse:
     claim = get_object_or_404(Claim.objects.select_related("store", "order", "policy_version"), pk=claim_id)
     actor = _owner(request, claim)
+    live = request.method == "POST" and _wants_fragment(request) and "submit" not in request.POST
     if claim.status != ClaimStatus.DRAFT:
-        return redirect("claims:claim_detail", slug=claim.store.slug, reference=claim.reference)
+        detail = reverse("claims:claim_detail", args=[claim.store.slug, claim.reference])
+        if live:
+            # submitted from another tab: the script leaves for the claim page instead of a panel
+            return JsonResponse({"error": LIVE_NOT_DRAFT, "redirect": detail}, status=409)
+        return redirect(detail)
     if request.method == "POST":
-        context = _draft_context(request, claim)
-        form = AnswersForm(
-            request.POST,
-            questions=_all_questions(claim),
-            outcomes=context["chosen"].outcomes if context["chosen"] and context["chosen"].shopper_states_preference else (),
-            answers=claim.answers,
-            preferred=claim.preferred_outcome,
-            texts=claim.texts,
-            text_slots=[s for s in (context["chosen"].evidence_slots if context["chosen"] else ()) if s.kind == "text"],
-        )
+        form = _answers_form(claim, selectors.claim_covering_rules(claim=claim), request.POST)
         if form.is_valid():
-            services.claim_update_draft(
-                claim_id=claim.pk,
-                actor=actor,
-                answers=form.answers(),
-                texts=form.texts(),
-                preferred_outcome=form.cleaned_data.get("preferred_outcome") or claim.preferred_outcome,
-            )
+            try:
+                services.claim_update_draft(
+                    claim_id=claim.pk,
+                    actor=actor,
+                    answers=form.answers(),
+                    texts=form.texts(),
+                    preferred_outcome=form.cleaned_data.get("preferred_outcome") or claim.preferred_outcome,
+                )
+            except services.ClaimError as exc:  # submitted meanwhile (a double click, another tab)
+                if live:
+                    return JsonResponse({"error": exc.message}, status=409)
+                claim.refresh_from_db()
+                if claim.status == ClaimStatus.DRAFT:
+                    messages.error(request, exc.message)
+                return redirect("claims:claim_draft", claim_id=claim.pk)
+            if live:
+                claim.refresh_from_db()
+                return _decision_fragment(request, claim)
             if "submit" in request.POST:
                 try:
                     claim = services.claim_submit(claim_id=claim.pk, actor=actor)
@@ -255,7 +302,12 @@ def claim_draft(request: HttpRequest, claim_id: int) -> HttpResponse:
             messages.success(request, _("Saved. You can come back to this claim later from your order link."))
             return redirect("claims:claim_draft", claim_id=claim.pk)
         # an answer we cannot use: show the form again with what was typed
-        return render(request, "claims/draft.html", _draft_context(request, claim, form=form), status=400)
+        if live:
+            return JsonResponse({"error": LIVE_UNUSABLE}, status=400)
+        chosen = selectors.draft_rule(decision=selectors.claim_evaluate(claim=claim)[0][1])
+        shown = _answers_form(claim, [chosen] if chosen else [], request.POST)
+        shown.is_valid()  # the same errors, on the fields of the rule the page follows
+        return render(request, "claims/draft.html", _draft_context(request, claim, form=shown), status=400)
     return render(request, "claims/draft.html", _draft_context(request, claim))
 
 
@@ -268,16 +320,20 @@ def _slot_rows(claim: Claim, slots) -> list[tuple]:
     return [(status, files.get(status.slot.code, []), ACCEPT_ATTR[status.slot.kind]) for status in checklist]
 
 
-def _all_questions(claim: Claim):
-    """The condition questions of every rule that covers the claim's reason, once each."""
-    _policy, covering = _covering_rules(claim)
-    questions, seen = [], set()
-    for rule in covering:
-        for condition in rule.conditions:
-            if condition.code not in seen:
-                seen.add(condition.code)
-                questions.append(condition)
-    return questions
+@require_POST
+def claim_discard(request: HttpRequest, claim_id: int) -> HttpResponse:
+    claim = get_object_or_404(Claim.objects.select_related("store", "order"), pk=claim_id)
+    actor = _owner(request, claim)
+    try:
+        services.claim_discard_draft(claim_id=claim.pk, actor=actor)
+    except services.ClaimError:  # submitted meanwhile, or discarded already (a double click)
+        claim.refresh_from_db()
+        if claim.status != ClaimStatus.WITHDRAWN:
+            return redirect("claims:claim_draft", claim_id=claim.pk)
+    messages.success(request, _("The draft is discarded."))
+    if claim.order_id:
+        return redirect("orders:order_detail", slug=claim.store.slug, number=claim.order.number)
+    return redirect("orders:store_home", slug=claim.store.slug)
 
 
 @require_POST
@@ -333,7 +389,7 @@ def claim_detail(request: HttpRequest, slug: str, reference: str) -> HttpRespons
 
 
 def _detail_context(claim: Claim, tracking_form=None, message_form=None) -> dict:
-    snapshot_rule = next((r for r in (claim.decision or {}).get("rules", []) if r["rule_code"] == claim.rule_code), {})
+    snapshot_rule = selectors.claim_decided_rule(claim=claim)
     policy = selectors.claim_policy_data(claim=claim)
     rule = selectors.claim_rule(claim=claim, policy=policy)
     requested = []
@@ -341,10 +397,12 @@ def _detail_context(claim: Claim, tracking_form=None, message_form=None) -> dict
         if claim.status == ClaimStatus.NEEDS_INFO:
             last = claim.messages.exclude(requested_slots=[]).order_by("-created_at").first()
             wanted = set(last.requested_slots) if last else set()
-        else:  # an appeal may bring more evidence for any item
-            wanted = {s.code for s in (rule.evidence_slots if rule else ())}
-        requested = _slot_rows(claim, [s for s in (rule.evidence_slots if rule else ()) if s.code in wanted])
-    reimbursed = bool(rule and rule.shipping_reimbursement_cap is not None and snapshot_rule.get("shipping_payer") == "brand")
+        else:  # an appeal may bring more evidence for any item, and anything else
+            wanted = {s.code for s in (rule.evidence_slots if rule else ())} | {evidence_services.APPEAL_EVIDENCE.code}
+        offered = [*(rule.evidence_slots if rule else ()), evidence_services.APPEAL_EVIDENCE]
+        requested = _slot_rows(claim, [s for s in offered if s.code in wanted])
+    reimbursed = selectors.postage_reimbursed(claim=claim, rule=rule)
+    receipt_open = reimbursed and claim.status in evidence_services.POSTAGE_RECEIPT_STATES
     return {
         "store": claim.store,
         "claim": claim,
@@ -354,7 +412,8 @@ def _detail_context(claim: Claim, tracking_form=None, message_form=None) -> dict
         "messages_list": claim.messages.filter(internal=False),
         "evidence": claim.evidence.filter(status=EvidenceFile.Status.READY),
         "requested": requested,
-        "tracking_form": tracking_form or (TrackingForm(carriers=policy.carriers, reimbursed=reimbursed) if claim.status == ClaimStatus.APPROVED_AWAITING_RETURN else None),
+        "postage_receipt": _slot_rows(claim, [evidence_services.POSTAGE_RECEIPT]) if receipt_open else [],
+        "tracking_form": tracking_form or (TrackingForm(carriers=policy.carriers, reimbursed=reimbursed, currency=claim.store.currency) if claim.status == ClaimStatus.APPROVED_AWAITING_RETURN else None),
         "message_form": message_form or MessageForm(),
         "can_withdraw": states.transition_for("withdraw", claim.status) is not None,
         "can_appeal": claim.status == ClaimStatus.REJECTED and not claim.appeal_used,
@@ -383,9 +442,8 @@ def claim_act(request: HttpRequest, slug: str, reference: str, action: str) -> H
             messages.success(request, _("Thanks, we'll continue the review."))
         elif action == "ship":
             policy = selectors.claim_policy_data(claim=claim)
-            rule = selectors.claim_rule(claim=claim, policy=policy)
-            reimbursed = bool(rule and rule.shipping_reimbursement_cap is not None)
-            form = TrackingForm(request.POST, carriers=policy.carriers, reimbursed=reimbursed)
+            reimbursed = selectors.postage_reimbursed(claim=claim, rule=selectors.claim_rule(claim=claim, policy=policy))
+            form = TrackingForm(request.POST, carriers=policy.carriers, reimbursed=reimbursed, currency=claim.store.currency)
             if not form.is_valid():
                 return render(request, "claims/detail.html", _detail_context(claim, tracking_form=form), status=400)
             try:
@@ -400,7 +458,7 @@ def claim_act(request: HttpRequest, slug: str, reference: str, action: str) -> H
             except services.ClaimChanged:
                 raise
             except services.ClaimError as exc:
-                form.add_error("tracking_number", exc.message)
+                form.add_error("postage_paid" if isinstance(exc, services.PostageReceiptMissing) else "tracking_number", exc.message)
                 return render(request, "claims/detail.html", _detail_context(claim, tracking_form=form), status=400)
             messages.success(request, _("Thanks! We'll tell you when your return arrives."))
         elif action == "message":

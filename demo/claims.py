@@ -28,11 +28,11 @@ def _photo(label: str, colour: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(f"{label.lower().replace(' ', '-')}.jpg", buffer.getvalue(), content_type="image/jpeg")
 
 
-def _draft(number: str, reason: str, answers=None, preferred="", texts=None, line_index=0) -> Claim:
+def _draft(number: str, reason: str, answers=None, preferred="", texts=None, line_index=0, whole_order=False) -> Claim:
     order = Order.objects.get(number=number)
     shopper = shopper_actor(email=order.customer_email)
-    line = order.lines.order_by("pk")[line_index]
-    claim = services.claim_start(store=order.store, actor=shopper, reason_code=reason, order=order, lines=[(line, line.quantity)])
+    lines = list(order.lines.order_by("pk")) if whole_order else [order.lines.order_by("pk")[line_index]]
+    claim = services.claim_start(store=order.store, actor=shopper, reason_code=reason, order=order, lines=[(line, line.quantity) for line in lines])
     services.claim_update_draft(claim_id=claim.pk, actor=shopper, answers=answers or {}, preferred_outcome=preferred, texts=texts or {})
     _evidence(claim, shopper)
     return claim
@@ -85,7 +85,7 @@ def demo_claims_load() -> int:
     services.claim_receive(claim_id=claim.pk, actor=_staff("warehouse", iwalk), rma_number=claim.rma_number)
 
     # rejected, then appealed
-    claim = _submit(_draft("KW-50002", "changed-mind", {"mint": True, "unused": True}))
+    claim = _submit(_draft("KW-50002", "changed-mind", {"mint": True, "unused": True}, whole_order=True))  # the bundle, with its gift
     services.claim_reject(claim_id=claim.pk, actor=_staff("reviewer", kwoking), reason="Condition not met", message="The camera shows signs of use.")
     services.claim_appeal(claim_id=claim.pk, actor=shopper_actor(email=claim.shopper_email), message="It was only unboxed, never mounted.")
 

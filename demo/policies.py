@@ -123,6 +123,9 @@ def iwalk(store: Store) -> Policy:
         shopper_pays_if_international=True,
         shipping_reimbursement_cap=Decimal("15.00"),
         inspection_before_refund=True,
+        # not in iWALK's text: a demo of the bundle and gift settings
+        bundle_return="together",
+        gift_return="with_items",
         refund_clock="inspection",
         sources="W1, X2, X8, M1, P5, P6, O1, O3",
         conditions=[
@@ -282,6 +285,9 @@ def kwoking(store: Store) -> Policy:
         return_shipping_payer="shopper",
         inspection_before_refund=True,
         refund_clock="inspection",
+        # not in KWOKING's text: a demo of the bundle and gift settings
+        bundle_return="together",
+        gift_return="with_items",
         sources="W4, X9, M2, M3, P1, P6",
         conditions=[
             {
@@ -738,6 +744,17 @@ def imirror(store: Store) -> Policy:
         return_shipping_payer="none",
         inspection_before_refund=False,
         sources="W12, O8",
+        slots=[
+            {
+                "code": "new-address",
+                "kind": "text",
+                "label": "The new delivery address",
+                "help_text": "Name, street and number, city, state and ZIP code.",
+                "min_count": 1,
+                "max_count": 1,
+                "sources": "W12",
+            }
+        ],
     )
     _rule(
         policy,

@@ -250,6 +250,8 @@ class CoverageRuleAdmin(ScopedAdmin):
                     "ship_by_effect",
                     "inspection_before_refund",
                     "is_complex",
+                    "bundle_return",
+                    "gift_return",
                 )
             },
         ),

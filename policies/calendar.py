@@ -9,6 +9,7 @@ Conventions
   "2 working days" is twice the length of a working day of working time.
 """
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -138,8 +139,11 @@ class BusinessCalendar:
         return total
 
 
+@functools.lru_cache(maxsize=64)
 def holiday_dates(*, country: str, subdivision: str = "", years: range) -> frozenset[date]:
-    """Public holidays from the `holidays` package for the given years."""
+    """Public holidays from the `holidays` package for the given years. They are the
+    package's data, the same for the life of the process, so they are computed once
+    per country and years (building them takes milliseconds; a decision needs them)."""
     if not country:
         return frozenset()
     calendar = holidays_lib.country_holidays(country.upper(), subdiv=subdivision or None, years=list(years))

@@ -133,6 +133,8 @@ class RuleData:
     ship_by_effect: str = ""
     inspection_before_refund: bool = True
     is_complex: bool = False
+    bundle_return: str = "separately"  # separately | together
+    gift_return: str = "keep"  # keep | with_items
     return_shipping_payer: str = "shopper"
     shopper_pays_if_international: bool = False
     shipping_reimbursement_cap: Decimal | None = None
@@ -207,6 +209,10 @@ class PurchaseFacts:
     shipped_at: datetime | None = None
     picked_up_at: datetime | None = None
     delivered_at: datetime | None = None
+    # what else must be in the claim for a rule that wants sets back complete,
+    # e.g. ("1 × SD card",): see companions_missing()
+    bundle_missing: tuple[str, ...] = ()
+    gifts_missing: tuple[str, ...] = ()
 
     def moment(self, anchor: str) -> datetime | None:
         if anchor == "purchase":
@@ -479,7 +485,59 @@ def _scope_blockers(rule: RuleData, purchase: PurchaseFacts) -> list[str]:
         blockers.append(f"“{rule.name}” does not cover {purchase.category_name or 'this product'}.")
     if rule.window_unit == "warranty" and not purchase.warranty_months:
         blockers.append(f"{purchase.product_name} has no warranty.")
+    if rule.requires_return and rule.bundle_return == "together" and purchase.bundle_missing:
+        blockers.append(
+            f"{purchase.product_name} was sold as part of a bundle, and under “{rule.name}” a bundle goes back complete: "
+            f"add {_and_join(purchase.bundle_missing)} to this claim."
+        )
+    if rule.requires_return and rule.gift_return == "with_items" and purchase.gifts_missing:
+        blockers.append(
+            f"Under “{rule.name}” the free gift that came with what you are returning goes back too: "
+            f"add {_and_join(purchase.gifts_missing)} to this claim."
+        )
     return blockers
+
+
+def _and_join(items: tuple[str, ...]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+@dataclass(frozen=True)
+class SetLine:
+    """One order line as the bundle and gift checks see it. `covered` counts the units
+    in this claim plus those in the shopper's other open claims."""
+
+    line_id: int
+    name: str
+    quantity: int
+    bundle_group: str
+    is_gift: bool
+    covered: int
+
+
+def companions_missing(lines: tuple[SetLine, ...], line_id: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(bundle items missing, gifts missing) for claiming line `line_id` as far as the
+    claim covers it: the other items of its bundle in the same proportion (two of two
+    bundles need both sets), and a gift once everything it came with is covered (a
+    gift with a bundle group came with that bundle, one without came with the order)."""
+    line = next(item for item in lines if item.line_id == line_id)
+    bundle: list[str] = []
+    if line.bundle_group and not line.is_gift and line.quantity > 0:
+        for other in lines:
+            if other.line_id == line.line_id or other.is_gift or other.bundle_group != line.bundle_group:
+                continue
+            needed = -(-line.covered * other.quantity // line.quantity)  # ceiling, exact in integers
+            if other.covered < needed:
+                bundle.append(f"{needed - other.covered} × {other.name}")
+    gifts: list[str] = []
+    if not line.is_gift:
+        for gift in lines:
+            if not gift.is_gift or gift.covered >= gift.quantity:
+                continue
+            came_with = [item for item in lines if not item.is_gift and (not gift.bundle_group or item.bundle_group == gift.bundle_group)]
+            if line in came_with and all(item.covered >= item.quantity for item in came_with):
+                gifts.append(f"{gift.quantity - gift.covered} × {gift.name}")
+    return tuple(bundle), tuple(gifts)
 
 
 def _fmt_date(moment: datetime, calendar: BusinessCalendar) -> str:

@@ -161,6 +161,16 @@ class RefundClock(models.TextChoices):
     INSPECTION = "inspection", _("after inspection")
 
 
+class BundleReturn(models.TextChoices):
+    SEPARATELY = "separately", _("items of a bundle can be claimed one by one")
+    TOGETHER = "together", _("a bundle goes back complete")
+
+
+class GiftReturn(models.TextChoices):
+    KEEP = "keep", _("the shopper keeps free gifts")
+    WITH_ITEMS = "with_items", _("free gifts go back when everything they came with goes back")
+
+
 class ShipByEffect(models.TextChoices):
     WAIVE = "waive", _("the right to return is waived (claim expires)")
     REMIND = "remind", _("the shopper is reminded, staff decide")
@@ -228,6 +238,20 @@ class CoverageRule(models.Model):
     ship_by_effect = models.CharField(_("when ship-by passes"), max_length=10, choices=ShipByEffect.choices, blank=True)
     inspection_before_refund = models.BooleanField(_("inspect before deciding the refund"), default=True)
     is_complex = models.BooleanField(_("complex by default (longer review SLA)"), default=False)
+    bundle_return = models.CharField(
+        _("bundles"),
+        max_length=12,
+        choices=BundleReturn.choices,
+        default=BundleReturn.SEPARATELY,
+        help_text=_("Order lines with the same bundle group were sold as one set."),
+    )
+    gift_return = models.CharField(
+        _("free gifts"),
+        max_length=12,
+        choices=GiftReturn.choices,
+        default=GiftReturn.KEEP,
+        help_text=_("A gift came with the lines of its bundle group, or with the whole order when it has none."),
+    )
     # money
     return_shipping_payer = models.CharField(
         _("return shipping paid by"), max_length=20, choices=ShippingPayer.choices, default=ShippingPayer.SHOPPER
@@ -292,6 +316,10 @@ class CoverageRule(models.Model):
             errors["ship_by_length"] = _("A ship-by time needs a rule where the item is sent back.")
         if self.refund_due_business_days and not self.refund_clock:
             errors["refund_clock"] = _("Say when the refund clock starts.")
+        if not self.requires_return and self.bundle_return == BundleReturn.TOGETHER:
+            errors["bundle_return"] = _("Bundles can only be required to go back together where the item is sent back.")
+        if not self.requires_return and self.gift_return == GiftReturn.WITH_ITEMS:
+            errors["gift_return"] = _("Gifts can only be required to go back where the item is sent back.")
         if self.return_shipping_payer == ShippingPayer.NONE and self.requires_return:
             errors["return_shipping_payer"] = _("The item is sent back: say who pays for it.")
         if not self.outcomes:

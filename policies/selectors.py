@@ -130,11 +130,12 @@ def decision_for_purchase(
     answers: dict[str, bool] | None,
     now: datetime,
     evidence_counts: dict[str, int] | None = None,
+    calendar: BusinessCalendar | None = None,
 ) -> Decision:
     return evaluate(
         policy=policy,
         purchase=purchase,
-        calendar=store_calendar(store=store, around=now),
+        calendar=calendar or store_calendar(store=store, around=now),
         reason=reason_data(policy=policy, code=reason_code),
         answers=answers or {},
         now=now,

@@ -25,6 +25,57 @@
     check();
   }
 
+  // Other scripts (live-decision.js) must not leave the page while a file is on its way:
+  // <body data-uploads-running> counts them, "evidence:uploads-idle" says they are done.
+  var running = 0;
+  function uploadsChanged(delta) {
+    running += delta;
+    document.body.dataset.uploadsRunning = String(running);
+    if (running === 0) { document.dispatchEvent(new CustomEvent("evidence:uploads-idle")); }
+  }
+
+  function csrfToken() {
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  // The same "Remove" form the server renders (claims:evidence_remove)
+  function removeForm(id, name) {
+    var form = el("form", { method: "post", action: "/evidence/" + id + "/remove/", "class": "d-inline" });
+    form.appendChild(el("input", { type: "hidden", name: "csrfmiddlewaretoken", value: csrfToken() }));
+    var button = el("button", { type: "submit", "class": "btn btn-link btn-sm p-0" }, "Remove");
+    button.appendChild(el("span", { "class": "visually-hidden" }, " " + name));
+    form.appendChild(button);
+    return form;
+  }
+
+  // A checked file: its thumbnail and "Ready", or the reason it was refused; then Remove
+  function showResult(item, result, name, state) {
+    if (result.status === "ready") {
+      state.textContent = "Ready";
+      state.className = "d-block text-success-emphasis";
+      var thumb = item.querySelector("img");
+      if (!thumb) { thumb = el("img", { alt: name, width: "96", height: "96", "class": "object-fit-cover rounded d-block mb-1" }); item.insertBefore(thumb, item.firstChild); }
+      thumb.src = "/evidence/" + result.id + "/thumb/";
+    } else {
+      state.textContent = result.reason || "This file was not accepted.";
+      state.className = "d-block text-danger-emphasis";
+    }
+    item.dataset.status = result.status;
+    item.appendChild(removeForm(result.id, name));
+    updateNeeded(item.closest(".evidence-slot"));
+  }
+
+  // "2 more needed" / "✓ Complete" follows the files checked so far
+  function updateNeeded(box) {
+    var needed = box && box.querySelector(".slot-needed");
+    if (!needed) { return; }
+    var ready = box.querySelectorAll(".evidence-file[data-status=ready]").length;
+    var missing = Math.max(Number(needed.dataset.min || 0) - ready, 0);
+    needed.textContent = missing ? needed.dataset.needed.replace("%(n)s", String(missing)) : needed.dataset.complete;
+    needed.classList.toggle("text-success-emphasis", missing === 0);
+  }
+
   function uploadOne(form, file, list) {
     var slot = form.querySelector("input[name=slot]").value;
     var token = form.querySelector("input[name=csrfmiddlewaretoken]").value;
@@ -68,49 +119,58 @@
       var created = body.files[0];
       item.dataset.evidence = created.id;
       state.textContent = "Checking…";
-      poll(item, created.id, "/evidence/0/status/", function (result) {
-        if (result.status === "ready") {
-          state.textContent = "Ready";
-          state.className = "d-block text-success-emphasis";
-          var thumb = item.querySelector("img");
-          if (!thumb) { thumb = el("img", { alt: file.name, width: "96", height: "96", "class": "object-fit-cover rounded d-block mb-1" }); item.insertBefore(thumb, label); }
-          thumb.src = "/evidence/" + created.id + "/thumb/";
-        } else {
-          state.textContent = result.reason || "This file was not accepted.";
-          state.className = "d-block text-danger-emphasis";
-        }
-      });
+      poll(item, created.id, "/evidence/0/status/", function (result) { showResult(item, result, file.name, state); });
     });
     xhr.addEventListener("error", function () {
       bar.remove();
       state.textContent = "The connection was interrupted; please try again.";
       state.className = "d-block text-danger-emphasis";
     });
+    xhr.addEventListener("loadend", function () { uploadsChanged(-1); });
+    uploadsChanged(1);
     xhr.send(data);
   }
 
   function enhance(form) {
-    var input = form.querySelector("input[type=file]");
+    var inputs = form.querySelectorAll("input[type=file]");  // "Add files", and the camera on phones
     var list = form.closest(".evidence-slot").querySelector(".evidence-files");
     var drop = form.querySelector(".upload-drop");
     var fallback = form.querySelector(".upload-fallback");
     if (fallback) { fallback.hidden = true; }
-    function send(files) { Array.prototype.forEach.call(files, function (file) { uploadOne(form, file, list); }); input.value = ""; }
-    input.addEventListener("change", function () { send(input.files); });
+    function send(files, input) {
+      Array.prototype.forEach.call(files, function (file) { uploadOne(form, file, list); });
+      if (input) { input.value = ""; }
+    }
+    Array.prototype.forEach.call(inputs, function (input) {
+      input.addEventListener("change", function () { send(input.files, input); });
+    });
     ["dragenter", "dragover"].forEach(function (name) {
       drop.addEventListener(name, function (event) { event.preventDefault(); drop.classList.add("border-primary"); });
     });
     ["dragleave", "drop"].forEach(function (name) {
       drop.addEventListener(name, function () { drop.classList.remove("border-primary"); });
     });
-    drop.addEventListener("drop", function (event) { event.preventDefault(); send(event.dataTransfer.files); });
+    drop.addEventListener("drop", function (event) { event.preventDefault(); send(event.dataTransfer.files, null); });
+    // files picked while the page was still loading: their change event came before us,
+    // and the Upload button is hidden now
+    Array.prototype.forEach.call(inputs, function (input) {
+      if (input.files && input.files.length) { send(input.files, input); }
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll(".upload-form").forEach(enhance);
     // files still being checked when the page loaded: update them when ready
+    // (in place: the page may be the answer to a POST, which a reload would send again)
     document.querySelectorAll(".evidence-file[data-status=processing]").forEach(function (item) {
-      poll(item, item.dataset.evidence, "/evidence/0/status/", function () { window.location.reload(); });
+      poll(item, item.dataset.evidence, "/evidence/0/status/", function (result) {
+        var name = item.dataset.name || result.name || "";
+        item.textContent = "";
+        var state = el("span", { "class": "d-block" });
+        item.appendChild(el("span", {}, name));
+        item.appendChild(state);
+        showResult(item, result, name, state);
+      });
     });
   });
 })();

@@ -65,12 +65,20 @@ def test_wrong_email_gets_the_same_answer(page, site, mailoutbox):
 
 
 def test_too_many_lookups_get_the_429_page(page, site):
+    """5 lookups a minute per address (the exact count is tested in tests/orders). The
+    limit counts in clock-aligned minutes and six lookups take a browser a few seconds,
+    so a minute may turn over midway and start a fresh count, and other browser tests
+    look orders up from the same address: the page must come within two minutes'
+    allowance."""
     _order()
-    for attempt in range(5):
+    for attempt in range(11):
         _lookup(page, site, f"NOPE-{attempt}", "pat@example.com")
-        expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
-    _lookup(page, site, "NOPE-6", "pat@example.com")
-    expect(page.get_by_role("heading", name="Too many attempts")).to_be_visible()
+        expect(page.get_by_role("heading", name=re.compile("Check your e-mail|Too many attempts"))).to_be_visible()
+        if page.get_by_role("heading", name="Too many attempts").is_visible():
+            break
+    else:
+        raise AssertionError("11 lookups in a row were never limited")
+    expect(page.get_by_text("Please wait a few minutes and try again.")).to_be_visible()
     assert_accessible(page)
 
 

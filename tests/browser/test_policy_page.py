@@ -14,6 +14,7 @@ pytestmark = pytest.mark.browser
     [
         ("iwalk", "iWALK", "30-day money-back guarantee", "Within 30 days of purchase."),
         ("kwoking", "KWOKING", "Cancel before processing", "Until your order is processed."),
+        ("kwoking", "KWOKING", "60-day conditional return", "Items sold as a bundle go back together."),
         ("voltaic", "Voltaic Components", "Wrong item", "Within 48 hours of delivery."),
         ("imirror", "IMIRROR", "30-day return", "Only for addresses in"),
     ],

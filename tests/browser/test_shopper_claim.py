@@ -1,6 +1,7 @@
 """The shopper's claim journey in a real browser: from the order page to a submitted
-claim with evidence, on a phone-sized screen; the decision before any upload; the
-return slip and tracking. axe-checked on every page."""
+claim with evidence, on a phone-sized screen and with the keyboard alone; the decision
+before any upload; the return slip and tracking; postage paid with its receipt.
+axe-checked on every page."""
 
 import re
 import uuid
@@ -83,10 +84,14 @@ def test_imirror_return_from_order_to_submitted_claim_on_a_phone(phone, site, tm
     ):
         page.get_by_role("group", name=question).get_by_label("Yes").check()
     page.get_by_role("button", name="Update what I can claim").click()
-    expect(page.get_by_test_id("decision")).to_contain_text("you can claim")
+    # the last answer's save has come back (not a passage of the first panel)
+    expect(page.get_by_test_id("decision")).to_contain_text("You can claim under “30-day return”")
 
+    sides = page.locator(".evidence-slot").filter(has=page.get_by_role("heading", name="Photos that clearly show all sides of the product"))
+    expect(sides).to_contain_text("4 more needed")
     page.get_by_label("Add files: Photos that clearly show all sides of the product").set_input_files(_photos(tmp_path, 4))
     _wait_ready(page, "Photos that clearly show all sides of the product", 4)
+    expect(sides).to_contain_text("✓ Complete")  # counted as the files are checked
     page.get_by_label("Add files: A photo of the complete accessory set").set_input_files(_photos(tmp_path, 1))
     _wait_ready(page, "A photo of the complete accessory set", 1)
     page.get_by_label("A brief reason for the return").fill("Too large for our hallway.")
@@ -117,7 +122,7 @@ def test_ineligible_request_shows_why_and_the_warranty_alternative(page, site):
     decision = page.get_by_test_id("decision")
     expect(decision).to_contain_text("crowdfunding (Kickstarter, Indiegogo) are not covered")
     expect(decision).to_contain_text("so you can still file a warranty claim")
-    expect(page.get_by_role("link", name="Choose another reason")).to_be_visible()
+    expect(page.get_by_role("link", name="Change the items or the reason")).to_be_visible()
     assert_accessible(page)
 
 
@@ -144,3 +149,82 @@ def test_approved_return_prints_the_slip_and_takes_tracking(page, site):
     expect(page.get_by_text("Return in transit").first).to_be_visible()
     claim.refresh_from_db()
     assert claim.status == "in_transit" and claim.return_tracking_number == "1Z999AA10123456784"
+
+
+def test_postage_paid_is_sent_with_its_receipt(page, site, tmp_path):
+    from claims.services import claim_approve
+    from tests.claims.conftest import staff, submitted_claim
+
+    call_command("demo_load", no_claims=True)
+    claim = submitted_claim("IW-10001", "not-working", answers={"unopened": True}, preferred="replacement")
+    claim = claim_approve(claim_id=claim.pk, actor=staff("reviewer@iwalk.demo.example"), outcome=None)
+    _open_order(page, site, "IW-10001")
+    page.get_by_role("link", name=claim.reference).click()
+    expect(page.get_by_role("heading", name="Receipt for the return postage")).to_be_visible()
+
+    page.get_by_label("Carrier").select_option("USPS")
+    page.get_by_role("textbox", name="Tracking number").fill("9400 1118 9922 3197 4284 90")
+    page.get_by_role("textbox", name="Postage you paid (USD)").fill("18.40")
+    page.get_by_role("button", name="Save tracking number").click()
+    expect(page.get_by_text("Add the receipt for the postage you paid")).to_be_visible()
+    expect(page.get_by_role("textbox", name="Postage you paid (USD)")).to_have_value("18.40")
+    expect(page.get_by_role("textbox", name="Tracking number")).to_have_value("9400 1118 9922 3197 4284 90")
+    assert_accessible(page)
+
+    page.get_by_label("Add files: Receipt for the return postage").set_input_files(_photos(tmp_path, 1))
+    _wait_ready(page, "Receipt for the return postage", 1)
+    page.get_by_role("button", name="Save tracking number").click()
+    expect(page.get_by_text("Return in transit").first).to_be_visible()
+    claim.refresh_from_db()
+    assert claim.status == "in_transit" and str(claim.postage_paid) == "18.40"
+    assert claim.evidence.filter(slot_code="postage-receipt", status="ready").count() == 1
+
+
+def test_the_main_path_with_the_keyboard_alone(page, site, tmp_path):
+    """Order page to submitted claim with evidence, pressing keys only: links and
+    buttons with Enter, radios with Space, the file pickers opened from the keyboard."""
+    call_command("demo_load", no_claims=True)
+    # One listener for the whole test keeps Playwright's file-chooser interception on:
+    # a listener per picker switches it off and on again with un-awaited messages,
+    # and under load the next picker could open un-intercepted (no event, a timeout).
+    page.on("filechooser", lambda chooser: None)
+    _open_order(page, site, "IM-80010")
+    page.get_by_role("link", name="Start a claim").focus()
+    page.keyboard.press("Enter")
+    page.get_by_label("IMIRROR Smart Mirror 32\"").focus()
+    page.keyboard.press("ArrowDown")  # 0 → 1
+    page.get_by_label("I'm not satisfied (any reason)").focus()
+    page.keyboard.press("Space")
+    page.get_by_role("button", name="Continue").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("decision")).to_contain_text("30-day return")
+
+    for question in (
+        "Is the mirror free of cracks, dents and scratches that would affect resale?",
+        "Do you still have the original box?",
+        "Are all items of the set present?",
+        "Is the packaging undamaged?",
+    ):
+        page.get_by_role("group", name=question).get_by_label("Yes").focus()
+        page.keyboard.press("Space")
+    # the last answer's save has come back (not a passage of the first panel)
+    expect(page.get_by_test_id("decision")).to_contain_text("You can claim under “30-day return”")
+
+    for slot, count in (
+        ("Photos that clearly show all sides of the product", 4),
+        ("A photo of the complete accessory set", 1),
+        ("Photos of the original packaging", 1),
+    ):
+        picker = page.get_by_label(f"Add files: {slot}")
+        picker.focus()
+        expect(picker).to_be_focused()
+        with page.expect_file_chooser() as chooser:
+            page.keyboard.press("Space")
+        chooser.value.set_files(_photos(tmp_path, count))
+        _wait_ready(page, slot, count)
+    page.get_by_label("A brief reason for the return").focus()
+    page.keyboard.type("Too large for our hallway.")
+    page.get_by_role("button", name="Submit my claim").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#submitted-confirmation")).to_contain_text("submitted")
+    assert Claim.objects.get(order__number="IM-80010").evidence.filter(status="ready").count() == 6

@@ -1,7 +1,8 @@
 """More shopper scenarios across the launch brands: a late order cancelled with the
 keyboard alone; a wrong item kept with compensation; a warranty claim with a video;
-a purchase made in a shop, with its receipt; evidence added after "more information
-needed"; bad files refused with their reason while nothing typed is lost."""
+a purchase made in a shop, with its receipt; an address change before pick-up; evidence added after "more information
+needed"; bad files refused with their reason while nothing typed is lost; a bundle
+that goes back complete with its free gift."""
 
 import re
 from datetime import timedelta
@@ -16,6 +17,7 @@ from claims.models import Claim
 from demo.services import DEMO_PASSWORD
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_shopper_claim import _open_order, _photos, _wait_ready
+from tests.browser.test_staff_admin import _admin_login
 from tests.claims.test_media import _write_video
 
 pytestmark = pytest.mark.browser
@@ -139,8 +141,10 @@ def test_more_information_needed_then_added(page, site, tmp_path):
     expect(page.get_by_text("Photos or videos of the issue: 1 more needed.")).to_be_visible()
     video = tmp_path / "light.mp4"
     _write_video(video)
+    slot = page.locator(".evidence-slot").filter(has=page.get_by_role("heading", name="Photos or videos of the issue"))
+    sent_before = slot.get_by_text("Ready").count()  # the files sent with the claim
     page.get_by_label("Add files: Photos or videos of the issue").set_input_files(str(video))
-    _wait_ready(page, "Photos or videos of the issue", 1)
+    _wait_ready(page, "Photos or videos of the issue", sent_before + 1)
     page.get_by_role("button", name="Send the information").click()
     expect(page.get_by_text("Thanks, we'll continue the review.")).to_be_visible()
     claim.refresh_from_db()
@@ -167,3 +171,87 @@ def test_bad_files_are_refused_with_their_reason_and_nothing_typed_is_lost(page,
     expect(box.get_by_text("This photo is damaged or incomplete")).to_be_visible(timeout=30_000)
     expect(page.get_by_label("A brief reason for the return")).to_have_value("Too large for the hallway.")
     assert_accessible(page)
+
+
+def test_a_bundle_goes_back_complete_with_its_free_gift(page, site):
+    call_command("demo_load", no_claims=True)
+    _open_order(page, site, "KW-50002")  # a camera and an SD card sold as bundle B1, plus a free strap
+    page.get_by_role("link", name="Start a claim").click()
+    expect(page.locator("#sets-note")).to_contain_text("sold together as a bundle or came as a free gift")
+    page.get_by_label("Wi-Fi security camera").select_option("1")
+    page.get_by_label("I'm not satisfied / changed my mind").check()
+    page.get_by_role("button", name="Continue").click()
+    decision = page.get_by_test_id("decision")
+    expect(decision).to_contain_text("a bundle goes back complete: add 1 × 32 GB microSD card to this claim")
+    assert_accessible(page)
+
+    # the wrong start is thrown away; the order page no longer offers it
+    page.get_by_role("button", name="Discard this draft").click()
+    expect(page.get_by_text("The draft is discarded.")).to_be_visible()
+    expect(page.get_by_role("link", name="Draft — continue")).to_have_count(0)
+    page.get_by_role("link", name="Start a claim").click()
+    page.get_by_label("Wi-Fi security camera").select_option("1")
+    page.get_by_label("32 GB microSD card").select_option("1")
+    page.get_by_label("I'm not satisfied / changed my mind").check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_test_id("decision")).to_contain_text("the free gift that came with what you are returning goes back too: add 1 × Camera mounting strap (gift)")
+
+    page.get_by_role("link", name="Change the items or the reason").click()
+    for item in ("Wi-Fi security camera", "32 GB microSD card", "Camera mounting strap (gift)"):
+        page.get_by_label(item).select_option("1")
+    page.get_by_label("I'm not satisfied / changed my mind").check()
+    page.get_by_role("button", name="Continue").click()
+    _answer(page, {"Is the product in mint condition (no marks, no wear)?": "Yes", "Is the product unused?": "Yes"})
+    expect(page.get_by_test_id("decision")).to_contain_text("you can claim")
+    expect(page.get_by_role("button", name="Submit my claim")).to_be_visible()
+
+
+def test_rejected_then_appealed_with_a_photo_where_the_rule_asks_for_none(page, site, tmp_path):
+    from claims.services import claim_reject
+    from tests.claims.conftest import staff
+
+    call_command("demo_load", no_claims=True)
+    _open_order(page, site, "KW-50001")
+    page.get_by_role("link", name="Start a claim").click()
+    page.get_by_label("I'm not satisfied / changed my mind").check()
+    page.get_by_role("button", name="Continue").click()
+    _answer(page, {"Is the product in mint condition (no marks, no wear)?": "Yes", "Is the product unused?": "Yes"})
+    page.get_by_role("button", name="Submit my claim").click()
+    expect(page.locator("#submitted-confirmation")).to_be_visible()
+    claim = Claim.objects.get(order__number="KW-50001")
+    claim_reject(claim_id=claim.pk, actor=staff("reviewer@kwoking.demo.example"), reason="Condition not met", message="The photos show wear.")
+
+    page.reload()
+    expect(page.get_by_text("Condition not met").first).to_be_visible()
+    page.get_by_label("Why should we look again?").fill("It was never used; the box is still sealed.")
+    page.get_by_role("button", name="Send my appeal").click()
+    expect(page.get_by_text("Your appeal is in.")).to_be_visible()
+    page.get_by_label("Add files: Anything else that supports your appeal").set_input_files(_photos(tmp_path, 1))
+    _wait_ready(page, "Anything else that supports your appeal", 1)
+    assert_accessible(page)
+    claim.refresh_from_db()
+    assert claim.status == "appealed" and claim.evidence.filter(slot_code="appeal", status="ready").count() == 1
+
+
+def test_address_change_before_pick_up_reaches_staff_with_the_new_address(page, site):
+    call_command("demo_load", no_claims=True)
+    _open_order(page, site, "IM-81001")  # placed today, not yet picked up by the courier
+    page.get_by_role("link", name="Start a claim").click()
+    page.get_by_label("Change the delivery address").check()
+    page.get_by_role("button", name="Continue").click()
+    decision = page.get_by_test_id("decision")
+    expect(decision).to_contain_text("Possible until the carrier picks your parcel up.")
+    expect(page.get_by_text("Name, street and number, city, state and ZIP code.")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("The new delivery address").fill("Sam Shopper\n500 Harbor Blvd\nBrooklyn, NY 11201")
+    page.get_by_role("button", name="Submit my claim").click()
+    expect(page.locator("#submitted-confirmation")).to_be_visible()
+    claim = Claim.objects.get(order__number="IM-81001")
+    assert claim.rule_code == "change-address" and "500 Harbor Blvd" in claim.texts["new-address"]
+
+    # the reviewer reads the new address on the claim page in the admin
+    _admin_login(page, site, "reviewer@imirror.demo.example")
+    page.goto(f"{site.url}/admin/claims/claim/{claim.pk}/change/")
+    asked = page.get_by_role("group", name="What the shopper asked")
+    expect(asked).to_contain_text("The new delivery address")
+    expect(asked).to_contain_text("500 Harbor Blvd")

@@ -17,7 +17,7 @@ from PIL import Image
 from claims.actors import shopper_actor
 from claims.evidence import RESOLUTION_TOO_LOW, evidence_add, evidence_process
 from claims.models import EvidenceFile
-from claims.services import claim_start
+from claims.services import claim_start, claim_submit, claim_update_draft
 from orders.guest_access import SESSION_KEY
 from orders.models import Order
 from tests.claims.test_media import _write_camera_jpeg, _write_video
@@ -316,3 +316,32 @@ def test_an_appeal_can_bring_more_evidence(demo, tmp_path):
     response = client.post(f"/claims/{claim.pk}/upload/", {"slot": "all-sides", "file": _upload(photo)})
     assert response.status_code == 302 and response.url == f"/s/{claim.store.slug}/claims/{claim.reference}/"
     assert claim.evidence.filter(slot_code="all-sides", original_name="closer.jpg").exists()
+
+
+@pytest.mark.django_db
+def test_an_appeal_on_a_rule_without_evidence_items_can_still_bring_files(demo, tmp_path):
+    from claims.evidence import APPEAL_EVIDENCE, NOT_EDITABLE
+    from claims.services import ClaimError, claim_appeal, claim_reject
+    from tests.claims.conftest import staff
+
+    order = Order.objects.get(number="KW-50001")  # KWOKING's 60-day return asks for no evidence
+    shopper = shopper_actor(email=order.customer_email)
+    line = order.lines.get()
+    claim = claim_start(store=order.store, actor=shopper, reason_code="changed-mind", order=order, lines=[(line, 1)])
+    claim_update_draft(claim_id=claim.pk, actor=shopper, answers={"mint": True, "unused": True})
+    claim = claim_submit(claim_id=claim.pk, actor=shopper)
+    assert claim.rule_code == "conditional-60"
+    photo = tmp_path / "unused.jpg"
+    Image.new("RGB", (800, 600), "white").save(photo, "JPEG")
+    claim_reject(claim_id=claim.pk, actor=staff("reviewer@kwoking.demo.example"), reason="Condition not met")
+    with pytest.raises(ClaimError, match=re.escape(NOT_EDITABLE.split("“")[0])):
+        evidence_add(claim_id=claim.pk, actor=shopper, slot_code=APPEAL_EVIDENCE.code, upload=_upload(photo))
+    claim_appeal(claim_id=claim.pk, actor=shopper, message="It is unused: see the sealed box.")
+
+    client = _guest_client(order)
+    page = client.get(f"/s/{claim.store.slug}/claims/{claim.reference}/").content.decode()
+    assert "Anything else that supports your appeal" in page and "up to 5 files" in page
+    response = client.post(f"/claims/{claim.pk}/upload/", {"slot": APPEAL_EVIDENCE.code, "file": _upload(photo)})
+    assert response.status_code == 302
+    item = claim.evidence.get(slot_code=APPEAL_EVIDENCE.code)
+    assert evidence_process(evidence_id=item.pk) == EvidenceFile.Status.READY

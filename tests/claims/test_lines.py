@@ -80,3 +80,32 @@ def test_a_claim_opened_from_an_earlier_one_links_to_it(demo):
     assert second.parent_id == first.pk and second.status == "draft"
     assert [(line.order_line_id, line.quantity) for line in second.lines.all()] == [(line.order_line_id, line.quantity) for line in first.lines.all()]
     assert list(first.follow_ups.all()) == [second]
+
+
+def test_a_bundle_goes_back_complete_with_its_gift_where_the_rule_says_so(demo):
+    from claims.selectors import claim_evaluate
+
+    order = Order.objects.get(number="KW-50002")  # camera + SD card (bundle B1) + a free strap
+    shopper = shopper_actor(email=order.customer_email)
+    camera, card, strap = (order.lines.get(product__sku=sku) for sku in ("KW-CAM", "KW-SDCARD", "KW-STRAP"))
+
+    def conditional_return(lines):
+        claim = claim_start(store=order.store, actor=shopper, reason_code="changed-mind", order=order, lines=lines)
+        claim = claim_update_draft(claim_id=claim.pk, actor=shopper, answers={"mint": True, "unused": True})
+        return next(r for r in claim_evaluate(claim=claim)[0][1].rules if r.rule_code == "conditional-60"), claim
+
+    alone, _ = conditional_return([(camera, 1)])
+    assert not alone.eligible and "add 1 × " + card.product.name in alone.explanation[0]
+    without_gift, _ = conditional_return([(camera, 1), (card, 1)])
+    assert not without_gift.eligible and "add 1 × " + strap.product.name in without_gift.explanation[0]
+    complete, claim = conditional_return([(camera, 1), (card, 1), (strap, 1)])
+    assert complete.eligible
+
+    # units already in another open claim count as going back: with the camera in a
+    # submitted claim, the card completes the bundle, and then the gift goes back too
+    Claim.objects.filter(pk=claim.pk).update(status="submitted")
+    ClaimLine.objects.filter(claim=claim).exclude(order_line=camera).delete()
+    card_alone, _ = conditional_return([(card, 1)])
+    assert not card_alone.eligible and "add 1 × " + strap.product.name in card_alone.explanation[0]
+    card_and_gift, _ = conditional_return([(card, 1), (strap, 1)])
+    assert card_and_gift.eligible

@@ -108,6 +108,10 @@ def test_published_version_is_frozen_while_the_draft_changes():
         (lambda rule: setattr(rule, "window_length", None), "A window needs a length."),
         (lambda rule: setattr(rule, "outcomes", []), "Offer at least one outcome."),
         (lambda rule: setattr(rule, "ship_by_effect", ""), "Say what happens when ship-by passes."),
+        (
+            lambda rule: [setattr(rule, name, value) for name, value in (("requires_return", False), ("ship_by_length", None), ("return_shipping_payer", "none"), ("bundle_return", "together"))],
+            "Bundles can only be required to go back together where the item is sent back.",
+        ),
     ],
 )
 def test_contradictions_are_refused_in_plain_words(change, message):
