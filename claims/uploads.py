@@ -44,7 +44,8 @@ class CappedTemporaryFileUploadHandler(TemporaryFileUploadHandler):
         if file is not None:
             with contextlib.suppress(OSError):
                 file.close()  # a NamedTemporaryFile deletes itself on close
-            self.file = None
+        # gone, not None: Django's parser closes `handler.file` of every handler that has one
+        self.__dict__.pop("file", None)
 
     def upload_interrupted(self):
         self._discard()

@@ -42,6 +42,13 @@ UPLOAD_TOO_LARGE = gettext_lazy("This upload is too large. Photos can be up to 2
 NO_FILE = gettext_lazy("Choose a file to upload.")
 
 
+def _upload_too_large(request: HttpRequest) -> bool:
+    """Whether claims.uploads stopped this post for its size. The body is parsed on first
+    use (CSRF middleware does it before a view, a test client may not): parse it now."""
+    request.POST  # noqa: B018 - parsing sets the flag
+    return getattr(request, "upload_too_large", False)
+
+
 def claim_actor_for_request(request: HttpRequest, claim: Claim) -> Actor | None:
     """The shopper who owns the claim (verified e-mail or this order's guest session),
     or a staff member of its store; None for anyone else."""
@@ -69,7 +76,7 @@ def _evidence_json(item: EvidenceFile) -> dict:
 
 @require_POST
 def evidence_upload(request: HttpRequest, claim_id: int) -> JsonResponse:
-    if getattr(request, "upload_too_large", False):
+    if _upload_too_large(request):
         return JsonResponse({"error": UPLOAD_TOO_LARGE}, status=413)
     claim = get_object_or_404(Claim.objects.select_related("store"), pk=claim_id)
     actor = claim_actor_for_request(request, claim)
@@ -265,6 +272,10 @@ def claim_draft(request: HttpRequest, claim_id: int) -> HttpResponse:
             return JsonResponse({"error": LIVE_NOT_DRAFT, "redirect": detail}, status=409)
         return redirect(detail)
     if request.method == "POST":
+        if _upload_too_large(request):
+            # the post was refused unread: its answers never arrived, so nothing is saved
+            messages.error(request, UPLOAD_TOO_LARGE)
+            return redirect("claims:claim_draft", claim_id=claim.pk)
         form = _answers_form(claim, selectors.claim_covering_rules(claim=claim), request.POST)
         if form.is_valid():
             try:
@@ -285,6 +296,8 @@ def claim_draft(request: HttpRequest, claim_id: int) -> HttpResponse:
             if live:
                 claim.refresh_from_db()
                 return _decision_fragment(request, claim)
+            # without JavaScript, files chosen but not uploaded come with Save or Submit
+            _add_posted_files(request, claim, actor)
             if "submit" in request.POST:
                 try:
                     claim = services.claim_submit(claim_id=claim.pk, actor=actor)
@@ -338,26 +351,65 @@ def claim_discard(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @require_POST
 def claim_upload(request: HttpRequest, claim_id: int) -> HttpResponse:
-    """The plain-form (no JavaScript) upload: then back to the page the shopper was on."""
-    claim = get_object_or_404(Claim.objects.select_related("store"), pk=claim_id)
+    """The plain-form (no JavaScript) upload: then back to the page the shopper was on.
+
+    On the draft page the Upload buttons send the whole answers form (answers, text and
+    every slot's picker as file-<slot>), so what was typed is saved with the files."""
+    claim = get_object_or_404(Claim.objects.select_related("store", "order", "policy_version"), pk=claim_id)
     actor = _owner(request, claim)
-    back = reverse("claims:claim_draft", args=[claim.pk]) if claim.status == ClaimStatus.DRAFT else reverse(
+    in_draft = claim.status == ClaimStatus.DRAFT
+    back = reverse("claims:claim_draft", args=[claim.pk]) if in_draft else reverse(
         "claims:claim_detail", args=[claim.store.slug, claim.reference]
     )
-    if getattr(request, "upload_too_large", False):
+    if _upload_too_large(request):
         messages.error(request, UPLOAD_TOO_LARGE)
         return redirect(back)
-    files = request.FILES.getlist("file")
-    if not files:
+    unusable = None
+    if in_draft and "upload" in request.POST:
+        unusable = _draft_save(request, claim, actor)
+    if not _add_posted_files(request, claim, actor):
         messages.error(request, NO_FILE)
-    for upload in files:
+    if unusable is not None:  # the files are in; the answers come back with what was typed
+        claim.refresh_from_db()
+        return render(request, "claims/draft.html", _draft_context(request, claim, form=unusable), status=400)
+    return redirect(back)
+
+
+def _add_posted_files(request: HttpRequest, claim: Claim, actor: Actor) -> int:
+    """The files of a plain post: `file` for the slot named by `slot` (the claim page's
+    upload forms), `file-<slot>` for each picker of the draft page. How many were sent."""
+    uploads = [(request.POST.get("slot", ""), upload) for upload in request.FILES.getlist("file")]
+    uploads += [(key.removeprefix("file-"), upload) for key in request.FILES if key.startswith("file-") for upload in request.FILES.getlist(key)]
+    for slot_code, upload in uploads:
         try:
-            evidence_services.evidence_add(claim_id=claim.pk, actor=actor, slot_code=request.POST.get("slot", ""), upload=upload)
+            evidence_services.evidence_add(claim_id=claim.pk, actor=actor, slot_code=slot_code, upload=upload)
         except (services.ClaimError, NotPermitted) as exc:
             messages.error(request, f"{upload.name}: {exc.message}")
         else:
             messages.info(request, _("%(name)s uploaded; we're checking it now.") % {"name": upload.name})
-    return redirect(back)
+    return len(uploads)
+
+
+def _draft_save(request: HttpRequest, claim: Claim, actor: Actor) -> AnswersForm | None:
+    """Save the draft's answers, preference and text from a post of the answers form (the
+    no-JavaScript upload); the form to show again when an answer cannot be used."""
+    form = _answers_form(claim, selectors.claim_covering_rules(claim=claim), request.POST)
+    if not form.is_valid():
+        chosen = selectors.draft_rule(decision=selectors.claim_evaluate(claim=claim)[0][1])
+        shown = _answers_form(claim, [chosen] if chosen else [], request.POST)
+        shown.is_valid()
+        return shown
+    try:
+        services.claim_update_draft(
+            claim_id=claim.pk,
+            actor=actor,
+            answers=form.answers(),
+            texts=form.texts(),
+            preferred_outcome=form.cleaned_data.get("preferred_outcome") or claim.preferred_outcome,
+        )
+    except services.ClaimError as exc:  # submitted meanwhile: the upload says so itself
+        messages.error(request, exc.message)
+    return None
 
 
 @require_POST

@@ -1,8 +1,11 @@
 """Project-wide pages: the rate-limit page and friendly error pages."""
 
+from django.conf import settings
+from django.core.exceptions import TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
+from django.utils.http import url_has_allowed_host_and_scheme
 
 
 def rate_limited(request: HttpRequest, exception=None) -> HttpResponse:
@@ -10,7 +13,17 @@ def rate_limited(request: HttpRequest, exception=None) -> HttpResponse:
 
 
 def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
-    return render(request, "errors/400.html", status=400)
+    """Too many files in one post (a page without JavaScript sends every picker at once)
+    gets its own words and a way back to the page it came from."""
+    back = request.META.get("HTTP_REFERER", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = ""
+    context = {
+        "too_many_files": isinstance(exception, TooManyFilesSent),
+        "max_files": settings.DATA_UPLOAD_MAX_NUMBER_FILES,
+        "back": back,
+    }
+    return render(request, "errors/400.html", context, status=400)
 
 
 def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:

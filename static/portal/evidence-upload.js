@@ -137,6 +137,9 @@
     var drop = form.querySelector(".upload-drop");
     var fallback = form.querySelector(".upload-fallback");
     if (fallback) { fallback.hidden = true; }
+    // on the draft page the pickers belong to the answers form for the page without
+    // JavaScript; here each file goes on its own, and the answers' saves carry no files
+    Array.prototype.forEach.call(inputs, function (input) { input.removeAttribute("form"); });
     function send(files, input) {
       Array.prototype.forEach.call(files, function (file) { uploadOne(form, file, list); });
       if (input) { input.value = ""; }

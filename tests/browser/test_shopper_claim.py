@@ -228,3 +228,88 @@ def test_the_main_path_with_the_keyboard_alone(page, site, tmp_path):
     page.keyboard.press("Enter")
     expect(page.locator("#submitted-confirmation")).to_contain_text("submitted")
     assert Claim.objects.get(order__number="IM-80010").evidence.filter(status="ready").count() == 6
+
+
+@pytest.fixture
+def no_js(browser, site):
+    context = browser.new_context(java_script_enabled=False, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def _assert_accessible_as_rendered(page, browser, site):
+    """axe needs JavaScript, which this page's context has off: check the page as it was
+    rendered (what <noscript> shows included, our scripts left out) in another context,
+    with the portal's stylesheets, so colours and contrast are the real ones."""
+    html = re.sub(r"<script\b[^>]*>.*?</script>", "", page.content(), flags=re.S)
+    html = html.replace("<noscript>", "").replace("</noscript>", "").replace("<head>", f'<head><base href="{site.url}/">', 1)
+    context = browser.new_context(locale="en-US")
+    try:
+        checker = context.new_page()
+        checker.set_content(html, wait_until="load")
+        assert_accessible(checker)
+    finally:
+        context.close()
+
+
+def _slot(page, slot_label):
+    return page.locator(".evidence-slot").filter(has=page.get_by_role("heading", name=slot_label))
+
+
+def _check_again_until_ready(page, slot_label, count):
+    """Without JavaScript nothing updates by itself: follow "Check again" as a shopper would."""
+    slot = _slot(page, slot_label)
+    for _ in range(60):
+        if slot.get_by_text("Ready", exact=True).count() == count:
+            return
+        page.wait_for_timeout(500)
+        check_again = slot.get_by_role("link", name="Check again")
+        if check_again.count():
+            check_again.first.click()
+    raise AssertionError(f"{slot_label}: {slot.inner_text()}")
+
+
+def test_the_main_path_without_javascript(no_js, browser, site, tmp_path):
+    """Plain forms only: answers saved with the Update button, every Upload button sends
+    the answers and the text with the files (nothing typed is lost), a file still being
+    checked says so with a link to look again, and the claim is submitted."""
+    call_command("demo_load", no_claims=True)
+    page = no_js
+    _open_order(page, site, "IM-80010")
+    page.get_by_role("link", name="Start a claim").click()
+    page.get_by_label("IMIRROR Smart Mirror 32\"").select_option("1")
+    page.get_by_label("I'm not satisfied (any reason)").check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_test_id("decision")).to_contain_text("30-day return")
+    for question in (
+        "Is the mirror free of cracks, dents and scratches that would affect resale?",
+        "Do you still have the original box?",
+        "Are all items of the set present?",
+        "Is the packaging undamaged?",
+    ):
+        page.get_by_role("group", name=question).get_by_label("Yes").check()
+    page.get_by_role("button", name="Update what I can claim").click()
+    expect(page.get_by_test_id("decision")).to_contain_text("You can claim under “30-day return”")
+
+    # typed, then files chosen in two slots, then one Upload button: all of it arrives
+    page.get_by_label("A brief reason for the return").fill("Too large for our hallway.")
+    page.get_by_label("Add files: Photos that clearly show all sides of the product").set_input_files(_photos(tmp_path, 4))
+    page.get_by_label("Add files: A photo of the complete accessory set").set_input_files(_photos(tmp_path, 1))
+    _slot(page, "A photo of the complete accessory set").get_by_role("button", name="Upload").click()
+    expect(page.get_by_text("uploaded; we're checking it now.")).to_have_count(5)
+    expect(page.get_by_label("A brief reason for the return")).to_have_value("Too large for our hallway.")
+    _assert_accessible_as_rendered(page, browser, site)
+    _check_again_until_ready(page, "Photos that clearly show all sides of the product", 4)
+    _check_again_until_ready(page, "A photo of the complete accessory set", 1)
+
+    page.get_by_label("Add files: Photos of the original packaging").set_input_files(_photos(tmp_path, 1))
+    _slot(page, "Photos of the original packaging").get_by_role("button", name="Upload").click()
+    _check_again_until_ready(page, "Photos of the original packaging", 1)
+    expect(page.get_by_role("group", name="Do you still have the original box?").get_by_label("Yes")).to_be_checked()
+    page.get_by_role("button", name="Submit my claim").click()
+    expect(page.locator("#submitted-confirmation")).to_contain_text("submitted")
+    claim = Claim.objects.get(order__number="IM-80010")
+    assert claim.evidence.filter(status="ready").count() == 6
+    assert claim.texts and "Too large for our hallway." in claim.texts.values()
