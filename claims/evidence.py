@@ -7,6 +7,7 @@ decides the type from the content, strips EXIF/GPS/XMP, keeps capture time and
 device as fields, makes a thumbnail, checks the slot's resolution, and either marks
 the file ready or refuses it with the reason the shopper sees."""
 
+import hashlib
 import logging
 import shutil
 import tempfile
@@ -70,6 +71,7 @@ NOT_EDITABLE = _("Evidence can't be changed while the claim is “%(status)s”.
 TOO_LARGE = _("This file is larger than %(limit)s MB, the most we accept for %(kind)s.")
 RESOLUTION_TOO_LOW = _("This photo is %(w)d × %(h)d pixels; this item needs HD (at least 1280 × 720).")
 TEXT_SLOT = _("This item is typed in, not uploaded.")
+ALREADY_THERE = _("This file is already in “%(label)s”: each file counts once.")
 PROCESSING_FAILED = _("We couldn't check this file. Please try uploading it again.")
 
 
@@ -107,7 +109,10 @@ def size_limit(kind: str) -> int:
 
 
 def evidence_add(*, claim_id: int, actor: Actor, slot_code: str, upload) -> EvidenceFile:
-    """Store an upload for a slot and queue its processing (after commit)."""
+    """Store an upload for a slot and queue its processing (after commit). The same
+    bytes twice in one slot (a double submit, the same photo picked again) are refused:
+    "4 photos from different angles" must not be met by one photo four times."""
+    digest = _sha256(upload)  # before the lock: a 500 MB video takes a moment
     with transaction.atomic():
         claim = Claim.objects.select_for_update().select_related("policy_version__policy__store", "store").get(pk=claim_id)
         _check_actor(claim, actor, frozenset({Role.SHOPPER, Role.REVIEWER, Role.MANAGER}))
@@ -124,6 +129,9 @@ def evidence_add(*, claim_id: int, actor: Actor, slot_code: str, upload) -> Evid
         limit = size_limit(slot.kind)
         if upload.size > limit:
             raise ClaimError(TOO_LARGE % {"limit": limit // (1024 * 1024), "kind": slot.kind})
+        # a refused copy does not count: its refusal may have been a passing failure
+        if claim.evidence.filter(slot_code=slot_code, sha256=digest).exclude(status__in=[EvidenceFile.Status.REFUSED, EvidenceFile.Status.DELETED]).exists():
+            raise ClaimError(ALREADY_THERE % {"label": slot.label})
         evidence = EvidenceFile(
             claim=claim,
             slot_code=slot_code,
@@ -131,12 +139,21 @@ def evidence_add(*, claim_id: int, actor: Actor, slot_code: str, upload) -> Evid
             min_resolution=slot.min_resolution,
             original_name=PurePath(upload.name or "file").name[:200],
             size=upload.size,
+            sha256=digest,
             uploaded_by_role=actor.primary_role,
         )
         evidence.incoming.save(upload.name or "upload", upload, save=False)
         evidence.save()
         transaction.on_commit(lambda: _dispatch(evidence.pk), robust=True)
     return evidence
+
+
+def _sha256(upload) -> str:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
 
 
 def _dispatch(evidence_id: int) -> None:

@@ -266,6 +266,7 @@ class EvidenceFile(models.Model):
     kind = models.CharField(max_length=12, blank=True)
     content_type = models.CharField(max_length=80, blank=True)
     size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True, help_text=_("Of the file as uploaded: the same file counts once per slot."))
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
     duration_seconds = models.FloatField(null=True, blank=True)

@@ -276,51 +276,43 @@ def claim_draft(request: HttpRequest, claim_id: int) -> HttpResponse:
             # the post was refused unread: its answers never arrived, so nothing is saved
             messages.error(request, UPLOAD_TOO_LARGE)
             return redirect("claims:claim_draft", claim_id=claim.pk)
-        form = _answers_form(claim, selectors.claim_covering_rules(claim=claim), request.POST)
-        if form.is_valid():
-            try:
-                services.claim_update_draft(
-                    claim_id=claim.pk,
-                    actor=actor,
-                    answers=form.answers(),
-                    texts=form.texts(),
-                    preferred_outcome=form.cleaned_data.get("preferred_outcome") or claim.preferred_outcome,
-                )
-            except services.ClaimError as exc:  # submitted meanwhile (a double click, another tab)
-                if live:
-                    return JsonResponse({"error": exc.message}, status=409)
-                claim.refresh_from_db()
-                if claim.status == ClaimStatus.DRAFT:
-                    messages.error(request, exc.message)
-                return redirect("claims:claim_draft", claim_id=claim.pk)
+        try:
+            unusable = _draft_save(request, claim, actor)
+        except services.ClaimError as exc:  # submitted meanwhile (a double click, another tab)
             if live:
-                claim.refresh_from_db()
-                return _decision_fragment(request, claim)
-            # without JavaScript, files chosen but not uploaded come with Save or Submit
-            _add_posted_files(request, claim, actor)
-            if "submit" in request.POST:
-                try:
-                    claim = services.claim_submit(claim_id=claim.pk, actor=actor)
-                except services.ClaimChanged as exc:
-                    # a second submit (double click, re-posted form): show the claim made by the first
-                    claim.refresh_from_db()
-                    if claim.reference:
-                        return redirect("claims:claim_detail", slug=claim.store.slug, reference=claim.reference)
-                    messages.error(request, exc.message)
-                    return redirect("claims:claim_draft", claim_id=claim.pk)
-                except services.ClaimError as exc:
-                    claim.refresh_from_db()
-                    return render(request, "claims/draft.html", _draft_context(request, claim, problems=exc.problems or [exc.message]), status=400)
-                return redirect(reverse("claims:claim_detail", args=[claim.store.slug, claim.reference]) + "?submitted=1")
-            messages.success(request, _("Saved. You can come back to this claim later from your order link."))
+                return JsonResponse({"error": exc.message}, status=409)
+            claim.refresh_from_db()
+            if claim.status == ClaimStatus.DRAFT:
+                messages.error(request, exc.message)
             return redirect("claims:claim_draft", claim_id=claim.pk)
-        # an answer we cannot use: show the form again with what was typed
+        if unusable is not None:
+            if live:
+                return JsonResponse({"error": LIVE_UNUSABLE}, status=400)
+            # an answer we cannot use: the files still go in, the form comes back as typed
+            _add_posted_files(request, claim, actor)
+            claim.refresh_from_db()
+            return render(request, "claims/draft.html", _draft_context(request, claim, form=unusable), status=400)
         if live:
-            return JsonResponse({"error": LIVE_UNUSABLE}, status=400)
-        chosen = selectors.draft_rule(decision=selectors.claim_evaluate(claim=claim)[0][1])
-        shown = _answers_form(claim, [chosen] if chosen else [], request.POST)
-        shown.is_valid()  # the same errors, on the fields of the rule the page follows
-        return render(request, "claims/draft.html", _draft_context(request, claim, form=shown), status=400)
+            claim.refresh_from_db()
+            return _decision_fragment(request, claim)
+        # without JavaScript, files chosen but not uploaded come with Save or Submit
+        _add_posted_files(request, claim, actor)
+        if "submit" in request.POST:
+            try:
+                claim = services.claim_submit(claim_id=claim.pk, actor=actor)
+            except services.ClaimChanged as exc:
+                # a second submit (double click, re-posted form): show the claim made by the first
+                claim.refresh_from_db()
+                if claim.reference:
+                    return redirect("claims:claim_detail", slug=claim.store.slug, reference=claim.reference)
+                messages.error(request, exc.message)
+                return redirect("claims:claim_draft", claim_id=claim.pk)
+            except services.ClaimError as exc:
+                claim.refresh_from_db()
+                return render(request, "claims/draft.html", _draft_context(request, claim, problems=exc.problems or [exc.message]), status=400)
+            return redirect(reverse("claims:claim_detail", args=[claim.store.slug, claim.reference]) + "?submitted=1")
+        messages.success(request, _("Saved. You can come back to this claim later from your order link."))
+        return redirect("claims:claim_draft", claim_id=claim.pk)
     return render(request, "claims/draft.html", _draft_context(request, claim))
 
 
@@ -366,7 +358,10 @@ def claim_upload(request: HttpRequest, claim_id: int) -> HttpResponse:
         return redirect(back)
     unusable = None
     if in_draft and "upload" in request.POST:
-        unusable = _draft_save(request, claim, actor)
+        try:
+            unusable = _draft_save(request, claim, actor)
+        except services.ClaimError as exc:  # submitted meanwhile: the files' own answer follows
+            messages.error(request, exc.message)
     if not _add_posted_files(request, claim, actor):
         messages.error(request, NO_FILE)
     if unusable is not None:  # the files are in; the answers come back with what was typed
@@ -391,24 +386,23 @@ def _add_posted_files(request: HttpRequest, claim: Claim, actor: Actor) -> int:
 
 
 def _draft_save(request: HttpRequest, claim: Claim, actor: Actor) -> AnswersForm | None:
-    """Save the draft's answers, preference and text from a post of the answers form (the
-    no-JavaScript upload); the form to show again when an answer cannot be used."""
+    """Save the draft's answers, preference and text from a post of the answers form.
+    None when saved; else the form to show again, with what was typed and its errors on
+    the fields of the rule the page follows. ClaimError when it is no draft any more."""
+    # every covering rule's fields: these very answers may change which rule the draft follows
     form = _answers_form(claim, selectors.claim_covering_rules(claim=claim), request.POST)
     if not form.is_valid():
         chosen = selectors.draft_rule(decision=selectors.claim_evaluate(claim=claim)[0][1])
         shown = _answers_form(claim, [chosen] if chosen else [], request.POST)
         shown.is_valid()
         return shown
-    try:
-        services.claim_update_draft(
-            claim_id=claim.pk,
-            actor=actor,
-            answers=form.answers(),
-            texts=form.texts(),
-            preferred_outcome=form.cleaned_data.get("preferred_outcome") or claim.preferred_outcome,
-        )
-    except services.ClaimError as exc:  # submitted meanwhile: the upload says so itself
-        messages.error(request, exc.message)
+    services.claim_update_draft(
+        claim_id=claim.pk,
+        actor=actor,
+        answers=form.answers(),
+        texts=form.texts(),
+        preferred_outcome=form.cleaned_data.get("preferred_outcome") or claim.preferred_outcome,
+    )
     return None
 
 

@@ -36,7 +36,9 @@ def _photos(tmp_path: Path, count: int, size=(1280, 960)) -> list[str]:
     paths = []
     for n in range(count):
         path = tmp_path / f"photo-{uuid.uuid4().hex[:8]}.jpg"
-        Image.new("RGB", size, (40 * n % 255, 90, 160)).save(path, "JPEG")
+        image = Image.new("RGB", size, (40 * n % 255, 90, 160))
+        image.putpixel((0, 0), tuple(uuid.uuid4().bytes[:3]))  # distinct bytes: the same file counts once per slot
+        image.save(path, "JPEG")
         paths.append(str(path))
     return paths
 

@@ -4,6 +4,7 @@ typed text are saved with the files; an unusable answer still keeps the files an
 the page again with what was typed; too many files at once get their own page."""
 
 import io
+import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -15,7 +16,9 @@ from tests.claims.test_evidence import _draft, _guest_client
 
 def _jpeg(name: str) -> SimpleUploadedFile:
     buffer = io.BytesIO()
-    Image.new("RGB", (1280, 960), (200, 90, 40)).save(buffer, "JPEG")
+    image = Image.new("RGB", (1280, 960), (200, 90, 40))
+    image.putpixel((0, 0), tuple(uuid.uuid4().bytes[:3]))  # distinct bytes: the same file counts once per slot
+    image.save(buffer, "JPEG")
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
 
 
@@ -113,3 +116,41 @@ def test_a_too_large_draft_post_saves_nothing_and_says_why(demo, settings):
     claim.refresh_from_db()
     assert claim.texts["reason"] == "Saved before." and claim.answers
     assert not claim.evidence.exists()
+
+
+@pytest.mark.django_db
+def test_the_same_file_counts_once_per_slot(demo):
+    """A double submit, or the same photo picked twice, must not meet "4 photos from
+    different angles" with one photo; a copy in another slot, or after a refusal, is fine."""
+    from claims.actors import shopper_actor
+    from claims.evidence import evidence_add
+    from claims.models import EvidenceFile
+    from claims.services import ClaimError
+
+    claim = _draft()
+    actor = shopper_actor(email=claim.order.customer_email)
+    photo = _jpeg("front.jpg")
+    same = SimpleUploadedFile("front-again.jpg", photo.read(), content_type="image/jpeg")
+    photo.seek(0)
+    first = evidence_add(claim_id=claim.pk, actor=actor, slot_code="all-sides", upload=photo)
+    with pytest.raises(ClaimError, match="already in “Photos that clearly show all sides of the product”"):
+        evidence_add(claim_id=claim.pk, actor=actor, slot_code="all-sides", upload=same)
+    same.seek(0)
+    evidence_add(claim_id=claim.pk, actor=actor, slot_code="packaging", upload=same)
+    EvidenceFile.objects.filter(pk=first.pk).update(status=EvidenceFile.Status.REFUSED)
+    same.seek(0)
+    evidence_add(claim_id=claim.pk, actor=actor, slot_code="all-sides", upload=same)
+    assert claim.evidence.filter(slot_code="all-sides").count() == 2  # the refused one and its retry
+
+
+@pytest.mark.django_db
+def test_a_double_post_of_the_same_files_stores_them_once(demo):
+    claim = _draft()
+    client = _guest_client(claim.order)
+    photo = _jpeg("box.jpg")
+    data = photo.read()
+    for _ in range(2):
+        client.post(f"/claims/{claim.pk}/upload/", {**IM_ANSWERS, "upload": "packaging", "file-packaging": [SimpleUploadedFile("box.jpg", data, content_type="image/jpeg")]})
+    assert claim.evidence.filter(slot_code="packaging").count() == 1
+    page = client.get(f"/claims/{claim.pk}/draft/").content.decode()
+    assert "box.jpg: This file is already in “Photos of the original packaging”" in page
