@@ -20,6 +20,13 @@ from tests.browser.conftest import assert_accessible
 pytestmark = pytest.mark.browser
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+# the IMIRROR 30-day return's condition questions, each answered "Yes" on the main path
+IMIRROR_QUESTIONS = (
+    "Is the mirror free of cracks, dents and scratches that would affect resale?",
+    "Do you still have the original box?",
+    "Are all items of the set present?",
+    "Is the packaging undamaged?",
+)
 
 
 def _open_order(page, site, number):
@@ -78,12 +85,7 @@ def test_imirror_return_from_order_to_submitted_claim_on_a_phone(phone, site, tm
     expect(decision).to_contain_text("Refund estimate")
     assert_accessible(page)
 
-    for question in (
-        "Is the mirror free of cracks, dents and scratches that would affect resale?",
-        "Do you still have the original box?",
-        "Are all items of the set present?",
-        "Is the packaging undamaged?",
-    ):
+    for question in IMIRROR_QUESTIONS:
         page.get_by_role("group", name=question).get_by_label("Yes").check()
     page.get_by_role("button", name="Update what I can claim").click()
     # the last answer's save has come back (not a passage of the first panel)
@@ -201,12 +203,7 @@ def test_the_main_path_with_the_keyboard_alone(page, site, tmp_path):
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("decision")).to_contain_text("30-day return")
 
-    for question in (
-        "Is the mirror free of cracks, dents and scratches that would affect resale?",
-        "Do you still have the original box?",
-        "Are all items of the set present?",
-        "Is the packaging undamaged?",
-    ):
+    for question in IMIRROR_QUESTIONS:
         page.get_by_role("group", name=question).get_by_label("Yes").focus()
         page.keyboard.press("Space")
     # the last answer's save has come back (not a passage of the first panel)
@@ -285,12 +282,7 @@ def test_the_main_path_without_javascript(no_js, browser, site, tmp_path):
     page.get_by_label("I'm not satisfied (any reason)").check()
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_test_id("decision")).to_contain_text("30-day return")
-    for question in (
-        "Is the mirror free of cracks, dents and scratches that would affect resale?",
-        "Do you still have the original box?",
-        "Are all items of the set present?",
-        "Is the packaging undamaged?",
-    ):
+    for question in IMIRROR_QUESTIONS:
         page.get_by_role("group", name=question).get_by_label("Yes").check()
     page.get_by_role("button", name="Update what I can claim").click()
     expect(page.get_by_test_id("decision")).to_contain_text("You can claim under “30-day return”")
