@@ -1,9 +1,11 @@
 """More shopper scenarios across the launch brands: a late order cancelled with the
 keyboard alone; a wrong item kept with compensation; a warranty claim with a video;
 a purchase made in a shop, with its receipt; an address change before pick-up; evidence added after "more information
-needed"; bad files refused with their reason while nothing typed is lost; a bundle
+needed"; bad files (wrong type, damaged, too large) refused with their reason while the
+good one and everything typed stay; a bundle
 that goes back complete with its free gift."""
 
+import os
 import re
 from datetime import timedelta
 
@@ -151,7 +153,8 @@ def test_more_information_needed_then_added(page, site, tmp_path):
     assert claim.status == "submitted" and claim.review_due_at is not None
 
 
-def test_bad_files_are_refused_with_their_reason_and_nothing_typed_is_lost(page, site, tmp_path):
+def test_bad_files_are_refused_with_their_reason_and_nothing_typed_is_lost(page, site, tmp_path, settings):
+    settings.EVIDENCE_MAX_PHOTO_BYTES = 1024 * 1024  # the live server runs in this process
     call_command("demo_load", no_claims=True)
     _open_order(page, site, "IM-80010")
     page.get_by_role("link", name="Start a claim").click()
@@ -164,11 +167,17 @@ def test_bad_files_are_refused_with_their_reason_and_nothing_typed_is_lost(page,
     broken = tmp_path / "broken.jpg"
     Image.new("RGB", (800, 600), "red").save(broken, "JPEG")
     broken.write_bytes(broken.read_bytes()[:2000])
+    huge = tmp_path / "huge.jpg"  # noise does not compress: about 2 MB, over the 1 MB cap
+    Image.frombytes("RGB", (1280, 960), os.urandom(1280 * 960 * 3)).save(huge, "JPEG", quality=95)
+    good = tmp_path / "good.jpg"
+    Image.new("RGB", (1280, 960), "teal").save(good, "JPEG")
     slot = "Photos that clearly show all sides of the product"
-    page.get_by_label(f"Add files: {slot}").set_input_files([str(fake), str(broken)])
+    page.get_by_label(f"Add files: {slot}").set_input_files([str(good), str(fake), str(broken), str(huge)])
     box = page.locator(".evidence-slot").filter(has=page.get_by_role("heading", name=slot))
     expect(box.get_by_text("This file is a PDF document; this item needs a photo")).to_be_visible(timeout=30_000)
     expect(box.get_by_text("This photo is damaged or incomplete")).to_be_visible(timeout=30_000)
+    expect(box.get_by_text("This file is larger than 1 MB, the most we accept for photo.")).to_be_visible(timeout=30_000)
+    expect(box.get_by_text("Ready", exact=True)).to_have_count(1, timeout=30_000)  # the good one is kept
     expect(page.get_by_label("A brief reason for the return")).to_have_value("Too large for the hallway.")
     assert_accessible(page)
 
