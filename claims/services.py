@@ -7,7 +7,7 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -596,18 +596,40 @@ def claim_line_decide(*, claim_id: int, actor: Actor, line_id: int, accept: bool
     )
 
 
+# the same words from the same person this soon after are one message sent twice
+MESSAGE_REPEAT_WINDOW = timedelta(minutes=2)
+
+
 def claim_message(*, claim_id: int, actor: Actor, body: str, internal: bool = False) -> ClaimMessage:
+    """A message (or a staff-only note). A double click or a re-posted form makes one:
+    the same body from the same author within MESSAGE_REPEAT_WINDOW returns the first."""
     if internal and actor.is_shopper:
         raise NotPermitted()
     created: list[ClaimMessage] = []
 
     def apply(claim: Claim, now) -> list[str]:
+        repeat = (
+            claim.messages.filter(author_user=actor.user, author_role=actor.primary_role, internal=internal, body=body, created_at__gte=now - MESSAGE_REPEAT_WINDOW)
+            .order_by("-created_at")
+            .first()
+        )
+        if repeat is not None:
+            raise _Repeated(repeat)
         created.append(ClaimMessage.objects.create(claim=claim, author_user=actor.user, author_role=actor.primary_role, body=body, internal=internal))
         return []
 
     roles = states.DECIDERS | states.HANDLERS | ({Role.SHOPPER} if not internal else set())
-    _claim_change(claim_id=claim_id, action="internal_note" if internal else "message", actor=actor, roles=frozenset(roles), expected_version=None, apply=apply)
+    try:
+        _claim_change(claim_id=claim_id, action="internal_note" if internal else "message", actor=actor, roles=frozenset(roles), expected_version=None, apply=apply)
+    except _Repeated as repeated:  # rolled back: no second audit row, no second e-mail
+        return repeated.message
     return created[0]
+
+
+class _Repeated(Exception):
+    def __init__(self, message: ClaimMessage):
+        super().__init__()
+        self.message = message
 
 
 # --- the return parcel ------------------------------------------------------------------
