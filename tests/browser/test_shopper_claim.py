@@ -287,6 +287,15 @@ def test_the_main_path_without_javascript(no_js, browser, site, tmp_path):
     page.get_by_role("button", name="Update what I can claim").click()
     expect(page.get_by_test_id("decision")).to_contain_text("You can claim under “30-day return”")
 
+    # more files than one post may carry: a page that says so and leads back
+    page.get_by_label("Add files: Photos that clearly show all sides of the product").set_input_files(_photos(tmp_path, 11, size=(64, 48)))
+    _slot(page, "Photos that clearly show all sides of the product").get_by_role("button", name="Upload").click()
+    expect(page.get_by_role("heading", name="Too many files at once")).to_be_visible()
+    expect(page.get_by_text("Please send at most 10 files at a time.")).to_be_visible()
+    _assert_accessible_as_rendered(page, browser, site)
+    page.get_by_role("link", name="Back to the page you were on").click()
+    expect(page.get_by_test_id("decision")).to_contain_text("You can claim under “30-day return”")
+
     # typed, then files chosen in two slots, then one Upload button: all of it arrives
     page.get_by_label("A brief reason for the return").fill("Too large for our hallway.")
     page.get_by_label("Add files: Photos that clearly show all sides of the product").set_input_files(_photos(tmp_path, 4))
