@@ -5,6 +5,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlencode
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -45,15 +46,18 @@ def order_access_link_send(*, store_id: int, order_number: str, email: str, base
     _queue_access_email(order=order, base_url=base_url)
 
 
-def order_access_link_resend(*, order_id: int, base_url: str) -> None:
-    """A new link for the e-mail on the order (after an expired one)."""
+def order_access_link_resend(*, order_id: int, base_url: str, next_path: str = "") -> None:
+    """A new link for the e-mail on the order (after an expired one), leading where the
+    expired one did: `next_path` is a claim page the caller has checked."""
     order = Order.objects.filter(pk=order_id).select_related("store").first()
     if order is not None:
-        _queue_access_email(order=order, base_url=base_url)
+        _queue_access_email(order=order, base_url=base_url, next_path=next_path)
 
 
-def _queue_access_email(*, order: Order, base_url: str) -> None:
+def _queue_access_email(*, order: Order, base_url: str, next_path: str = "") -> None:
     path = reverse("orders:guest_access", kwargs={"slug": order.store.slug, "token": guest_token_make(order=order)})
+    if next_path:
+        path += "?" + urlencode({"next": next_path})
     with transaction.atomic():
         email_enqueue_template(
             to=order.customer_email,

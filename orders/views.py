@@ -60,22 +60,30 @@ def store_home(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "orders/store_home.html", {"store": store, "form": form})
 
 
+def _claim_next(request: HttpRequest, store) -> str:
+    """Where an order link may lead after opening the order: one of this store's claim
+    pages (the links in claim e-mails), never anywhere else."""
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if next_url.startswith(f"/s/{store.slug}/claims/") and url_has_allowed_host_and_scheme(next_url, allowed_hosts=None):
+        return next_url
+    return ""
+
+
 @require_http_methods(["GET", "POST"])
 def guest_access(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     """GET shows a confirm button (mail scanners prefetch links); POST opens the order."""
     store = _store(slug)
+    next_url = _claim_next(request, store)
     try:
         link = access.guest_token_read(token=token)
     except access.LinkExpired:
-        return render(request, "orders/link_expired.html", {"store": store, "token": token}, status=410)
+        # the new link leads where this one did (a claim e-mail's link: to the claim)
+        return render(request, "orders/link_expired.html", {"store": store, "token": token, "next": next_url}, status=410)
     except access.LinkInvalid:
         return render(request, "orders/link_invalid.html", {"store": store}, status=400)
     order = store.orders.filter(pk=link.order_id).first()
     if order is None or not access.guest_link_matches(link=link, order=order):
         return render(request, "orders/link_invalid.html", {"store": store}, status=400)
-    next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if not (next_url.startswith(f"/s/{store.slug}/claims/") and url_has_allowed_host_and_scheme(next_url, allowed_hosts=None)):
-        next_url = ""
     if request.method == "POST":
         request.session.cycle_key()
         access.session_grant(session=request.session, order=order)
@@ -92,7 +100,7 @@ def guest_access_resend(request: HttpRequest, slug: str, token: str) -> HttpResp
     except access.LinkInvalid:
         return render(request, "orders/link_invalid.html", {"store": store}, status=400)
     if store.orders.filter(pk=link.order_id).exists():
-        services.order_access_link_resend(order_id=link.order_id, base_url=request.build_absolute_uri("/"))
+        services.order_access_link_resend(order_id=link.order_id, base_url=request.build_absolute_uri("/"), next_path=_claim_next(request, store))
     return render(request, "orders/lookup_sent.html", {"store": store, "email": None})
 
 

@@ -55,6 +55,24 @@ def test_expired_link_offers_a_new_one(client, settings):
     assert client.post(new_path).status_code == 302
 
 
+def test_an_expired_claim_link_sends_a_new_one_to_the_same_claim(client, settings):
+    """The link in a claim e-mail opens the order, then the claim (?next=); its renewal
+    leads there too, and only to a claim page of this store."""
+    order = OrderLineFactory().order
+    claim_path = f"/s/{order.store.slug}/claims/CLM-ABC123/"
+    with time_machine.travel(timezone.now() - timezone.timedelta(seconds=settings.GUEST_LINK_MAX_AGE + 60)):
+        path = _link_path(order)
+    expired = client.get(f"{path}?next={claim_path}").content.decode()
+    assert f'name="next" value="{claim_path}"' in expired
+    client.post(path.rstrip("/") + "/resend/", {"next": claim_path})
+    new_link = re.search(r"/s/[^\s]+/access/[^\s]+/\?next=\S+", OutboundEmail.objects.get().body_text).group(0)
+    opened = client.post(new_link)
+    assert opened.status_code == 302 and opened.url == claim_path
+
+    client.post(path.rstrip("/") + "/resend/", {"next": "https://evil.example/"})
+    assert "next=" not in OutboundEmail.objects.order_by("-pk").first().body_text
+
+
 def test_tampered_token_is_refused(client):
     order = OrderLineFactory().order
     path = _link_path(order)
