@@ -11,11 +11,13 @@ import hashlib
 import logging
 import shutil
 import tempfile
+from datetime import datetime, timedelta
 from pathlib import Path, PurePath
 
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -160,6 +162,39 @@ def _dispatch(evidence_id: int) -> None:
     from claims.tasks import evidence_process_task
 
     evidence_process_task.delay(evidence_id)
+
+
+# A file still "processing" this long after its upload (or its last re-queueing) lost its
+# task: the broker was down when it was queued, or the message was lost. Checking a file
+# twice is harmless (_finish keeps the first result), so queueing it again is safe.
+REDISPATCH_AFTER = timedelta(minutes=3)
+# ... and after this long the shopper is told to upload it again instead.
+GIVE_UP_AFTER = timedelta(hours=24)
+
+
+def evidence_redispatch_stuck(*, now: datetime | None = None) -> dict:
+    """Queue again the files whose check never ran; refuse, with PROCESSING_FAILED, those
+    stuck past GIVE_UP_AFTER. Run every minute (claims.tasks.sla_sweep_task)."""
+    now = now or timezone.now()
+    stuck = EvidenceFile.objects.filter(status=EvidenceFile.Status.PROCESSING)
+    counts = {"requeued": 0, "given_up": 0}
+    for evidence in stuck.filter(created_at__lt=now - GIVE_UP_AFTER):
+        if _finish(evidence, refusal=PROCESSING_FAILED) == EvidenceFile.Status.REFUSED:
+            counts["given_up"] += 1
+    due = stuck.filter(created_at__lt=now - REDISPATCH_AFTER).filter(
+        Q(redispatched_at__isnull=True) | Q(redispatched_at__lt=now - REDISPATCH_AFTER)
+    )
+    for evidence_id in due.order_by("created_at").values_list("pk", flat=True)[:500]:
+        try:
+            _dispatch(evidence_id)
+        except Exception:  # the broker is down again: the next sweep tries again
+            logger.exception("evidence %s could not be queued again", evidence_id)
+            break
+        EvidenceFile.objects.filter(pk=evidence_id).update(redispatched_at=now)
+        counts["requeued"] += 1
+    if any(counts.values()):
+        logger.warning("evidence still being checked: %s", counts)
+    return counts
 
 
 def evidence_remove(*, evidence_id: int, actor: Actor) -> None:

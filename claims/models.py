@@ -276,6 +276,9 @@ class EvidenceFile(models.Model):
     uploaded_by_role = models.CharField(max_length=12, choices=Role.choices, default=Role.SHOPPER)
     created_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    redispatched_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When a file still being checked was last queued again (claims.evidence.evidence_redispatch_stuck).")
+    )
     deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from claims.evidence import evidence_process
+from claims.evidence import evidence_process, evidence_redispatch_stuck
 from claims.sla import evidence_retention_sweep, sla_sweep
 
 
@@ -16,8 +16,9 @@ def evidence_process_task(evidence_id: int) -> str:
 @shared_task(acks_late=True)
 def sla_sweep_task() -> dict:
     """Every minute (beat, DatabaseScheduler; claims migration 0003): ship-by reminders and
-    waivers, overdue review escalations, overdue refund flags. Safe to run twice at once."""
-    return sla_sweep()
+    waivers, overdue review escalations, overdue refund flags; evidence whose check never
+    ran is queued again. Safe to run twice at once."""
+    return {**sla_sweep(), "evidence": evidence_redispatch_stuck()}
 
 
 @shared_task(acks_late=True)

@@ -10,17 +10,31 @@
     return node;
   }
 
+  // Ask every second for half a minute, then every 5 s for half an hour: a file whose
+  // check is late (a busy or restarting worker) is queued again by the server, and the
+  // page shows its result whenever it comes.
+  var SLOW_AFTER = 30;
+  var GIVE_UP_AFTER = SLOW_AFTER + 360;
+  var SLOW_TEXT = "Still checking… This can take a few minutes. The file is saved: you can leave this page and come back.";
+
   function poll(item, id, statusUrlBase, done) {
     var tries = 0;
+    function again(delay) {
+      if (tries === SLOW_AFTER) {
+        var state = item.querySelector(".evidence-state");
+        if (state) { state.textContent = SLOW_TEXT; }
+      }
+      if (tries < GIVE_UP_AFTER) { setTimeout(check, tries < SLOW_AFTER ? delay : 5000); }
+    }
     function check() {
       tries += 1;
       fetch(statusUrlBase.replace("0", id), { credentials: "same-origin" })
         .then(function (r) { return r.json(); })
         .then(function (data) {
-          if (data.status === "processing" && tries < 120) { setTimeout(check, 1000); return; }
+          if (data.status === "processing") { again(1000); return; }
           done(data);
         })
-        .catch(function () { if (tries < 120) { setTimeout(check, 2000); } });
+        .catch(function () { again(2000); });
     }
     check();
   }
@@ -90,7 +104,7 @@
     var bar = el("div", { "class": "progress mt-1", role: "progressbar", "aria-label": "Uploading " + file.name, "aria-valuemin": "0", "aria-valuemax": "100", "aria-valuenow": "0" });
     var fill = el("div", { "class": "progress-bar", style: "width: 0%" });
     bar.appendChild(fill);
-    var state = el("span", { "class": "d-block" }, "Uploading…");
+    var state = el("span", { "class": "d-block evidence-state" }, "Uploading…");
     item.appendChild(label); item.appendChild(bar); item.appendChild(state);
     list.appendChild(item);
 
@@ -169,7 +183,7 @@
       poll(item, item.dataset.evidence, "/evidence/0/status/", function (result) {
         var name = item.dataset.name || result.name || "";
         item.textContent = "";
-        var state = el("span", { "class": "d-block" });
+        var state = el("span", { "class": "d-block evidence-state" });
         item.appendChild(el("span", {}, name));
         item.appendChild(state);
         showResult(item, result, name, state);
