@@ -265,5 +265,6 @@ def _finish(evidence: EvidenceFile, *, processed: "media.ProcessedFile | None" =
         locked.incoming = ""
         locked.processed_at = timezone.now()
         locked.save()
-        transaction.on_commit(lambda: storage.delete(incoming_name))
+        if incoming_name:  # a row stuck without its upload (given up by the sweep) has none
+            transaction.on_commit(lambda: storage.delete(incoming_name))
     return locked.status
