@@ -41,7 +41,6 @@ RESOLUTION_FOR_OUTCOME = {
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
 
 
-
 def textarea(rows: int = 3) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows, "cols": 60})
 

@@ -421,8 +421,6 @@ def claim_provide_info(*, claim_id: int, actor: Actor, message: str = "", expect
     return claim_transition(claim_id=claim_id, action="provide_info", actor=actor, expected_version=expected_version, note=message, apply=apply)
 
 
-
-
 NO_RETURN_OUTCOMES = {Outcome.KEEP_WITH_COMPENSATION, Outcome.CANCEL_REFUND, Outcome.ADDRESS_CHANGED, Outcome.REPLACEMENT_PART}
 
 

@@ -216,12 +216,16 @@ def _answers_form(claim: Claim, rules, data=None) -> AnswersForm:
     )
 
 
-def _draft_context(request: HttpRequest, claim: Claim, form: AnswersForm | None = None, problems=None) -> dict:
+def _draft_context(request: HttpRequest, claim: Claim, posted=None, problems=None) -> dict:
+    """The draft page. `posted`: a post that could not be saved, shown again as typed
+    with its errors on the fields of the rule the page follows."""
     decisions = selectors.claim_evaluate(claim=claim)
     decision = decisions[0][1]
     chosen = selectors.draft_rule(decision=decision)
     slots = chosen.evidence_slots if chosen else ()
-    form = form or _answers_form(claim, [chosen] if chosen else [])
+    form = _answers_form(claim, [chosen] if chosen else [], posted)
+    if posted is not None:
+        form.is_valid()
     return {
         "store": claim.store,
         "claim": claim,
@@ -277,7 +281,7 @@ def claim_draft(request: HttpRequest, claim_id: int) -> HttpResponse:
             messages.error(request, UPLOAD_TOO_LARGE)
             return redirect("claims:claim_draft", claim_id=claim.pk)
         try:
-            unusable = _draft_save(request, claim, actor)
+            saved = _draft_save(request, claim, actor)
         except services.ClaimError as exc:  # submitted meanwhile (a double click, another tab)
             if live:
                 return JsonResponse({"error": exc.message}, status=409)
@@ -285,13 +289,13 @@ def claim_draft(request: HttpRequest, claim_id: int) -> HttpResponse:
             if claim.status == ClaimStatus.DRAFT:
                 messages.error(request, exc.message)
             return redirect("claims:claim_draft", claim_id=claim.pk)
-        if unusable is not None:
+        if not saved:
             if live:
                 return JsonResponse({"error": LIVE_UNUSABLE}, status=400)
             # an answer we cannot use: the files still go in, the form comes back as typed
             _add_posted_files(request, claim, actor)
             claim.refresh_from_db()
-            return render(request, "claims/draft.html", _draft_context(request, claim, form=unusable), status=400)
+            return render(request, "claims/draft.html", _draft_context(request, claim, posted=request.POST), status=400)
         if live:
             claim.refresh_from_db()
             return _decision_fragment(request, claim)
@@ -356,17 +360,17 @@ def claim_upload(request: HttpRequest, claim_id: int) -> HttpResponse:
     if _upload_too_large(request):
         messages.error(request, UPLOAD_TOO_LARGE)
         return redirect(back)
-    unusable = None
+    saved = True
     if in_draft and "upload" in request.POST:
         try:
-            unusable = _draft_save(request, claim, actor)
+            saved = _draft_save(request, claim, actor)
         except services.ClaimError as exc:  # submitted meanwhile: the files' own answer follows
             messages.error(request, exc.message)
     if not _add_posted_files(request, claim, actor):
         messages.error(request, NO_FILE)
-    if unusable is not None:  # the files are in; the answers come back with what was typed
+    if not saved:  # the files are in; the answers come back with what was typed
         claim.refresh_from_db()
-        return render(request, "claims/draft.html", _draft_context(request, claim, form=unusable), status=400)
+        return render(request, "claims/draft.html", _draft_context(request, claim, posted=request.POST), status=400)
     return redirect(back)
 
 
@@ -385,17 +389,14 @@ def _add_posted_files(request: HttpRequest, claim: Claim, actor: Actor) -> int:
     return len(uploads)
 
 
-def _draft_save(request: HttpRequest, claim: Claim, actor: Actor) -> AnswersForm | None:
-    """Save the draft's answers, preference and text from a post of the answers form.
-    None when saved; else the form to show again, with what was typed and its errors on
-    the fields of the rule the page follows. ClaimError when it is no draft any more."""
+def _draft_save(request: HttpRequest, claim: Claim, actor: Actor) -> bool:
+    """Save the draft's answers, preference and text from a post of the answers form;
+    False when an answer cannot be used (nothing saved). ClaimError when it is no draft
+    any more."""
     # every covering rule's fields: these very answers may change which rule the draft follows
     form = _answers_form(claim, selectors.claim_covering_rules(claim=claim), request.POST)
     if not form.is_valid():
-        chosen = selectors.draft_rule(decision=selectors.claim_evaluate(claim=claim)[0][1])
-        shown = _answers_form(claim, [chosen] if chosen else [], request.POST)
-        shown.is_valid()
-        return shown
+        return False
     services.claim_update_draft(
         claim_id=claim.pk,
         actor=actor,
@@ -403,7 +404,7 @@ def _draft_save(request: HttpRequest, claim: Claim, actor: Actor) -> AnswersForm
         texts=form.texts(),
         preferred_outcome=form.cleaned_data.get("preferred_outcome") or claim.preferred_outcome,
     )
-    return None
+    return True
 
 
 @require_POST

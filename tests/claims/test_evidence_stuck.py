@@ -21,6 +21,7 @@ from tests.waiting import wait_until
 def _upload_while_the_broker_is_down(claim, tmp_path) -> EvidenceFile:
     photo = tmp_path / "IMG_0002.jpg"
     _write_camera_jpeg(photo)
+    # the outage at the Celery boundary: what .delay raises when Redis refuses connections
     down = OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
     with mock.patch("claims.tasks.evidence_process_task.delay", side_effect=down):
         return evidence_add(claim_id=claim.pk, actor=shopper_actor(email=claim.shopper_email), slot_code="all-sides", upload=_upload(photo))
@@ -47,7 +48,8 @@ def test_queued_again_at_most_every_few_minutes_then_given_up_after_a_day(demo, 
     claim = _draft()
     item = _upload_while_the_broker_is_down(claim, tmp_path)
     start = timezone.now()
-    with mock.patch("claims.evidence._dispatch") as dispatch:
+    # the broker accepts (no worker here: the message must not outlive this test's rows)
+    with mock.patch("claims.tasks.evidence_process_task.delay") as dispatch:
         evidence_redispatch_stuck(now=start + REDISPATCH_AFTER * 2)
         evidence_redispatch_stuck(now=start + REDISPATCH_AFTER * 2 + timedelta(minutes=1))  # too soon again
         evidence_redispatch_stuck(now=start + REDISPATCH_AFTER * 4)
