@@ -9,7 +9,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from notifications.services import email_enqueue_template
-from orders.guest_access import guest_token_make
+from orders.guest_access import CLAIM, guest_token_make
 
 SHOPPER_EMAILS = {
     "submit": (_("We received your claim %(ref)s"), _("We'll review it by %(review_due)s and e-mail you as soon as it is decided.")),
@@ -64,7 +64,8 @@ def _shopper_notify(*, claim, action: str, note: str) -> None:
             "body": str(body) % values,
             "note": note,
             "details": _details(claim, action),
-            "link": _claim_link(claim),
+            "link": claim_shopper_link(claim),
+            "link_days": claim_link_days(claim),
         },
         kind=f"claim:{action}",
         store=claim.store,
@@ -97,7 +98,7 @@ def _has_refund(claim) -> bool:
     return Refund.objects.filter(claim=claim).exists()
 
 
-def _claim_link(claim) -> str:
+def claim_shopper_link(claim) -> str:
     """For a guest: a signed link that opens the claim's order and then the claim; for
     a purchase without an order (signed-in shoppers): the claim page itself."""
     try:
@@ -106,8 +107,14 @@ def _claim_link(claim) -> str:
         return settings.PORTAL_BASE_URL + reverse("orders:store_home", args=[claim.store.slug])
     if claim.order_id is None:
         return settings.PORTAL_BASE_URL + claim_path
-    token = guest_token_make(order=claim.order)
+    token = guest_token_make(order=claim.order, purpose=CLAIM)
     return f"{settings.PORTAL_BASE_URL}{reverse('orders:guest_access', args=[claim.store.slug, token])}?{urlencode({'next': claim_path})}"
+
+
+def claim_link_days(claim) -> int | None:
+    """How many days the claim link works (a guest's signed link), None when it is the
+    plain claim page of a signed-in shopper."""
+    return settings.CLAIM_LINK_MAX_AGE // 86400 if claim.order_id else None
 
 
 # --- staff e-mails ------------------------------------------------------------------------

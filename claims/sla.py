@@ -23,12 +23,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import StaffRole
 from claims.models import Claim, EvidenceFile
+from claims.notifications import claim_link_days, claim_shopper_link
 from claims.services import ClaimChanged, TransitionNotAllowed, claim_expire
 from claims.states import OPEN_STATES, ClaimStatus
 from notifications.services import email_enqueue_template
@@ -125,13 +126,6 @@ def _local(store: Store, moment: datetime | None, format_: str = "j M Y, H:i") -
         return formats.date_format(timezone.localtime(moment), format_)
 
 
-def _shopper_link(store: Store, claim: Claim) -> str:
-    try:
-        return settings.PORTAL_BASE_URL + reverse("claims:claim_detail", args=[store.slug, claim.reference])
-    except NoReverseMatch:
-        return settings.PORTAL_BASE_URL + reverse("orders:store_home", args=[store.slug])
-
-
 def _staff_link(claim: Claim) -> str:
     return settings.PORTAL_BASE_URL + reverse("admin:claims_claim_change", args=[claim.pk])
 
@@ -208,7 +202,8 @@ def _send_ship_reminder(sweep: _Sweep, claim: Claim, level: int) -> None:
             "level": level,
             "ship_by": _local(store, claim.ship_by_at, "j M Y"),
             "time_zone": str(store.time_zone),
-            "link": _shopper_link(store, claim),
+            "link": claim_shopper_link(claim),
+            "link_days": claim_link_days(claim),
         },
         kind=KIND_SHIP_REMINDER,
         store=store,

@@ -2,8 +2,10 @@
 
 The token carries the order's id and a digest of its e-mail, signed with a salt of
 its own, so it opens nothing else, stops working if the order's e-mail changes, and
-expires after settings.GUEST_LINK_MAX_AGE seconds. The signer compares in constant
-time.
+expires: a link the shopper asked for (order look-up, "send me a new link") after
+settings.GUEST_LINK_MAX_AGE seconds, the link in a claim e-mail ("p": "claim") after
+settings.CLAIM_LINK_MAX_AGE, since those e-mails are read days later (ship-by reminders,
+the refund). The signer compares in constant time.
 """
 
 import hashlib
@@ -14,6 +16,8 @@ from django.core import signing
 
 SALT = "orders.guest-access.v1"
 SESSION_KEY = "guest_order_ids"
+ORDER = "order"
+CLAIM = "claim"
 
 
 class LinkInvalid(Exception):
@@ -32,28 +36,34 @@ class LinkExpired(Exception):
 class GuestLink:
     order_id: int
     email_digest: str
+    purpose: str = ORDER
 
 
 def _email_digest(email: str) -> str:
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:20]
 
 
-def guest_token_make(*, order) -> str:
-    return signing.TimestampSigner(salt=SALT).sign_object({"o": order.pk, "e": _email_digest(order.customer_email)})
+def guest_token_make(*, order, purpose: str = ORDER) -> str:
+    payload = {"o": order.pk, "e": _email_digest(order.customer_email)}
+    if purpose == CLAIM:
+        payload["p"] = CLAIM
+    return signing.TimestampSigner(salt=SALT).sign_object(payload)
 
 
-def guest_token_read(*, token: str, max_age: int | None = None) -> GuestLink:
-    """Raise LinkInvalid or LinkExpired; return the link when it is good."""
+def _max_age(link: "GuestLink") -> int:
+    return settings.CLAIM_LINK_MAX_AGE if link.purpose == CLAIM else settings.GUEST_LINK_MAX_AGE
+
+
+def guest_token_read(*, token: str) -> GuestLink:
+    """Raise LinkInvalid or LinkExpired; return the link when it is good. The signature
+    is checked first, then the age allowed for the link's purpose."""
     signer = signing.TimestampSigner(salt=SALT)
-    max_age = settings.GUEST_LINK_MAX_AGE if max_age is None else max_age
+    link = _link_from(_payload_ignoring_age(signer, token))
     try:
-        payload = signer.unsign_object(token, max_age=max_age)
+        signer.unsign_object(token, max_age=_max_age(link))
     except signing.SignatureExpired:
-        payload = _payload_ignoring_age(signer, token)
-        raise LinkExpired(payload["o"]) from None
-    except (signing.BadSignature, ValueError, TypeError):
-        raise LinkInvalid() from None
-    return _link_from(payload)
+        raise LinkExpired(link.order_id) from None
+    return link
 
 
 def guest_token_read_even_expired(*, token: str) -> GuestLink:
@@ -71,7 +81,7 @@ def _payload_ignoring_age(signer: signing.TimestampSigner, token: str) -> dict:
 def _link_from(payload) -> GuestLink:
     if not isinstance(payload, dict) or not isinstance(payload.get("o"), int) or not isinstance(payload.get("e"), str):
         raise LinkInvalid()
-    return GuestLink(order_id=payload["o"], email_digest=payload["e"])
+    return GuestLink(order_id=payload["o"], email_digest=payload["e"], purpose=CLAIM if payload.get("p") == CLAIM else ORDER)
 
 
 def guest_link_matches(*, link: GuestLink, order) -> bool:

@@ -294,6 +294,7 @@ RATELIMIT_VIEW = "portal.views.rate_limited"
 
 # --- Portal ---------------------------------------------------------------------------
 GUEST_LINK_MAX_AGE = env.int("GUEST_LINK_MAX_AGE", default=24 * 3600)
+CLAIM_LINK_MAX_AGE = env.int("CLAIM_LINK_MAX_AGE", default=30 * 24 * 3600)
 LOOKUP_RATE_PER_IP = env("LOOKUP_RATE_PER_IP", default="5/m")
 LOOKUP_RATE_PER_ORDER = env("LOOKUP_RATE_PER_ORDER", default="10/h")
 

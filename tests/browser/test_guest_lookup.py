@@ -3,10 +3,14 @@ e-mail gets the very same answer; too many attempts get a friendly 429 page. Eve
 page is checked with axe-core (WCAG 2 A/AA)."""
 
 import re
+import time
 
 import pytest
+from django.core.management import call_command
 from playwright.sync_api import expect
 
+from claims.models import Claim
+from claims.notifications import claim_shopper_link
 from tests.browser.conftest import assert_accessible, link_in, wait_for_mail
 from tests.factories import OrderLineFactory, StoreFactory
 
@@ -87,8 +91,6 @@ def test_expired_and_broken_links_explain_what_to_do(page, site, mailoutbox, set
     settings.GUEST_LINK_MAX_AGE = 0
     _lookup(page, site, "AC-1001", "pat@example.com")
     link = link_in(wait_for_mail(mailoutbox))
-    import time
-
     time.sleep(1.1)
     page.goto(link)
     expect(page.get_by_role("heading", name="This link has expired")).to_be_visible()
@@ -120,3 +122,35 @@ def test_lookup_works_on_a_phone(browser, site, mailoutbox):
     expect(phone.get_by_role("link", name="Sign in")).to_be_visible()
     assert_accessible(phone)
     context.close()
+
+
+def test_an_expired_link_from_a_claim_email_renews_to_the_same_claim(page, site, mailoutbox, settings):
+    """A claim e-mail's link opened after CLAIM_LINK_MAX_AGE: "Send me a new link" e-mails
+    an order link that opens that claim again, not just the order."""
+    call_command("demo_load")
+    settings.PORTAL_BASE_URL = site.url
+    claim = Claim.objects.filter(order__isnull=False, store__slug="imirror").exclude(reference="").order_by("pk").first()
+    settings.CLAIM_LINK_MAX_AGE = 0
+    link = claim_shopper_link(claim)
+    time.sleep(1.1)
+    page.goto(link)
+    expect(page.get_by_role("heading", name="This link has expired")).to_be_visible()
+    assert_accessible(page)
+    settings.CLAIM_LINK_MAX_AGE = 3600
+    page.get_by_role("button", name="Send me a new link").click()
+    expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
+    renewed = _wait_for_subject(mailoutbox, f"your link to order {claim.order.number}")
+    page.goto(link_in(renewed))
+    page.get_by_role("button", name="Open my claim").click()
+    expect(page.get_by_role("heading", name=f"Claim {claim.reference}")).to_be_visible()
+    assert_accessible(page)
+
+
+def _wait_for_subject(mailoutbox, text, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [m for m in list(mailoutbox) if text in m.subject]
+        if found:
+            return found[-1]
+        time.sleep(0.05)
+    raise AssertionError(f"no e-mail about {text!r} in {[m.subject for m in mailoutbox]}")

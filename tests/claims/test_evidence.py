@@ -248,7 +248,7 @@ def test_the_handler_stops_counting_past_the_cap_and_deletes_its_temp_file(setti
 
 @pytest.mark.django_db
 def test_the_claim_link_in_an_email_opens_the_claim_for_a_guest(demo):
-    from claims.notifications import _claim_link
+    from claims.notifications import claim_shopper_link
     from claims.services import claim_submit, claim_update_draft
     from tests.claims.conftest import IM_OK, satisfy_evidence
 
@@ -257,7 +257,7 @@ def test_the_claim_link_in_an_email_opens_the_claim_for_a_guest(demo):
     claim_update_draft(claim_id=claim.pk, actor=shopper, answers=IM_OK)
     satisfy_evidence(claim)
     claim = claim_submit(claim_id=claim.pk, actor=shopper)
-    link = _claim_link(claim).replace("http://127.0.0.1:8000", "")
+    link = claim_shopper_link(claim).replace("http://127.0.0.1:8000", "")
     client = Client()
     # without the link: no claim, and no hint whether it exists
     assert client.get(f"/s/{claim.store.slug}/claims/{claim.reference}/").status_code == 302

@@ -102,6 +102,9 @@ def test_ship_by_reminders_48_and_24_hours_before_are_sent_once_each(demo_at):
     assert first.to == claim.shopper_email
     assert claim.rma_number in first.subject and "9 Mar 2026" in first.subject  # the store's local date
     assert claim.rma_number in first.body_text and "Asia/Shanghai" in first.body_text
+    # a guest opens the claim from the reminder: the signed claim link, not the bare page
+    assert f"/s/{claim.store.slug}/access/" in first.body_text and f"?next=%2Fs%2F{claim.store.slug}%2Fclaims%2F{claim.reference}%2F" in first.body_text
+    assert "The link works for 30 days" in first.body_text
 
     traveller.move_to(ship_by - timedelta(hours=30))
     assert [s["ship_reminders"] for s in _sweep_times(3)] == [0, 0, 0]

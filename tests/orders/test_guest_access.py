@@ -1,15 +1,17 @@
 """Signed, expiring order links: confirm on POST, expired offers a new link,
 tampered or other-order tokens open nothing."""
 
+import json
 import re
 
 import pytest
 import time_machine
+from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
 from notifications.models import OutboundEmail
-from orders.guest_access import guest_token_make
+from orders.guest_access import CLAIM, SALT, guest_token_make
 from tests.factories import OrderFactory, OrderLineFactory
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +121,33 @@ def test_unverified_email_sees_no_orders(client):
     order = OrderLineFactory(order__customer_email="pat@example.com").order
     client.force_login(user)
     assert order.number not in client.get(reverse("accounts:my_orders")).content.decode()
+
+
+def test_a_claim_emails_link_works_for_30_days_an_order_link_for_a_day(client, settings):
+    """Claim e-mails are read days later (a ship-by reminder, the refund): their links
+    (purpose "claim", signed with the rest) work for CLAIM_LINK_MAX_AGE, the links a
+    shopper asks for for GUEST_LINK_MAX_AGE."""
+    order = OrderLineFactory().order
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        claim_path = reverse("orders:guest_access", args=[order.store.slug, guest_token_make(order=order, purpose=CLAIM)])
+        order_path = _link_path(order)
+    with time_machine.travel(start + timezone.timedelta(days=2), tick=False):
+        assert client.get(order_path).status_code == 410
+        assert client.get(claim_path).status_code == 200
+    with time_machine.travel(start + timezone.timedelta(seconds=settings.CLAIM_LINK_MAX_AGE - 60), tick=False):
+        assert client.post(claim_path).status_code == 302
+    with time_machine.travel(start + timezone.timedelta(seconds=settings.CLAIM_LINK_MAX_AGE + 60), tick=False):
+        expired = client.get(claim_path)
+        assert expired.status_code == 410 and "This link has expired" in expired.content.decode()
+
+
+def test_an_order_link_cannot_be_turned_into_a_claim_link(client):
+    """The purpose is inside the signature: adding it to an order link breaks the link."""
+    order = OrderLineFactory().order
+    token = guest_token_make(order=order)
+    value, timestamp, signature = token.rsplit(":", 2)
+    payload = signing.loads(token, salt=SALT)  # what the order link carries, unchanged but for "p"
+    forged_value = signing.b64_encode(json.dumps({**payload, "p": CLAIM}, separators=(",", ":")).encode()).decode()
+    forged = f"{forged_value}:{timestamp}:{signature}"
+    assert client.get(reverse("orders:guest_access", args=[order.store.slug, forged])).status_code == 400
