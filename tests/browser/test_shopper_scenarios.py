@@ -1,8 +1,8 @@
 """More shopper scenarios across the launch brands: a late order cancelled with the
 keyboard alone; a wrong item kept with compensation; a warranty claim with a video;
 a purchase made in a shop, with its receipt; an address change before pick-up; evidence added after "more information
-needed"; bad files (wrong type, damaged, too large) refused with their reason while the
-good one and everything typed stay; a bundle
+needed"; bad files (wrong type, damaged, too large, the same photo twice) refused with
+their reason while the good one and everything typed stay; a bundle
 that goes back complete with its free gift."""
 
 import os
@@ -178,6 +178,10 @@ def test_bad_files_are_refused_with_their_reason_and_nothing_typed_is_lost(page,
     expect(box.get_by_text("This photo is damaged or incomplete")).to_be_visible(timeout=30_000)
     expect(box.get_by_text("This file is larger than 1 MB, the most we accept for photo.")).to_be_visible(timeout=30_000)
     expect(box.get_by_text("Ready", exact=True)).to_have_count(1, timeout=30_000)  # the good one is kept
+    # the same photo again (a second try, or to pad "photos of all sides"): counted once
+    page.get_by_label(f"Add files: {slot}").set_input_files(str(good))
+    expect(box.get_by_text(f"This file is already in “{slot}”: each file counts once.")).to_be_visible(timeout=30_000)
+    expect(box.get_by_text("Ready", exact=True)).to_have_count(1)
     expect(page.get_by_label("A brief reason for the return")).to_have_value("Too large for the hallway.")
     assert_accessible(page)
 
