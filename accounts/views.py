@@ -3,19 +3,20 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from claims.models import Claim
+from claims.selectors import claims_for_user
 from orders.selectors import orders_for_user, user_verified_emails
 
 
 @login_required
 @require_GET
 def my_orders(request: HttpRequest) -> HttpResponse:
+    emails = user_verified_emails(user=request.user)
     return render(
         request,
         "accounts/my_orders.html",
         {
             "orders": orders_for_user(user=request.user),
-            "emails": user_verified_emails(user=request.user),
-            "claims": Claim.objects.filter(shopper_user=request.user).exclude(reference=None).select_related("store"),
+            "emails": emails,
+            "claims": claims_for_user(user=request.user, emails=emails),
         },
     )

@@ -114,7 +114,6 @@ def evidence_add(*, claim_id: int, actor: Actor, slot_code: str, upload) -> Evid
     """Store an upload for a slot and queue its processing (after commit). The same
     bytes twice in one slot (a double submit, the same photo picked again) are refused:
     "4 photos from different angles" must not be met by one photo four times."""
-    digest = _sha256(upload)  # before the lock: a 500 MB video takes a moment
     with transaction.atomic():
         claim = Claim.objects.select_for_update().select_related("policy_version__policy__store", "store").get(pk=claim_id)
         _check_actor(claim, actor, frozenset({Role.SHOPPER, Role.REVIEWER, Role.MANAGER}))
@@ -131,7 +130,9 @@ def evidence_add(*, claim_id: int, actor: Actor, slot_code: str, upload) -> Evid
         limit = size_limit(slot.kind)
         if upload.size > limit:
             raise ClaimError(TOO_LARGE % {"limit": limit // (1024 * 1024), "kind": slot.kind})
+        # hashed only once the size is allowed (reading is cheap next to storing it below);
         # a refused copy does not count: its refusal may have been a passing failure
+        digest = _sha256(upload)
         if claim.evidence.filter(slot_code=slot_code, sha256=digest).exclude(status__in=[EvidenceFile.Status.REFUSED, EvidenceFile.Status.DELETED]).exists():
             raise ClaimError(ALREADY_THERE % {"label": slot.label})
         evidence = EvidenceFile(

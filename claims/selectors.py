@@ -196,3 +196,12 @@ def claims_for_shopper(*, email: str, user=None) -> QuerySet[Claim]:
     if user is not None and user.is_authenticated:
         match |= Q(shopper_user=user)
     return Claim.objects.filter(match).select_related("store").order_by("-created_at")
+
+
+def claims_for_user(*, user, emails: list[str]) -> QuerySet[Claim]:
+    """The signed-in shopper's claims ("My claims"): made while signed in, or made as a
+    guest with one of their verified e-mails (the same rule that lets them open it)."""
+    match = Q(shopper_user=user)
+    for email in emails:
+        match |= Q(shopper_email__iexact=email)
+    return Claim.objects.filter(match).exclude(reference=None).select_related("store").order_by("-created_at")

@@ -27,9 +27,14 @@ def link_in(message, pattern=r"https?://\S+") -> str:
     return re.search(pattern, message.body).group(0)
 
 
+# Every browser context: English, and no CSS transitions (Bootstrap honours reduced
+# motion), so axe measures the colours a person sees, not a button caught mid-fade.
+CONTEXT_DEFAULTS = {"locale": "en-US", "reduced_motion": "reduce"}
+
+
 @pytest.fixture
 def browser_context_args(browser_context_args):
-    return {**browser_context_args, "locale": "en-US"}
+    return {**browser_context_args, **CONTEXT_DEFAULTS}
 
 
 @pytest.fixture

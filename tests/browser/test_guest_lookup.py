@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from claims.models import Claim
 from claims.notifications import claim_shopper_link
-from tests.browser.conftest import assert_accessible, link_in, wait_for_mail
+from tests.browser.conftest import CONTEXT_DEFAULTS, assert_accessible, link_in, wait_for_mail
 from tests.factories import OrderLineFactory, StoreFactory
 
 pytestmark = pytest.mark.browser
@@ -110,7 +110,7 @@ def test_expired_and_broken_links_explain_what_to_do(page, site, mailoutbox, set
 
 def test_lookup_works_on_a_phone(browser, site, mailoutbox):
     _order()
-    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    context = browser.new_context(**CONTEXT_DEFAULTS, viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
     phone = context.new_page()
     _lookup(phone, site, "AC-1001", "pat@example.com")
     expect(phone.get_by_role("heading", name="Check your e-mail")).to_be_visible()

@@ -16,7 +16,7 @@ from accounts.models import User
 from claims.actors import staff_actor
 from claims.models import Claim
 from claims.services import claim_approve
-from tests.browser.conftest import assert_accessible, link_in, wait_for_mail
+from tests.browser.conftest import CONTEXT_DEFAULTS, assert_accessible, link_in, wait_for_mail
 from tests.browser.test_shopper_claim import PHONE, _photos, _wait_ready
 from tests.browser.test_shopper_scenarios import WARRANTY_ANSWERS
 from tests.claims.test_media import _write_video
@@ -121,7 +121,7 @@ TOO_WIDE_JS = """() => {
 def phone(browser, site, settings):
     # e-mails link to the portal's base URL: here, the live server
     settings.PORTAL_BASE_URL = site.url
-    context = browser.new_context(**PHONE, locale="en-US")
+    context = browser.new_context(**PHONE, **CONTEXT_DEFAULTS)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from claims.models import Claim
 from orders.guest_access import guest_token_make
 from orders.models import Order
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import CONTEXT_DEFAULTS, assert_accessible
 
 pytestmark = pytest.mark.browser
 
@@ -62,7 +62,7 @@ def _wait_ready(page, slot_label, count):
 
 @pytest.fixture
 def phone(browser, site):
-    context = browser.new_context(**PHONE)
+    context = browser.new_context(**PHONE, **CONTEXT_DEFAULTS)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
@@ -231,7 +231,7 @@ def test_the_main_path_with_the_keyboard_alone(page, site, tmp_path):
 
 @pytest.fixture
 def no_js(browser, site):
-    context = browser.new_context(java_script_enabled=False, locale="en-US")
+    context = browser.new_context(**CONTEXT_DEFAULTS, java_script_enabled=False)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
@@ -249,7 +249,7 @@ def _assert_accessible_as_rendered(page, browser):
     html = re.sub(r"<script\b[^>]*>.*?</script>", "", page.content(), flags=re.S)
     html = html.replace("<noscript>", "").replace("</noscript>", "")
     url = page.url
-    context = browser.new_context(locale="en-US")
+    context = browser.new_context(**CONTEXT_DEFAULTS)
     try:
         checker = context.new_page()
         checker.route(lambda address: address == url, lambda route: route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html))

@@ -1,0 +1,142 @@
+"""The claim page and the upload area as a person uses them: a signed-in shopper finds
+the claim under "My claims", writes to the store (a double click sends one message),
+reads the answer and withdraws the claim after confirming; files dropped on a slot
+upload with a preview and a progress bar that moves; the return slip prints on one
+page without the site's header. Every page is axe-checked."""
+
+import base64
+import io
+import os
+import re
+
+import pytest
+from django.core.management import call_command
+from PIL import Image
+from playwright.sync_api import expect
+
+from claims.models import Claim, ClaimMessage
+from claims.services import claim_message
+from demo.services import DEMO_PASSWORD
+from tests.browser.conftest import assert_accessible
+from tests.browser.test_shopper_claim import _open_order, _wait_ready
+from tests.claims.conftest import staff
+
+pytestmark = pytest.mark.browser
+
+SHOPPER = "shopper@demo.example"
+
+
+def _sign_in(page, site, email):
+    page.goto(f"{site.url}/account/login/")
+    page.get_by_role("textbox", name=re.compile("^Email")).fill(email)
+    page.get_by_role("textbox", name=re.compile("^Password")).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+
+
+def test_signed_in_shopper_writes_from_my_claims_reads_the_answer_and_withdraws(page, site):
+    call_command("demo_load")
+    claim = Claim.objects.filter(shopper_email=SHOPPER, status="submitted").select_related("store").order_by("pk").first()
+    _sign_in(page, site, SHOPPER)
+    page.get_by_role("link", name="My orders").click()
+    expect(page.get_by_role("heading", name="My claims")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name=re.compile(claim.reference)).click()
+    expect(page.get_by_role("heading", name=f"Claim {claim.reference}")).to_be_visible()
+
+    # a double click on Send: one message
+    page.get_by_label("Write to us").fill("Can I drop the parcel at a post office?")
+    page.get_by_role("button", name="Send", exact=True).dblclick()
+    messages = page.get_by_role("region", name="Messages")
+    expect(messages).to_contain_text("Can I drop the parcel at a post office?")
+    assert ClaimMessage.objects.filter(claim=claim, body="Can I drop the parcel at a post office?").count() == 1
+    assert_accessible(page)
+
+    claim_message(claim_id=claim.pk, actor=staff(f"reviewer@{claim.store.slug}.demo.example"), body="Yes, any post office will do.")
+    page.reload()
+    expect(messages).to_contain_text("Yes, any post office will do.")
+    expect(messages).to_contain_text(claim.store.name)
+
+    # withdrawing asks first: one click opens the confirmation, nothing is withdrawn yet
+    page.get_by_text("Withdraw this claim…").click()
+    confirm = page.get_by_role("button", name="Yes, withdraw this claim")
+    expect(confirm).to_be_visible()
+    claim.refresh_from_db()
+    assert claim.status == "submitted"
+    assert_accessible(page)
+    page.get_by_label("Why are you withdrawing it? (optional)").fill("Found a place for it after all.")
+    confirm.click()
+    expect(page.get_by_text("Your claim is withdrawn.")).to_be_visible()
+    expect(page.get_by_text("Withdraw this claim…")).to_have_count(0)
+    expect(page.get_by_label("Write to us")).to_be_visible()  # still possible to write
+    claim.refresh_from_db()
+    assert claim.status == "withdrawn"
+    assert claim.events.filter(to_status="withdrawn", note="Found a place for it after all.").exists()
+    page.get_by_role("link", name="My orders").click()
+    expect(page.get_by_role("link", name=re.compile(claim.reference))).to_contain_text("Withdrawn")
+
+
+def _noise_jpeg(size=(900, 700)) -> bytes:
+    """About 500 KB that does not compress: an upload long enough to watch."""
+    out = io.BytesIO()
+    Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3)).save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def test_a_photo_dropped_on_a_slot_shows_a_preview_and_its_progress(page, site):
+    call_command("demo_load", no_claims=True)
+    _open_order(page, site, "IM-80010")
+    page.get_by_role("link", name="Start a claim").click()
+    page.get_by_label("IMIRROR Smart Mirror 32\"").select_option("1")
+    page.get_by_label("I'm not satisfied (any reason)").check()
+    page.get_by_role("button", name="Continue").click()
+    slot_label = "Photos that clearly show all sides of the product"
+    slot = page.locator(".evidence-slot").filter(has=page.get_by_role("heading", name=slot_label))
+    # a slow uplink (DevTools network throttling, ~100 KB/s) so the bar can be seen moving
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 20, "downloadThroughput": -1, "uploadThroughput": 100 * 1024},
+    )
+    transfer = page.evaluate_handle(
+        """([data, name]) => {
+            const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], name, { type: "image/jpeg" }));
+            return transfer;
+        }""",
+        [base64.b64encode(_noise_jpeg()).decode(), "hallway.jpg"],
+    )
+    drop_zone = slot.locator(".upload-drop")
+    drop_zone.dispatch_event("dragenter", {"dataTransfer": transfer})
+    expect(drop_zone).to_have_class(re.compile("border-primary"))  # the zone shows it takes the drop
+    drop_zone.dispatch_event("drop", {"dataTransfer": transfer})
+    expect(slot.get_by_role("img", name="hallway.jpg")).to_be_visible()  # the preview, before the upload ends
+    bar = slot.get_by_role("progressbar", name="Uploading hallway.jpg")
+    expect(bar).to_have_attribute("aria-valuenow", re.compile(r"^[1-9][0-9]?$"), timeout=20_000)  # part way
+    assert_accessible(page)
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    expect(bar).to_have_count(0, timeout=30_000)
+    _wait_ready(page, slot_label, 1)
+    claim = Claim.objects.get(order__number="IM-80010", status="draft")
+    assert list(claim.evidence.values_list("original_name", "status")) == [("hallway.jpg", "ready")]
+
+
+def test_the_return_slip_prints_on_one_page_without_the_site_around_it(page, site):
+    call_command("demo_load")
+    claim = Claim.objects.get(order__number="IM-80010")
+    _open_order(page, site, "IM-80010")
+    page.get_by_role("link", name=claim.reference).click()
+    page.get_by_role("link", name="Print the return slip").click()
+    expect(page.locator(".rma-number")).to_have_text(claim.rma_number)
+    page.emulate_media(media="print")
+    expect(page.locator(".site-header")).to_be_hidden()
+    expect(page.get_by_role("button", name="Print")).to_be_hidden()
+    expect(page.get_by_role("link", name="Back to the claim")).to_be_hidden()
+    expect(page.locator(".rma-number")).to_be_visible()
+    expect(page.get_by_role("img", name=f"QR code of {claim.rma_number}")).to_be_visible()
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1, "the slip takes more than one A4 page"
+    page.emulate_media(media="screen")
+    assert_accessible(page)
