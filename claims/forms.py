@@ -9,26 +9,35 @@ class StartClaimForm(forms.Form):
 
     reason = forms.ChoiceField(label=_("What happened?"), widget=forms.RadioSelect(attrs={"class": "form-check-input"}))
 
-    def __init__(self, *args, order, reasons, **kwargs):
+    def __init__(self, *args, order, reasons, claimable, **kwargs):
+        """`claimable`: each order line with the units still free to claim; a line with
+        none left is shown without a quantity to choose."""
         super().__init__(*args, **kwargs)
         self.order = order
         self.fields["reason"].choices = [(r.code, r.label) for r in reasons]
-        self.line_fields = []
-        for line in order.lines.all():
+        self.line_fields = []  # (field name or None, line, units free)
+        open_lines = [line for line, free in claimable if free]
+        for line, free in claimable:
+            if not free:
+                self.line_fields.append((None, line, 0))
+                continue
             name = f"qty_{line.pk}"
             self.fields[name] = forms.TypedChoiceField(
                 label=_("%(name)s — quantity to claim") % {"name": line.product.name},
-                choices=[(n, str(n)) for n in range(0, line.quantity + 1)],
+                choices=[(n, str(n)) for n in range(0, free + 1)],
                 coerce=int,
-                initial=line.quantity if order.lines.count() == 1 else 0,
+                initial=free if len(open_lines) == 1 else 0,
                 required=False,
+                # a page from before another claim took units: say what is left
+                error_messages={"invalid_choice": _("Only %(free)d of “%(name)s” can still be claimed.") % {"free": free, "name": line.product.name}},
             )
-            self.line_fields.append((name, line))
-        self.has_sets = any(line.bundle_group or line.is_gift for _name, line in self.line_fields)
+            self.line_fields.append((name, line, free))
+        self.nothing_left = not open_lines
+        self.has_sets = any(line.bundle_group or line.is_gift for _name, line, _free in self.line_fields)
 
     def clean(self):
         data = super().clean()
-        picked = [(line, data.get(name) or 0) for name, line in self.line_fields]
+        picked = [(line, data.get(name) or 0) for name, line, _free in self.line_fields if name]
         if not any(quantity for _line, quantity in picked):
             raise forms.ValidationError(_("Choose at least one item and a quantity."))
         data["lines"] = [(line, quantity) for line, quantity in picked if quantity]

@@ -60,6 +60,14 @@ def units_claimed_elsewhere(*, order_line_ids, exclude_claim_ids=()) -> dict[int
     return {row["order_line_id"]: row["n"] for row in rows}
 
 
+def order_lines_claimable(*, order) -> list[tuple[OrderLine, int]]:
+    """Each line of the order with the units still free to claim: those not in a claim
+    that has effect (the same count claim_start enforces)."""
+    lines = list(order.lines.select_related("product").order_by("pk"))
+    claimed = units_claimed_elsewhere(order_line_ids=[line.pk for line in lines])
+    return [(line, max(line.quantity - claimed.get(line.pk, 0), 0)) for line in lines]
+
+
 def _set_lines(claim: Claim, in_claim: dict[int, int]) -> tuple[SetLine, ...]:
     """The order's lines for the bundle and gift checks; other claims are only looked
     at when the order has a bundle or a gift."""

@@ -42,6 +42,7 @@ NO_POLICY = _("This brand has not published a return policy yet; please contact 
 UNKNOWN_REASON = _("Choose one of the reasons listed.")
 NOTHING_CLAIMED = _("Choose at least one item and a quantity.")
 TOO_MANY = _("You can claim at most %(max)d of “%(name)s”.")
+ALREADY_CLAIMED = _("“%(name)s” is already in another claim: see your claims on the order page.")
 NOT_ELIGIBLE = _("This claim cannot be submitted under the brand's policy: %(why)s")
 SLOT_MISSING = _("%(label)s: %(n)d more needed.")
 SLOT_PROCESSING = _("%(label)s: a file is still being checked; submit again in a moment.")
@@ -219,8 +220,10 @@ def claim_start(
                 if line.order_id != order.pk:
                     raise ClaimError(NOTHING_CLAIMED)
                 available = line.quantity - _already_claimed(line, follow_up_of=parent)
+                if available < 1:
+                    raise ClaimError(ALREADY_CLAIMED % {"name": line.product.name})
                 if quantity < 1 or quantity > available:
-                    raise ClaimError(TOO_MANY % {"max": max(available, 0), "name": line.product.name})
+                    raise ClaimError(TOO_MANY % {"max": available, "name": line.product.name})
             claim.order = order
             claim.save()
             ClaimLine.objects.bulk_create([ClaimLine(claim=claim, order_line=line, quantity=q) for line, q in picked])
@@ -256,8 +259,10 @@ def _check_still_available(claim: Claim) -> None:
     for line_id, quantity in claimed:
         line = locked[line_id]
         available = line.quantity - _already_claimed(line, follow_up_of=claim.parent)
+        if available < 1:
+            raise ClaimError(ALREADY_CLAIMED % {"name": line.product.name})
         if quantity > available:
-            raise ClaimError(TOO_MANY % {"max": max(available, 0), "name": line.product.name})
+            raise ClaimError(TOO_MANY % {"max": available, "name": line.product.name})
 
 
 def claim_update_draft(

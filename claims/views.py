@@ -154,7 +154,7 @@ def claim_start(request: HttpRequest, slug: str, number: str) -> HttpResponse:
         messages.error(request, services.NO_POLICY)
         return redirect("orders:order_detail", slug=store.slug, number=order.number)
     reasons = policy_data_for_version(version=version).reasons
-    form = StartClaimForm(request.POST or None, order=order, reasons=reasons)
+    form = StartClaimForm(request.POST or None, order=order, reasons=reasons, claimable=selectors.order_lines_claimable(order=order))
     if request.method == "POST" and form.is_valid():
         actor = shopper_actor(email=order.customer_email, user=request.user if request.user.is_authenticated else None)
         try:
@@ -435,6 +435,33 @@ def claim_detail(request: HttpRequest, slug: str, reference: str) -> HttpRespons
     return render(request, "claims/detail.html", _detail_context(claim))
 
 
+NEXT_STEPS = {
+    ClaimStatus.SUBMITTED: gettext_lazy("We're reviewing your claim and will e-mail you the decision."),
+    ClaimStatus.APPROVED_AWAITING_RETURN: gettext_lazy(
+        "Print the return slip, pack the item as its checklist says, write the RMA number on the parcel and ship it. "
+        "Then enter the carrier and tracking number below."
+    ),
+    ClaimStatus.APPROVED_NO_RETURN: gettext_lazy("No need to send anything back: we'll e-mail you as soon as it's done."),
+    ClaimStatus.IN_TRANSIT: gettext_lazy("Your return is on its way. We'll e-mail you when it arrives."),
+    ClaimStatus.RECEIVED: gettext_lazy("Your return has arrived; we're checking it."),
+    ClaimStatus.INSPECTED: gettext_lazy("Your return has been checked; we'll e-mail you when it's settled."),
+    ClaimStatus.RESOLVED: gettext_lazy("Your claim is settled."),
+    ClaimStatus.APPEALED: gettext_lazy("A colleague is looking at your claim again and will e-mail you the outcome."),
+    ClaimStatus.EXPIRED: gettext_lazy("The return wasn't shipped in time, so the right to return it has lapsed."),
+    ClaimStatus.WITHDRAWN: gettext_lazy("You withdrew this claim."),
+    ClaimStatus.CLOSED: gettext_lazy("This claim is closed."),
+}
+
+
+def _next_step(claim: Claim, can_appeal: bool) -> str:
+    """One sentence on where the claim stands and what the shopper does now."""
+    if claim.status == ClaimStatus.REJECTED:
+        if can_appeal:
+            return _("We can't accept this claim. If you disagree, you can appeal once, below.")
+        return _("We can't accept this claim.")
+    return str(NEXT_STEPS.get(claim.status, ""))
+
+
 def _detail_context(claim: Claim, tracking_form=None, message_form=None) -> dict:
     snapshot_rule = selectors.claim_decided_rule(claim=claim)
     policy = selectors.claim_policy_data(claim=claim)
@@ -450,6 +477,7 @@ def _detail_context(claim: Claim, tracking_form=None, message_form=None) -> dict
         requested = _slot_rows(claim, [s for s in offered if s.code in wanted])
     reimbursed = selectors.postage_reimbursed(claim=claim, rule=rule)
     receipt_open = reimbursed and claim.status in evidence_services.POSTAGE_RECEIPT_STATES
+    can_appeal = claim.status == ClaimStatus.REJECTED and not claim.appeal_used
     return {
         "store": claim.store,
         "claim": claim,
@@ -463,7 +491,8 @@ def _detail_context(claim: Claim, tracking_form=None, message_form=None) -> dict
         "tracking_form": tracking_form or (TrackingForm(carriers=policy.carriers, reimbursed=reimbursed, currency=claim.store.currency) if claim.status == ClaimStatus.APPROVED_AWAITING_RETURN else None),
         "message_form": message_form or MessageForm(),
         "can_withdraw": states.transition_for("withdraw", claim.status) is not None,
-        "can_appeal": claim.status == ClaimStatus.REJECTED and not claim.appeal_used,
+        "can_appeal": can_appeal,
+        "next_step": _next_step(claim, can_appeal),
         "refund": Refund.objects.filter(claim=claim).first(),
     }
 

@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
+from claims.selectors import order_lines_claimable
 from orders import guest_access as access
 from orders import selectors, services
 from orders.forms import OrderLookupForm
@@ -117,7 +118,8 @@ def order_detail(request: HttpRequest, slug: str, number: str) -> HttpResponse:
         messages.info(request, _("To open an order, enter its number and e-mail below; we'll e-mail you a link."))
         return redirect("orders:store_home", slug=store.slug)
     claims = order.claims.exclude(status="withdrawn").order_by("-created_at")
-    return render(request, "orders/order_detail.html", {"store": store, "order": order, "claims": claims})
+    can_start = any(free for _line, free in order_lines_claimable(order=order))
+    return render(request, "orders/order_detail.html", {"store": store, "order": order, "claims": claims, "can_start": can_start})
 
 
 @require_GET

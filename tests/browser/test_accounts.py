@@ -32,7 +32,7 @@ def test_sign_up_verify_and_sign_in(page, site, mailoutbox):
     assert_accessible(page)
     page.get_by_role("button", name="Confirm").click()
 
-    expect(page.get_by_role("heading", name="My orders")).to_be_visible()
+    expect(page.get_by_role("heading", name="My orders and claims")).to_be_visible()
     expect(page.get_by_role("link", name=re.compile("Order AC-77"))).to_be_visible()
     assert_accessible(page)
 
@@ -44,7 +44,7 @@ def test_sign_up_verify_and_sign_in(page, site, mailoutbox):
     page.get_by_label("Email").fill("new.shopper@example.com")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_role("heading", name="My orders")).to_be_visible()
+    expect(page.get_by_role("heading", name="My orders and claims")).to_be_visible()
     page.get_by_role("link", name=re.compile("Order AC-77")).click()
     expect(page.get_by_role("heading", name="Order AC-77")).to_be_visible()
 

@@ -1,8 +1,9 @@
 """The claim page and the upload area as a person uses them: a signed-in shopper finds
-the claim under "My claims", writes to the store (a double click sends one message),
-reads the answer and withdraws the claim after confirming; files dropped on a slot
-upload with a preview and a progress bar that moves; the return slip prints on one
-page without the site's header. Every page is axe-checked."""
+the claim under "My claims" (its order offers no second claim for the same unit),
+writes to the store (a double click sends one message), reads the answer and withdraws
+the claim after confirming (the unit is free again); files dropped on a slot upload
+with a preview and a progress bar that moves; the return slip prints on one page
+without the site's header. Every page is axe-checked."""
 
 import base64
 import io
@@ -35,13 +36,19 @@ def _sign_in(page, site, email):
 
 def test_signed_in_shopper_writes_from_my_claims_reads_the_answer_and_withdraws(page, site):
     call_command("demo_load")
-    claim = Claim.objects.filter(shopper_email=SHOPPER, status="submitted").select_related("store").order_by("pk").first()
+    claim = Claim.objects.select_related("store", "order").get(order__number="IW-10010")  # its one unit
+    assert claim.status == "submitted" and claim.shopper_email == SHOPPER
     _sign_in(page, site, SHOPPER)
-    page.get_by_role("link", name="My orders").click()
+    page.get_by_role("link", name="My orders and claims").click()
     expect(page.get_by_role("heading", name="My claims")).to_be_visible()
     assert_accessible(page)
-    page.get_by_role("link", name=re.compile(claim.reference)).click()
+    # its order: everything is in this claim, so no new claim is offered
+    page.get_by_role("link", name=re.compile(f"Order {claim.order.number}")).click()
+    expect(page.get_by_text("Everything in this order is already in a claim.")).to_be_visible()
+    expect(page.get_by_role("link", name="Start a claim")).to_have_count(0)
+    page.get_by_role("link", name=claim.reference).click()
     expect(page.get_by_role("heading", name=f"Claim {claim.reference}")).to_be_visible()
+    expect(page.get_by_text("We're reviewing your claim and will e-mail you the decision.")).to_be_visible()
 
     # a double click on Send: one message
     page.get_by_label("Write to us").fill("Can I drop the parcel at a post office?")
@@ -71,8 +78,11 @@ def test_signed_in_shopper_writes_from_my_claims_reads_the_answer_and_withdraws(
     claim.refresh_from_db()
     assert claim.status == "withdrawn"
     assert claim.events.filter(to_status="withdrawn", note="Found a place for it after all.").exists()
-    page.get_by_role("link", name="My orders").click()
+    page.get_by_role("link", name="My orders and claims").click()
     expect(page.get_by_role("link", name=re.compile(claim.reference))).to_contain_text("Withdrawn")
+    # the unit is free again: the order offers a new claim
+    page.get_by_role("link", name=re.compile(f"Order {claim.order.number}")).click()
+    expect(page.get_by_role("link", name="Start a claim")).to_be_visible()
 
 
 def _noise_jpeg(size=(900, 700)) -> bytes:

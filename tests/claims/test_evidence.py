@@ -340,7 +340,7 @@ def test_an_appeal_on_a_rule_without_evidence_items_can_still_bring_files(demo, 
 
     client = _guest_client(order)
     page = client.get(f"/s/{claim.store.slug}/claims/{claim.reference}/").content.decode()
-    assert "Anything else that supports your appeal" in page and "up to 5 files" in page
+    assert "Anything else that supports your appeal" in page and "Up to 5 files" in page
     response = client.post(f"/claims/{claim.pk}/upload/", {"slot": APPEAL_EVIDENCE.code, "file": _upload(photo)})
     assert response.status_code == 302
     item = claim.evidence.get(slot_code=APPEAL_EVIDENCE.code)
