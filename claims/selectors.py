@@ -199,13 +199,6 @@ def claim_calendar(*, claim: Claim, now=None):
     return store_calendar(store=claim.store, around=now or timezone.now())
 
 
-def claims_for_shopper(*, email: str, user=None) -> QuerySet[Claim]:
-    match = Q(shopper_email__iexact=email)
-    if user is not None and user.is_authenticated:
-        match |= Q(shopper_user=user)
-    return Claim.objects.filter(match).select_related("store").order_by("-created_at")
-
-
 def claims_for_user(*, user, emails: list[str]) -> QuerySet[Claim]:
     """The signed-in shopper's claims ("My claims"): made while signed in, or made as a
     guest with one of their verified e-mails (the same rule that lets them open it)."""

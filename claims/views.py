@@ -438,7 +438,7 @@ def claim_detail(request: HttpRequest, slug: str, reference: str) -> HttpRespons
 NEXT_STEPS = {
     ClaimStatus.SUBMITTED: gettext_lazy("We're reviewing your claim and will e-mail you the decision."),
     ClaimStatus.APPROVED_AWAITING_RETURN: gettext_lazy(
-        "Print the return slip, pack the item as its checklist says, write the RMA number on the parcel and ship it. "
+        "Print the return slip, pack the item with it, write the RMA number on the parcel and ship it. "
         "Then enter the carrier and tracking number below."
     ),
     ClaimStatus.APPROVED_NO_RETURN: gettext_lazy("No need to send anything back: we'll e-mail you as soon as it's done."),

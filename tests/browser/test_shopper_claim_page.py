@@ -2,20 +2,26 @@
 the claim under "My claims" (its order offers no second claim for the same unit),
 writes to the store (a double click sends one message), reads the answer and withdraws
 the claim after confirming (the unit is free again); files dropped on a slot upload
-with a preview and a progress bar that moves; the return slip prints on one page
-without the site's header. Every page is axe-checked."""
+with a preview and a progress bar that moves; a photo uploaded while the queue is down
+is kept, the page says so, and it turns ready once the queue is back; the return slip
+prints on one page without the site's header. Every page is axe-checked."""
 
 import base64
 import io
 import os
 import re
+from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
+from kombu.exceptions import OperationalError
 from PIL import Image
 from playwright.sync_api import expect
 
-from claims.models import Claim, ClaimMessage
+from claims.evidence import REDISPATCH_AFTER, evidence_redispatch_stuck
+from claims.models import Claim, ClaimMessage, EvidenceFile
 from claims.services import claim_message
 from demo.services import DEMO_PASSWORD
 from tests.browser.conftest import assert_accessible
@@ -92,15 +98,23 @@ def _noise_jpeg(size=(900, 700)) -> bytes:
     return out.getvalue()
 
 
-def test_a_photo_dropped_on_a_slot_shows_a_preview_and_its_progress(page, site):
+SIDES = "Photos that clearly show all sides of the product"
+
+
+def _start_imirror_return(page, site):
+    """The demo's IMIRROR mirror, "not satisfied": returns the photo slot."""
     call_command("demo_load", no_claims=True)
     _open_order(page, site, "IM-80010")
     page.get_by_role("link", name="Start a claim").click()
     page.get_by_label("IMIRROR Smart Mirror 32\"").select_option("1")
     page.get_by_label("I'm not satisfied (any reason)").check()
     page.get_by_role("button", name="Continue").click()
-    slot_label = "Photos that clearly show all sides of the product"
-    slot = page.locator(".evidence-slot").filter(has=page.get_by_role("heading", name=slot_label))
+    return page.locator(".evidence-slot").filter(has=page.get_by_role("heading", name=SIDES))
+
+
+def test_a_photo_dropped_on_a_slot_shows_a_preview_and_its_progress(page, site):
+    slot = _start_imirror_return(page, site)
+    slot_label = SIDES
     # a slow uplink (DevTools network throttling, ~100 KB/s) so the bar can be seen moving
     cdp = page.context.new_cdp_session(page)
     cdp.send("Network.enable")
@@ -150,3 +164,37 @@ def test_the_return_slip_prints_on_one_page_without_the_site_around_it(page, sit
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1, "the slip takes more than one A4 page"
     page.emulate_media(media="screen")
     assert_accessible(page)
+
+
+def _tick_until(page, locator, step_ms: int, steps: int = 120) -> None:
+    """Move the page's clock on until `locator` shows (each step fires the page's due
+    timers; its status requests are real and answered by the live server)."""
+    for _ in range(steps):
+        if locator.count() and locator.first.is_visible():
+            return
+        page.clock.run_for(step_ms)
+        page.wait_for_timeout(60)  # Playwright's own wait, not the page's clock
+    expect(locator.first).to_be_visible(timeout=1)
+
+
+def test_a_photo_uploaded_while_the_queue_is_down_is_kept_then_checked_once_it_is_back(page, site, tmp_path):
+    """Redis refuses the check's message at upload time: the file is kept, the page says
+    so after half a minute instead of spinning for ever, and once the queue is back the
+    minute sweep queues the check again and the page shows the photo ready."""
+    page.clock.install()  # the page's timers run on a clock this test moves on
+    slot = _start_imirror_return(page, site)
+    photo = tmp_path / "front.jpg"
+    Image.new("RGB", (1280, 960), "navy").save(photo, "JPEG")
+    down = OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+    with mock.patch("claims.tasks.evidence_process_task.delay", side_effect=down):
+        page.get_by_label(f"Add files: {SIDES}").set_input_files(str(photo))
+        expect(slot.get_by_text("Checking…")).to_be_visible()
+        _tick_until(page, slot.get_by_text(re.compile("^Still checking… .* The file is saved: you can leave this page and come back.$")), 1000)
+    assert_accessible(page)
+    item = EvidenceFile.objects.get(original_name="front.jpg")
+    assert item.status == "processing" and item.incoming  # kept, waiting for its check
+
+    # the queue is back: the minute sweep, three minutes on, queues the check again
+    assert evidence_redispatch_stuck(now=timezone.now() + REDISPATCH_AFTER + timedelta(seconds=5))["requeued"] == 1
+    _tick_until(page, slot.get_by_text("Ready", exact=True), 5000)
+    expect(slot.get_by_role("img", name="front.jpg")).to_be_visible()
