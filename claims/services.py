@@ -44,6 +44,7 @@ NOTHING_CLAIMED = _("Choose at least one item and a quantity.")
 TOO_MANY = _("You can claim at most %(max)d of “%(name)s”.")
 ALREADY_CLAIMED = _("“%(name)s” is already in another claim: see your claims on the order page.")
 NOT_ELIGIBLE = _("This claim cannot be submitted under the brand's policy: %(why)s")
+ANSWER_NEEDED = _("Answer the question “%(question)s”")
 SLOT_MISSING = _("%(label)s: %(n)d more needed.")
 SLOT_PROCESSING = _("%(label)s: a file is still being checked; submit again in a moment.")
 TEXT_MISSING = _("%(label)s: please fill this in.")
@@ -340,8 +341,7 @@ def claim_submit(*, claim_id: int, actor: Actor) -> Claim:
         decisions = claim_evaluate(claim=claim, now=now, policy=policy)
         rule_code = _pick_rule(decisions)
         if rule_code is None:
-            why = " ".join(decisions[0][1].summary for _ in decisions[:1]) if decisions else ""
-            raise ClaimError(NOT_ELIGIBLE % {"why": why})
+            raise _not_submittable(claim, decisions)
         rule = next(r for r in policy.rules if r.code == rule_code)
         rule_decision = next(r for r in decisions[0][1].rules if r.rule_code == rule_code)
         problems = _evidence_problems(claim, rule_decision.evidence_slots)
@@ -365,6 +365,19 @@ def claim_submit(*, claim_id: int, actor: Actor) -> Claim:
     if state.get("auto_approve"):
         claim = claim_approve(claim_id=claim.pk, actor=SYSTEM, outcome=None, note=_("Approved automatically: the expected ship date passed unshipped."))
     return claim
+
+
+def _not_submittable(claim: Claim, decisions) -> ClaimError:
+    """Why no rule takes the draft. While condition questions are unanswered, say which,
+    and what else the rule they would open still needs, so one submit lists it all."""
+    first = decisions[0][1] if decisions else None
+    waiting = [r for r in (first.rules if first else ()) if r.status == Status.NEEDS_ANSWERS]
+    if not waiting:
+        return ClaimError(NOT_ELIGIBLE % {"why": first.summary if first else ""})
+    questions = dict.fromkeys(question.question for rule in waiting for question in rule.questions)
+    problems = [ANSWER_NEEDED % {"question": question} for question in questions]
+    problems += _evidence_problems(claim, waiting[0].evidence_slots)
+    return ClaimError(problems[0], problems)
 
 
 def _evidence_problems(claim: Claim, slots) -> list[str]:

@@ -1,5 +1,7 @@
-"""The start page offers only the units not yet in a claim: a partly claimed line offers
-the rest, a fully claimed order says so instead of a form that can only fail."""
+"""Starting and submitting, where they can go wrong: the start page offers only the
+units not yet in a claim (a partly claimed line offers the rest, a fully claimed order
+says so instead of a form that can only fail); a submit before the questions are
+answered lists everything still missing."""
 
 import pytest
 from django.test import Client
@@ -67,3 +69,18 @@ def test_a_post_for_units_claimed_meanwhile_names_the_item(demo):
     with pytest.raises(ClaimError, match="is already in another claim"):
         claim_start(store=order.store, actor=shopper_actor(email=order.customer_email), reason_code="change-of-demand", order=order, lines=[(modules, 1)])
     assert order.claims.count() == 1
+
+
+def test_submitting_before_the_questions_are_answered_lists_everything_still_missing(demo):
+    """One submit says it all: each unanswered question, and what the rule they would
+    open still needs (the fault statement), not only "answer the questions"."""
+    order = Order.objects.get(number="IW-20001")
+    shopper = shopper_actor(email=order.customer_email)
+    claim = claim_start(store=order.store, actor=shopper, reason_code="not-working", order=order, lines=[(order.lines.get(), 1)])
+    with pytest.raises(ClaimError) as refused:
+        claim_submit(claim_id=claim.pk, actor=shopper)
+    problems = refused.value.problems
+    assert "Answer the question “Was it dropped or physically damaged?”" in problems
+    assert "Answer the question “Do you still have the product?”" in problems
+    assert any(problem.startswith("Describe the issue") for problem in problems), problems
+    assert len(problems) == len(set(problems))
