@@ -492,6 +492,8 @@ def _detail_context(claim: Claim, tracking_form=None, message_form=None) -> dict
         "message_form": message_form or MessageForm(),
         "can_withdraw": states.transition_for("withdraw", claim.status) is not None,
         "can_appeal": can_appeal,
+        # the slip while the parcel is still to pack or on its way; the RMA number stays shown after
+        "can_print_slip": bool(claim.rma_number) and claim.status in (ClaimStatus.APPROVED_AWAITING_RETURN, ClaimStatus.IN_TRANSIT),
         "next_step": _next_step(claim, can_appeal),
         "refund": Refund.objects.filter(claim=claim).first(),
     }

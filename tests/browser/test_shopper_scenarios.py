@@ -97,6 +97,11 @@ def test_warranty_claim_with_a_video(page, site, tmp_path):
     expect(page.locator("#submitted-confirmation")).to_be_visible()
     claim = Claim.objects.get(order__number="IW-10045")
     assert claim.rule_code == "warranty" and claim.evidence.get().kind == "video"
+    # "Back" to the draft shows the submitted claim, not a form that could be sent again
+    page.go_back()
+    expect(page.get_by_role("heading", name=f"Claim {claim.reference}")).to_be_visible()
+    expect(page.get_by_role("button", name="Submit my claim")).to_have_count(0)
+    assert claim.events.filter(action="submit").count() == 1
 
 
 def test_purchase_made_in_a_shop_with_its_receipt(page, site, tmp_path):
