@@ -248,12 +248,13 @@ def _assert_accessible_as_rendered(page, browser):
     wait for the stylesheets, and axe then measures the browser's default blue links."""
     html = re.sub(r"<script\b[^>]*>.*?</script>", "", page.content(), flags=re.S)
     html = html.replace("<noscript>", "").replace("</noscript>", "")
-    url = page.url
+    url = page.url.split("#")[0]  # a request's URL has no fragment
     context = browser.new_context(**CONTEXT_DEFAULTS)
     try:
         checker = context.new_page()
         checker.route(lambda address: address == url, lambda route: route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html))
         checker.goto(url, wait_until="load")
+        assert checker.title() == page.title()  # the copy, not whatever the server gives a stranger
         checker.wait_for_function(
             "[...document.querySelectorAll('link[rel=stylesheet]')].every((link) => link.sheet && link.sheet.cssRules.length)"
         )

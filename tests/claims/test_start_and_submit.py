@@ -61,8 +61,9 @@ def test_a_fully_claimed_order_says_so_instead_of_a_form(demo):
 
 
 def test_a_post_for_units_claimed_meanwhile_names_the_item(demo):
-    """Two tabs: the page offered the modules, then another claim took them; the post is
-    refused in words next to the form, and nothing is started."""
+    """Two tabs: the page offered the modules, then another claim took them; starting is
+    refused with the item named (the start page shows it above the form), nothing is
+    started."""
     order = Order.objects.get(number="VC-70020")
     modules, connectors = order.lines.order_by("pk")
     _submitted(order, {modules.pk: 2})
