@@ -60,6 +60,21 @@ def _wait_ready(page, slot_label, count):
         raise AssertionError(f"{slot_label}: {slot.inner_text()}") from exc
 
 
+SIDES = "Photos that clearly show all sides of the product"
+
+
+def _start_imirror_return(page, site):
+    """From the demo's IMIRROR order to a draft return of the mirror ("not satisfied"); returns
+    the slot for photos of all sides."""
+    call_command("demo_load", no_claims=True)
+    _open_order(page, site, "IM-80010")
+    page.get_by_role("link", name="Start a claim").click()
+    page.get_by_label("IMIRROR Smart Mirror 32\"").select_option("1")
+    page.get_by_label("I'm not satisfied (any reason)").check()
+    page.get_by_role("button", name="Continue").click()
+    return page.locator(".evidence-slot").filter(has=page.get_by_role("heading", name=SIDES))
+
+
 @pytest.fixture
 def phone(browser, site):
     context = browser.new_context(**PHONE, **CONTEXT_DEFAULTS)

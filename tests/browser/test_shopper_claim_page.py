@@ -26,7 +26,7 @@ from claims.models import Claim, ClaimMessage, EvidenceFile
 from claims.services import claim_message
 from demo.services import DEMO_PASSWORD
 from tests.browser.conftest import assert_accessible
-from tests.browser.test_shopper_claim import _open_order, _wait_ready
+from tests.browser.test_shopper_claim import SIDES, _open_order, _start_imirror_return, _wait_ready
 from tests.claims.conftest import staff
 
 pytestmark = pytest.mark.browser
@@ -108,20 +108,6 @@ def _noise_jpeg(size=(900, 700)) -> bytes:
     out = io.BytesIO()
     Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3)).save(out, "JPEG", quality=90)
     return out.getvalue()
-
-
-SIDES = "Photos that clearly show all sides of the product"
-
-
-def _start_imirror_return(page, site):
-    """The demo's IMIRROR mirror, "not satisfied": returns the photo slot."""
-    call_command("demo_load", no_claims=True)
-    _open_order(page, site, "IM-80010")
-    page.get_by_role("link", name="Start a claim").click()
-    page.get_by_label("IMIRROR Smart Mirror 32\"").select_option("1")
-    page.get_by_label("I'm not satisfied (any reason)").check()
-    page.get_by_role("button", name="Continue").click()
-    return page.locator(".evidence-slot").filter(has=page.get_by_role("heading", name=SIDES))
 
 
 def test_a_photo_dropped_on_a_slot_shows_a_preview_and_its_progress(page, site):

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from claims.models import Claim
 from demo.services import DEMO_PASSWORD
 from tests.browser.conftest import assert_accessible
-from tests.browser.test_shopper_claim import _open_order, _photos, _wait_ready
+from tests.browser.test_shopper_claim import _open_order, _photos, _start_imirror_return, _wait_ready
 from tests.browser.test_staff_admin import _admin_login
 from tests.claims.test_media import _write_video
 
@@ -160,12 +160,7 @@ def test_more_information_needed_then_added(page, site, tmp_path):
 
 def test_bad_files_are_refused_with_their_reason_and_nothing_typed_is_lost(page, site, tmp_path, settings):
     settings.EVIDENCE_MAX_PHOTO_BYTES = 1024 * 1024  # the live server runs in this process
-    call_command("demo_load", no_claims=True)
-    _open_order(page, site, "IM-80010")
-    page.get_by_role("link", name="Start a claim").click()
-    page.get_by_label("IMIRROR Smart Mirror 32\"").select_option("1")
-    page.get_by_label("I'm not satisfied (any reason)").check()
-    page.get_by_role("button", name="Continue").click()
+    _start_imirror_return(page, site)
     page.get_by_label("A brief reason for the return").fill("Too large for the hallway.")
     fake = tmp_path / "photo.jpg"
     fake.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
