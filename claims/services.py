@@ -220,11 +220,7 @@ def claim_start(
             for line, quantity in picked:
                 if line.order_id != order.pk:
                     raise ClaimError(NOTHING_CLAIMED)
-                available = line.quantity - _already_claimed(line, follow_up_of=parent)
-                if available < 1:
-                    raise ClaimError(ALREADY_CLAIMED % {"name": line.product.name})
-                if quantity < 1 or quantity > available:
-                    raise ClaimError(TOO_MANY % {"max": available, "name": line.product.name})
+                _check_units(line, quantity, line.quantity - _already_claimed(line, follow_up_of=parent))
             claim.order = order
             claim.save()
             ClaimLine.objects.bulk_create([ClaimLine(claim=claim, order_line=line, quantity=q) for line, q in picked])
@@ -259,11 +255,15 @@ def _check_still_available(claim: Claim) -> None:
     locked = {line.pk: line for line in OrderLine.objects.select_for_update().select_related("product").filter(pk__in=[i for i, _q in claimed])}
     for line_id, quantity in claimed:
         line = locked[line_id]
-        available = line.quantity - _already_claimed(line, follow_up_of=claim.parent)
-        if available < 1:
-            raise ClaimError(ALREADY_CLAIMED % {"name": line.product.name})
-        if quantity > available:
-            raise ClaimError(TOO_MANY % {"max": available, "name": line.product.name})
+        _check_units(line, quantity, line.quantity - _already_claimed(line, follow_up_of=claim.parent))
+
+
+def _check_units(line: OrderLine, quantity: int, available: int) -> None:
+    """The units asked for against those of the line not in another claim, in words."""
+    if available < 1:
+        raise ClaimError(ALREADY_CLAIMED % {"name": line.product.name})
+    if quantity < 1 or quantity > available:
+        raise ClaimError(TOO_MANY % {"max": available, "name": line.product.name})
 
 
 def claim_update_draft(
