@@ -3,12 +3,15 @@ changes the money-back window from 30 to 45 days, sees the draft in "try it", pu
 and the published decision changes while version 1 stays as it was."""
 
 import re
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
 from demo.services import DEMO_PASSWORD
+from orders.models import Order
 from policies.models import PolicyVersion
 from tests.browser.conftest import assert_accessible
 
@@ -22,7 +25,7 @@ def _login(page, site, email):
     page.get_by_role("button", name="Log in").click()
 
 
-def _try(page, order_line_label, reason, version="latest published version", when="2026-11-22 12:00", answers=None):
+def _try(page, order_line_label, reason, *, when, version="latest published version", answers=None):
     page.get_by_label(re.compile("^Policy")).select_option(label=version)
     page.get_by_label("an order line").check()
     page.get_by_label(re.compile("^Order line")).select_option(label=order_line_label)
@@ -46,8 +49,12 @@ def test_manager_changes_a_window_tries_it_and_publishes(page, site):
     page.get_by_role("link", name="Try it").click()
     assert_accessible(page)
     line = "IW-10045 · 1 × iWALK MAG-X 10000 mAh magnetic power bank"
+    # Dates come from the demo order (made relative to today): 38 days after the
+    # purchase is past the 30-day window and inside a 45-day one, on any day.
+    placed = Order.objects.get(number="IW-10045").placed_at.astimezone(ZoneInfo("America/Los_Angeles"))
+    when = (placed + timedelta(days=38)).strftime("%Y-%m-%d 12:00")
     unopened = {"Is the product still unopened, in its sealed packaging?": "yes"}
-    decision = _try(page, line, "I changed my mind / no longer need it", when="2026-11-12 12:00", answers=unopened)
+    decision = _try(page, line, "I changed my mind / no longer need it", when=when, answers=unopened)
     expect(decision).to_contain_text("the 30-day window for “30-day money-back guarantee” ended")
     expect(decision).to_contain_text("you can still file a warranty claim")
     assert_accessible(page)
@@ -63,10 +70,10 @@ def test_manager_changes_a_window_tries_it_and_publishes(page, site):
     page.get_by_role("link", name="iWALK").click()
     expect(page.get_by_text("This policy has edits that are not published yet.")).to_be_visible()
     page.get_by_role("link", name="Try it").click()
-    draft = _try(page, line, "I changed my mind / no longer need it", version="draft (unpublished edits)", when="2026-11-12 12:00", answers=unopened)
+    draft = _try(page, line, "I changed my mind / no longer need it", version="draft (unpublished edits)", when=when, answers=unopened)
     expect(draft).to_contain_text("45-day window")
     expect(draft).to_contain_text("you can claim")
-    published = _try(page, line, "I changed my mind / no longer need it", when="2026-11-12 12:00", answers=unopened)
+    published = _try(page, line, "I changed my mind / no longer need it", when=when, answers=unopened)
     expect(published).to_contain_text("30-day window")
 
     page.goto(f"{site.url}/admin/policies/policy/")
@@ -75,7 +82,7 @@ def test_manager_changes_a_window_tries_it_and_publishes(page, site):
     page.get_by_role("button", name="Publish a new version").click()
     expect(page.locator(".messagelist")).to_contain_text("Published version 2")
     page.get_by_role("link", name="Try it").click()
-    after = _try(page, line, "I changed my mind / no longer need it", when="2026-11-12 12:00", answers=unopened)
+    after = _try(page, line, "I changed my mind / no longer need it", when=when, answers=unopened)
     expect(after).to_contain_text("45-day window")
 
     v1, v2 = PolicyVersion.objects.filter(policy__store__slug="iwalk").order_by("number")
