@@ -82,6 +82,8 @@ class Claim(models.Model):
     refund_due_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # set by the one transition service: when the claim entered its current state
+    status_changed_at = models.DateTimeField(null=True, blank=True)
     inspection = models.JSONField(_("inspection"), default=dict, blank=True)
     # what the SLA sweeps (claims.sla) have done, so each step is taken once per clock and level
     ship_reminder_level = models.PositiveSmallIntegerField(

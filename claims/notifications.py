@@ -29,6 +29,11 @@ SHOPPER_EMAILS = {
     "inspect": (_("Claim %(ref)s: your return was inspected"), _("We'll complete your claim shortly.")),
     "resolve": (_("Claim %(ref)s resolved: %(resolution)s"), _("Thank you for your patience.")),
     "withdraw": (_("Claim %(ref)s withdrawn"), _("You withdrew the claim. Nothing more will happen with it.")),
+    # only sent when the SLA sweep closes a finished claim (claims.services.claim_close_finished)
+    "close": (
+        _("Claim %(ref)s is closed"),
+        _("This claim is finished and now closed: it can no longer be changed or appealed. Its photos and files are deleted %(retention_days)s days from now."),
+    ),
 }
 
 
@@ -53,6 +58,7 @@ def _shopper_notify(*, claim, action: str, note: str) -> None:
         "ship_by": (" " + str(_("by %s")) % ship_by) if ship_by else "",
         "reason": claim.rejection_reason or note,
         "resolution": claim.get_resolution_display() if claim.resolution else "",
+        "retention_days": settings.EVIDENCE_RETENTION_DAYS,
     }
     subject, body = SHOPPER_EMAILS[action]
     email_enqueue_template(

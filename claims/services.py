@@ -137,8 +137,9 @@ def claim_transition(
         changed = list(apply(claim, now)) if apply else []
         previous = claim.status
         claim.status = transition.target
+        claim.status_changed_at = now
         claim.row_version += 1
-        claim.save(update_fields=sorted({*changed, "status", "row_version", "updated_at"}))
+        claim.save(update_fields=sorted({*changed, "status", "status_changed_at", "row_version", "updated_at"}))
         ClaimEvent.objects.create(
             claim=claim,
             action=action,
@@ -931,6 +932,31 @@ def claim_close(*, claim_id: int, actor: Actor, note: str = "", expected_version
         return ["closed_at", "review_due_at", "ship_by_at", "refund_due_at"]
 
     return claim_transition(claim_id=claim_id, action="close", actor=actor, expected_version=expected_version, note=note, apply=apply, notify=False)
+
+
+def claim_close_finished(*, claim_id: int) -> Claim:
+    """The SLA sweep closes a finished claim once its store's close_claims_after_days
+    have passed since it finished; the shopper is told (unless they withdrew it)."""
+
+    def apply(claim: Claim, at) -> list[str]:
+        if claim.status not in states.AUTO_CLOSE_STATES or claim.status_changed_at is None:
+            raise TransitionNotAllowed(NOT_ALLOWED_NOW % {"status": claim.get_status_display()})
+        if claim.status_changed_at > at - timedelta(days=claim.store.close_claims_after_days):
+            raise TransitionNotAllowed(NOT_ALLOWED_NOW % {"status": claim.get_status_display()})
+        claim.closed_at = at
+        claim.review_due_at = claim.ship_by_at = claim.refund_due_at = None
+        return ["closed_at", "review_due_at", "ship_by_at", "refund_due_at"]
+
+    status = Claim.objects.filter(pk=claim_id).values_list("status", flat=True).first()
+    return claim_transition(
+        claim_id=claim_id,
+        action="close",
+        actor=SYSTEM,
+        expected_status=status,  # changed meanwhile (e.g. appealed): ClaimChanged, left alone
+        note=_("Closed automatically"),
+        apply=apply,
+        notify=status in states.AUTO_CLOSE_NOTIFY_STATES,
+    )
 
 
 def claim_follow_up(*, claim: Claim, actor: Actor, reason_code: str) -> Claim:

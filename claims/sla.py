@@ -30,8 +30,8 @@ from django.utils.translation import gettext as _
 from accounts.roles import StaffRole
 from claims.models import Claim, EvidenceFile
 from claims.notifications import claim_link_days, claim_shopper_link
-from claims.services import ClaimChanged, TransitionNotAllowed, claim_expire
-from claims.states import OPEN_STATES, ClaimStatus
+from claims.services import ClaimChanged, TransitionNotAllowed, claim_close_finished, claim_expire
+from claims.states import AUTO_CLOSE_STATES, OPEN_STATES, ClaimStatus
 from notifications.services import email_enqueue_template
 from orders.models import Store
 from policies.calendar import BusinessCalendar
@@ -102,15 +102,17 @@ def _each(ids: Iterable[int], handle: Callable[[int], bool], what: str, counts: 
 
 def sla_sweep(*, now: datetime | None = None) -> dict:
     """Waive the returns not shipped in time, remind shoppers before the ship-by time,
-    escalate overdue reviews to the managers and flag overdue refunds. Returns how many
+    escalate overdue reviews to the managers, flag overdue refunds and close finished
+    claims after the store's close_claims_after_days. Returns how many
     claims each step acted on. `now` is for tests; the waiver itself is checked against
     the real clock by claims.services.claim_expire."""
     sweep = _Sweep(now or timezone.now())
-    counts = {"expired": 0, "ship_reminders": 0, "review_escalations": 0, "refunds_overdue": 0, "errors": 0}
+    counts = {"expired": 0, "ship_reminders": 0, "review_escalations": 0, "refunds_overdue": 0, "closed": 0, "errors": 0}
     _each(_ship_by_passed(sweep), partial(_waive, sweep), "expired", counts)
     _each(_ship_reminders_due(sweep), partial(_ship_remind, sweep), "ship_reminders", counts)
     _each(_reviews_to_escalate(sweep), partial(_escalate_review, sweep), "review_escalations", counts)
     _each(_refunds_overdue(sweep), partial(_flag_refund_overdue, sweep), "refunds_overdue", counts)
+    _each(_finished_to_close(sweep), _close_finished, "closed", counts)
     if any(counts.values()):
         logger.info("SLA sweep at %s: %s", sweep.now.isoformat(), counts)
     return counts
@@ -340,6 +342,38 @@ def _email_managers(
 
 
 # --- evidence retention --------------------------------------------------------------------
+
+
+# --- finished claims close themselves ----------------------------------------------------
+
+CLOSE_BATCH = 500
+
+
+def _finished_to_close(sweep: _Sweep) -> list[int]:
+    """Finished claims whose store's waiting time has passed, oldest first; one query
+    per store (each store has its own number of days), at most CLOSE_BATCH a sweep."""
+    ids: list[int] = []
+    for store_id, days in Store.objects.values_list("pk", "close_claims_after_days"):
+        ids += Claim.objects.filter(
+            store_id=store_id,
+            status__in=AUTO_CLOSE_STATES,
+            status_changed_at__lte=sweep.now - timedelta(days=days),
+        ).order_by("status_changed_at").values_list("pk", flat=True)[: CLOSE_BATCH - len(ids)]
+        if len(ids) >= CLOSE_BATCH:
+            break
+    return ids
+
+
+def _close_finished(claim_id: int) -> bool:
+    """Through the state machine: claim_close_finished writes the event and the e-mail."""
+    try:
+        with transaction.atomic():
+            if _locked(Claim.objects.filter(pk=claim_id, status__in=AUTO_CLOSE_STATES)) is None:
+                return False
+            claim_close_finished(claim_id=claim_id)
+    except (ClaimChanged, TransitionNotAllowed):
+        return False  # appealed meanwhile, or not yet due by the real clock
+    return True
 
 
 def evidence_retention_sweep(*, now: datetime | None = None, days: int = 180) -> int:

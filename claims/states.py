@@ -85,6 +85,11 @@ OPEN_STATES = frozenset(
     {S.SUBMITTED, S.NEEDS_INFO, S.APPROVED_AWAITING_RETURN, S.APPROVED_NO_RETURN, S.IN_TRANSIT, S.RECEIVED, S.INSPECTED, S.APPEALED}
 )
 FINAL_STATES = frozenset({S.CLOSED})
+# Finished, but not closed yet: the SLA sweep closes them after the store's
+# close_claims_after_days (so evidence retention, counted from closing, reaches them).
+AUTO_CLOSE_STATES = frozenset({S.RESOLVED, S.REJECTED, S.EXPIRED, S.WITHDRAWN})
+# ... and tells the shopper, except for a claim they withdrew themselves.
+AUTO_CLOSE_NOTIFY_STATES = frozenset({S.RESOLVED, S.REJECTED, S.EXPIRED})
 
 
 def transition_for(action: str, source: str) -> Transition | None:

@@ -59,6 +59,15 @@ class Store(models.Model):
     default_review_sla_days = models.PositiveSmallIntegerField(
         _("default review SLA (working days)"), default=3, validators=[MinValueValidator(1)]
     )
+    close_claims_after_days = models.PositiveSmallIntegerField(
+        _("close finished claims after (days)"),
+        default=30,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Resolved, rejected, expired and withdrawn claims close themselves this many days after they reached "
+            "that state (a rejected claim can be appealed until then). Evidence files are deleted a set time after closing."
+        ),
+    )
     webhook_secret = models.CharField(_("webhook secret"), max_length=64, default=_new_webhook_secret)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,7 +1,7 @@
 """Project-wide pages: the rate-limit page and friendly error pages."""
 
 from django.conf import settings
-from django.core.exceptions import TooManyFilesSent
+from django.core.exceptions import DisallowedHost, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
@@ -16,7 +16,7 @@ def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
     """Too many files in one post (a page without JavaScript sends every picker at once)
     gets its own words and a way back to the page it came from."""
     back = request.META.get("HTTP_REFERER", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts=_own_host(request), require_https=request.is_secure()):
         back = ""
     context = {
         "too_many_files": isinstance(exception, TooManyFilesSent),
@@ -24,6 +24,16 @@ def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
         "back": back,
     }
     return render(request, "errors/400.html", context, status=400)
+
+
+def _own_host(request: HttpRequest) -> set[str]:
+    """The request's host when it is one of ours. A Host header outside ALLOWED_HOSTS is
+    itself a reason for a 400 (scanners send them all day): asking for it again would
+    raise DisallowedHost inside the handler and turn the 400 into a 500."""
+    try:
+        return {request.get_host()}
+    except DisallowedHost:
+        return set()
 
 
 def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:

@@ -46,5 +46,23 @@ def site(live_server, celery_worker, mailoutbox):
 
 @pytest.fixture(autouse=True)
 def _fail_fast(page):
-    page.set_default_timeout(10_000)
-    page.set_default_navigation_timeout(15_000)
+    # Generous: the suite also runs on a busy two-core machine. Waits are on conditions,
+    # so a generous limit costs nothing when things are fast.
+    page.set_default_timeout(30_000)
+    page.set_default_navigation_timeout(45_000)
+
+
+@pytest.fixture(autouse=True)
+def csp_violations(context):
+    """Every page a browser test opens runs under the real Content-Security-Policy: a
+    script, style or image the policy blocks is a defect the shopper would meet as a
+    dead button, so the test fails on it."""
+    violations = []
+
+    def record(message):
+        if "Content Security Policy" in message.text:
+            violations.append(f"{message.location.get('url', '')}: {message.text}")
+
+    context.on("console", record)
+    yield violations
+    assert not violations, "\n".join(violations)
