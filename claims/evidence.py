@@ -145,7 +145,7 @@ def evidence_add(*, claim_id: int, actor: Actor, slot_code: str, upload) -> Evid
             sha256=digest,
             uploaded_by_role=actor.primary_role,
         )
-        evidence.incoming.save(upload.name or "upload", upload, save=False)
+        evidence.incoming.save("upload", upload, save=False)  # the name is random (incoming_upload_to)
         evidence.save()
         transaction.on_commit(lambda: _dispatch(evidence.pk), robust=True)
     return evidence

@@ -237,7 +237,10 @@ def evidence_thumb_to(instance, filename: str) -> str:
 
 
 def incoming_upload_to(instance, filename: str) -> str:
-    return _private_name("incoming", filename)
+    """An upload waits for its check under a random name alone: no extension the client
+    chose (.php, .exe, .svg) ever reaches the storage. The check reads the content; the
+    checked copy gets the extension of the type it decided."""
+    return f"incoming/{uuid.uuid4().hex}"
 
 
 class EvidenceFile(models.Model):

@@ -63,6 +63,16 @@
     return form;
   }
 
+  // The picture made in the browser before the upload goes once the file is refused (or
+  // cannot be shown at all): what stays is the reason, never a broken or garbled image
+  // of a file the portal did not keep.
+  function dropPreview(item) {
+    var preview = item.querySelector("img.evidence-preview");
+    if (!preview) { return; }
+    URL.revokeObjectURL(preview.src);
+    preview.remove();
+  }
+
   // A checked file: its thumbnail and "Ready", or the reason it was refused; then Remove
   function showResult(item, result, name, state) {
     if (result.status === "ready") {
@@ -70,8 +80,10 @@
       state.className = "d-block text-success-emphasis";
       var thumb = item.querySelector("img");
       if (!thumb) { thumb = el("img", { alt: name, width: "96", height: "96", "class": "object-fit-cover rounded d-block mb-1" }); item.insertBefore(thumb, item.firstChild); }
-      thumb.src = "/evidence/" + result.id + "/thumb/";
+      if (thumb.classList.contains("evidence-preview")) { URL.revokeObjectURL(thumb.src); thumb.classList.remove("evidence-preview"); }
+      thumb.src = "/evidence/" + result.id + "/thumb/";  // what was kept: upright, without metadata
     } else {
+      dropPreview(item);
       state.textContent = result.reason || "This file was not accepted.";
       state.className = "d-block text-danger-emphasis";
     }
@@ -96,7 +108,8 @@
     var box = form.closest(".evidence-slot");
     var item = el("li", { "class": "evidence-file border rounded p-2 small" });
     if (file.type.indexOf("image/") === 0) {
-      var preview = el("img", { alt: file.name, width: "96", height: "96", "class": "object-fit-cover rounded d-block mb-1" });
+      var preview = el("img", { alt: file.name, width: "96", height: "96", "class": "evidence-preview object-fit-cover rounded d-block mb-1" });
+      preview.addEventListener("error", function () { dropPreview(item); });  // e.g. a PDF named .jpg
       preview.src = URL.createObjectURL(file);
       item.appendChild(preview);
     }
@@ -125,6 +138,7 @@
       try { body = JSON.parse(xhr.responseText); } catch (e) { body = {}; }
       bar.remove();
       if (xhr.status !== 201) {
+        dropPreview(item);
         var message = body.error || (body.errors && body.errors[0] && body.errors[0].error) || "The upload failed; please try again.";
         state.textContent = message;
         state.className = "d-block text-danger-emphasis";
@@ -137,6 +151,7 @@
     });
     xhr.addEventListener("error", function () {
       bar.remove();
+      dropPreview(item);
       state.textContent = "The connection was interrupted; please try again.";
       state.className = "d-block text-danger-emphasis";
     });

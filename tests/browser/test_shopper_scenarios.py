@@ -18,9 +18,9 @@ from playwright.sync_api import expect
 from claims.models import Claim
 from demo.services import DEMO_PASSWORD
 from tests.browser.conftest import assert_accessible
-from tests.browser.test_shopper_claim import _open_order, _photos, _start_imirror_return, _wait_ready
+from tests.browser.test_shopper_claim import SIDES, _open_order, _photos, _start_imirror_return, _wait_ready
 from tests.browser.test_staff_admin import _admin_login
-from tests.claims.test_media import _write_video
+from tests.claims.test_media import _overwrite_with_garbage, _write_video
 
 pytestmark = pytest.mark.browser
 
@@ -183,6 +183,35 @@ def test_bad_files_are_refused_with_their_reason_and_nothing_typed_is_lost(page,
     expect(box.get_by_text(f"This file is already in “{slot}”: each file counts once.")).to_be_visible(timeout=30_000)
     expect(box.get_by_text("Ready", exact=True)).to_have_count(1)
     expect(page.get_by_label("A brief reason for the return")).to_have_value("Too large for the hallway.")
+    assert_accessible(page)
+
+
+def test_a_refused_photo_leaves_its_reason_and_no_preview(page, site, tmp_path):
+    """The browser shows a picture of a chosen photo while it uploads. A damaged JPEG
+    (which the browser still draws, garbled) and a PDF named .jpg (which it cannot draw)
+    are refused by the check: only the reason stays, no preview of a file not kept."""
+    box = _start_imirror_return(page, site)
+    damaged = tmp_path / "damaged.jpg"
+    Image.frombytes("RGB", (1280, 960), os.urandom(1280 * 960 * 3)).save(damaged, "JPEG", quality=70)
+    damaged.write_bytes(_overwrite_with_garbage(damaged.read_bytes()))
+    fake = tmp_path / "scan.jpg"
+    fake.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    good = _photos(tmp_path, 1)[0]
+    page.get_by_label(f"Add files: {SIDES}").set_input_files([str(damaged), str(fake), good])
+
+    expect(box.get_by_text("This photo is damaged or incomplete")).to_be_visible(timeout=60_000)
+    expect(box.get_by_text("This file is a PDF document; this item needs a photo")).to_be_visible(timeout=60_000)
+    _wait_ready(page, SIDES, 1)
+    for name in ("damaged.jpg", "scan.jpg"):
+        item = box.locator(".evidence-file").filter(has_text=name)
+        expect(item.get_by_role("button", name=f"Remove {name}")).to_be_visible()
+        expect(item.locator("img")).to_have_count(0)
+    # what pictures stay (the good photo's thumbnail) are shown, none broken
+    images = box.locator("img")
+    expect(images).to_have_count(1)
+    page.wait_for_function("box => [...box.querySelectorAll('img')].every(img => img.complete)", arg=box.element_handle(), timeout=60_000)
+    widths = images.evaluate_all("imgs => imgs.map(img => img.naturalWidth)")
+    assert all(width > 0 for width in widths), widths
     assert_accessible(page)
 
 

@@ -49,7 +49,7 @@ def test_phone_photo_is_processed_by_the_worker_without_gps(demo, celery_worker,
     _write_camera_jpeg(photo)
     item = evidence_add(claim_id=claim.pk, actor=shopper_actor(email=claim.shopper_email), slot_code="all-sides", upload=_upload(photo))
     assert item.status == EvidenceFile.Status.PROCESSING
-    assert re.fullmatch(r"incoming/[0-9a-f]{32}\.jpg", item.incoming.name)  # not the shopper's file name
+    assert re.fullmatch(r"incoming/[0-9a-f]{32}", item.incoming.name)  # not the shopper's file name
     assert wait_until(lambda: EvidenceFile.objects.get(pk=item.pk).status != EvidenceFile.Status.PROCESSING, timeout=60)
     item.refresh_from_db()
     assert item.status == EvidenceFile.Status.READY, item.refusal_reason
@@ -77,6 +77,35 @@ def test_pdf_named_jpg_in_a_photo_slot_is_refused_with_its_reason(demo, tmp_path
     assert item.refusal_reason.startswith("This file is a PDF document; this item needs a photo")
     assert not item.file and not item.incoming
     assert evidence_process(evidence_id=item.pk) == "skipped"  # idempotent
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["shell.php", "setup.exe", "logo.svg", "photo.jpg.php", "no-extension"])
+def test_a_file_waits_for_its_check_under_a_random_name_without_the_clients_extension(demo, tmp_path, name):
+    claim = _draft()
+    script = tmp_path / "upload"
+    script.write_bytes(b"<?php system($_GET['c']); ?>")
+    item = evidence_add(claim_id=claim.pk, actor=shopper_actor(email=claim.shopper_email), slot_code="all-sides", upload=_upload(script, name=name))
+    assert re.fullmatch(r"incoming/[0-9a-f]{32}", item.incoming.name), item.incoming.name
+    assert item.incoming.storage.exists(item.incoming.name)
+    assert item.original_name == name  # kept as a field only
+    assert evidence_process(evidence_id=item.pk) == EvidenceFile.Status.REFUSED
+    item.refresh_from_db()
+    assert item.refusal_reason.startswith("We can't accept this type of file.")
+
+
+@pytest.mark.django_db
+def test_a_photo_named_php_is_checked_from_its_content_and_stored_as_jpg(demo, tmp_path):
+    claim = _draft()
+    photo = tmp_path / "upload"
+    Image.new("RGB", (800, 600), "navy").save(photo, "JPEG")
+    item = evidence_add(claim_id=claim.pk, actor=shopper_actor(email=claim.shopper_email), slot_code="all-sides", upload=_upload(photo, name="shell.php"))
+    assert re.fullmatch(r"incoming/[0-9a-f]{32}", item.incoming.name)
+    assert evidence_process(evidence_id=item.pk) == EvidenceFile.Status.READY
+    item.refresh_from_db()
+    assert re.fullmatch(r"evidence/[0-9a-f]{32}\.jpg", item.file.name)
+    assert re.fullmatch(r"evidence-thumbs/[0-9a-f]{32}\.jpg", item.thumbnail.name)
+    assert item.content_type == "image/jpeg" and not item.incoming
 
 
 @pytest.mark.django_db

@@ -372,6 +372,107 @@ def test_truncated_jpeg_is_refused(src, workdir):
     assert _refused(path, workdir, PHOTO_ONLY) == media.TRUNCATED_OR_CORRUPT
 
 
+def _scan_middle(data: bytes) -> int:
+    """The middle of the first scan's entropy-coded (Huffman) data, never on or right
+    after a 0xFF (a stuffed FF 00 must stay one)."""
+    sos = data.index(b"\xff\xda")
+    start = end = sos + 2 + int.from_bytes(data[sos + 2 : sos + 4], "big")
+    while True:  # in the scan 0xFF is stuffed (FF 00) or a restart marker; any other ends it
+        end = data.index(b"\xff", end)
+        if data[end + 1] == 0x00 or 0xD0 <= data[end + 1] <= 0xD7:
+            end += 2
+            continue
+        break
+    middle = (start + end) // 2
+    while data[middle - 1] == 0xFF or data[middle] == 0xFF:
+        middle += 1
+    return middle
+
+
+def _without_markers(garbage: bytes) -> bytes:
+    """No 0xFF: the damage stays inside the scan instead of looking like a marker."""
+    return garbage.replace(b"\xff", b"\x7e")
+
+
+def _flip_bits(data: bytes) -> bytes:
+    middle = _scan_middle(data)
+    damaged = bytearray(data)
+    for pos in range(middle, middle + 200, 7):
+        if damaged[pos] != 0xFF and damaged[pos - 1] != 0xFF:
+            damaged[pos] = (damaged[pos] ^ 0x55) if damaged[pos] ^ 0x55 != 0xFF else 0x00
+    return bytes(damaged)
+
+
+def _overwrite_with_garbage(data: bytes) -> bytes:
+    middle = _scan_middle(data)
+    return data[:middle] + _without_markers(os.urandom(64)) + data[middle + 64 :]
+
+
+def _insert_garbage(data: bytes) -> bytes:
+    middle = _scan_middle(data)
+    return data[:middle] + _without_markers(os.urandom(500)) + data[middle:]
+
+
+def _zero_a_few_bytes(data: bytes) -> bytes:
+    middle = _scan_middle(data)
+    return data[:middle] + bytes(8) + data[middle + 8 :]
+
+
+def _scramble_huffman_tables(data: bytes) -> bytes:
+    """The symbols of every Huffman table in reverse order: the segments stay well-formed,
+    every code in the scan now means something else."""
+    damaged = bytearray(data)
+    pos = 0
+    while (dht := damaged.find(b"\xff\xc4", pos)) != -1:
+        end = dht + 2 + int.from_bytes(damaged[dht + 2 : dht + 4], "big")
+        table = dht + 4
+        while table < end:
+            count = sum(damaged[table + 1 : table + 17])
+            symbols = slice(table + 17, table + 17 + count)
+            damaged[symbols] = bytes(reversed(damaged[symbols]))
+            table += 17 + count
+        pos = end
+    return bytes(damaged)
+
+
+@pytest.mark.parametrize(
+    "damage", [_flip_bits, _overwrite_with_garbage, _insert_garbage, _zero_a_few_bytes, _scramble_huffman_tables]
+)
+@pytest.mark.parametrize("progressive", [False, True], ids=["baseline", "progressive"])
+def test_jpeg_with_damaged_picture_data_is_refused(src, workdir, damage, progressive):
+    """libjpeg decodes these with warnings only (Pillow shows a garbled picture and says
+    nothing); the shopper gets the same message as for a cut-off photo."""
+    path = src / "damaged.jpg"
+    Image.effect_noise((800, 600), 80).convert("RGB").save(path, format="JPEG", quality=90, progressive=progressive)
+    path.write_bytes(damage(path.read_bytes()))
+    assert _refused(path, workdir, PHOTO_ONLY) == media.TRUNCATED_OR_CORRUPT
+
+
+def test_damaged_camera_jpeg_is_refused(src, workdir):
+    path = _write_camera_jpeg(src / "IMG_0002.jpg")
+    path.write_bytes(_overwrite_with_garbage(path.read_bytes()))
+    assert _refused(path, workdir, PHOTO_ONLY) == media.TRUNCATED_OR_CORRUPT
+
+
+@pytest.mark.parametrize(
+    "save_args",
+    [{"progressive": True}, {"optimize": True}, {"subsampling": 0}, {"progressive": True, "exif": _camera_exif(8)}],
+    ids=["progressive", "optimized", "4:4:4", "progressive-with-exif"],
+)
+def test_sound_jpeg_variants_are_accepted(src, workdir, save_args):
+    path = src / "photo.jpg"
+    Image.effect_noise((800, 600), 80).convert("RGB").save(path, format="JPEG", quality=90, **save_args)
+    result = process_file(path, workdir=workdir, accept=PHOTO_ONLY)
+    assert result.kind == "photo" and result.extension == "jpg"
+
+
+def test_cmyk_and_greyscale_jpegs_are_accepted(src, workdir):
+    for mode, colour in (("CMYK", (10, 200, 30, 40)), ("L", 90)):
+        path = src / f"{mode}.jpg"
+        Image.new(mode, (320, 240), colour).save(path, format="JPEG")
+        assert process_file(path, workdir=workdir, accept=PHOTO_ONLY).width == 320
+
+
 def test_truncated_png_and_heic_are_refused(src, workdir):
     png = src / "half.png"
     Image.effect_noise((300, 300), 80).save(png, format="PNG")
