@@ -42,7 +42,7 @@ class StoreAdmin(StoreScopedAdmin):
             {"fields": ("time_zone", "country", "holiday_subdivision", "working_weekdays", "opens_at", "closes_at", "support_hours")},
         ),
         (_("Contact and returns"), {"fields": ("support_email", "sender_email", "return_address", "currency")}),
-        (_("Service levels"), {"fields": ("default_review_sla_days",)}),
+        (_("Service levels"), {"fields": ("default_review_sla_days", "close_claims_after_days")}),
         (_("Integration"), {"fields": ("webhook_secret",), "classes": ("collapse",)}),
     )
 
