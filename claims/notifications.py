@@ -8,7 +8,7 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from notifications.services import email_enqueue_template
+from notifications.services import SignedLink, email_enqueue_template
 from orders.guest_access import CLAIM, guest_token_make
 
 SHOPPER_EMAILS = {
@@ -114,7 +114,7 @@ def claim_shopper_link(claim) -> str:
     if claim.order_id is None:
         return settings.PORTAL_BASE_URL + claim_path
     token = guest_token_make(order=claim.order, purpose=CLAIM)
-    return f"{settings.PORTAL_BASE_URL}{reverse('orders:guest_access', args=[claim.store.slug, token])}?{urlencode({'next': claim_path})}"
+    return SignedLink(f"{settings.PORTAL_BASE_URL}{reverse('orders:guest_access', args=[claim.store.slug, token])}?{urlencode({'next': claim_path})}")
 
 
 def claim_link_days(claim) -> int | None:

@@ -25,7 +25,9 @@ class OutboundEmailAdmin(StoreScopedAdmin):
     list_filter = ["status", "kind", "store"]
     search_fields = ["to", "subject", "message_id"]
     list_select_related = ["store"]
-    readonly_fields = [f.name for f in OutboundEmail._meta.fields]
+    # Everything but the sign-in links kept for sending (the bodies show placeholders).
+    readonly_fields = [f.name for f in OutboundEmail._meta.fields if f.name != "signed_links"]
+    exclude = ["signed_links"]
     actions = ["send_again"]
 
     def has_add_permission(self, request) -> bool:

@@ -22,6 +22,9 @@ class OutboundEmail(models.Model):
     body_text = models.TextField(_("plain text"))
     body_html = models.TextField(_("HTML"), blank=True)
     message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
+    # placeholder -> sign-in link, put into the bodies when sent, emptied once sent
+    # (notifications.services.SignedLink); never shown in the admin
+    signed_links = models.JSONField(default=dict, blank=True, editable=False)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)

@@ -20,6 +20,29 @@ logger = logging.getLogger(__name__)
 DELIVERY_ERRORS = (smtplib.SMTPException, OSError)
 
 
+class SignedLink(str):
+    """A URL that opens something as its owner (a guest's order or claim link, an
+    account's confirmation or password-reset link). Put into an e-mail's context as a
+    SignedLink, it never reaches the outbox text: the row holds a placeholder and keeps
+    the link apart (`signed_links`, not shown in the admin), the link is put in when the
+    e-mail is sent and dropped once it is sent. Staff reading the outbox in the admin
+    see where the link goes, never a link they could use; "Send again" still works."""
+
+
+def _hidden_link(key: str) -> str:
+    # URL-shaped, so templates that use it as an href render it as they would the link;
+    # on a reserved domain, so even a copy of the placeholder leads nowhere.
+    return f"https://signed-link.invalid/{key}"
+
+
+def signed_links_hidden(context: dict) -> tuple[dict, dict[str, str]]:
+    """The context with every SignedLink replaced by its placeholder, and the links by
+    placeholder."""
+    links = {_hidden_link(key): str(value) for key, value in context.items() if isinstance(value, SignedLink)}
+    hidden = {key: _hidden_link(key) if isinstance(value, SignedLink) else value for key, value in context.items()}
+    return hidden, links
+
+
 def email_enqueue(
     *,
     to: str,
@@ -30,8 +53,11 @@ def email_enqueue(
     store=None,
     from_email: str | None = None,
     reply_to: str = "",
+    signed_links: dict[str, str] | None = None,
 ) -> OutboundEmail:
-    """Write the e-mail as a row in the caller's transaction; dispatch after commit."""
+    """Write the e-mail as a row in the caller's transaction; dispatch after commit.
+    `signed_links` maps placeholders in the bodies to the links put in when it is sent
+    (see SignedLink)."""
     email = OutboundEmail.objects.create(
         store=store,
         kind=kind,
@@ -42,6 +68,7 @@ def email_enqueue(
         body_text=body_text,
         body_html=body_html,
         message_id=make_msgid(domain=_message_id_domain()),
+        signed_links=signed_links or {},
     )
     # robust: a broker that is down must not fail the change that was just committed;
     # the row stays pending and is sent again by the relay.
@@ -51,7 +78,7 @@ def email_enqueue(
 
 def email_enqueue_template(*, to: str, template: str, context: dict, kind: str, store=None) -> OutboundEmail:
     """Render templates/emails/<template>.subject.txt / .txt / .html and queue them."""
-    context = {"store": store, "portal_base_url": settings.PORTAL_BASE_URL, **context}
+    context, signed_links = signed_links_hidden({"store": store, "portal_base_url": settings.PORTAL_BASE_URL, **context})
     subject = " ".join(render_to_string(f"emails/{template}.subject.txt", context).split())
     body_text = render_to_string(f"emails/{template}.txt", context)
     body_html = render_to_string(f"emails/{template}.html", context)
@@ -65,6 +92,7 @@ def email_enqueue_template(*, to: str, template: str, context: dict, kind: str, 
         store=store,
         from_email=from_email,
         reply_to=store.support_email if store else "",
+        signed_links=signed_links,
     )
 
 
@@ -103,22 +131,34 @@ def email_deliver(*, email_id: int) -> bool:
     # Unconditional: the message has left, whatever happened to the row meanwhile (e.g. the
     # relay took the claim for stale), so no other task may send it again.
     OutboundEmail.objects.filter(pk=email_id).update(
-        status=Status.SENT, sent_at=timezone.now(), last_error="", next_attempt_at=None
+        status=Status.SENT, sent_at=timezone.now(), last_error="", next_attempt_at=None, signed_links={}
     )
     return True
 
 
+def _with_links(text: str, links: dict[str, str]) -> str:
+    for placeholder, link in links.items():
+        text = text.replace(placeholder, link)
+    return text
+
+
+def email_as_sent(*, email: OutboundEmail) -> EmailMultiAlternatives:
+    """The message as it goes out: the row's text with its signed links put in."""
+    return _message(email)
+
+
 def _message(email: OutboundEmail) -> EmailMultiAlternatives:
+    links = email.signed_links or {}
     message = EmailMultiAlternatives(
         subject=email.subject,
-        body=email.body_text,
+        body=_with_links(email.body_text, links),
         from_email=email.from_email,
         to=[email.to],
         reply_to=[email.reply_to] if email.reply_to else None,
         headers={"Message-ID": email.message_id},
     )
     if email.body_html:
-        message.attach_alternative(email.body_html, "text/html")
+        message.attach_alternative(_with_links(email.body_html, links), "text/html")
     return message
 
 
