@@ -14,7 +14,7 @@ def assert_accessible(page) -> None:
     assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
 
 
-def wait_for_mail(mailoutbox, count=1, timeout=20.0):
+def wait_for_mail(mailoutbox, count=1, timeout=90.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if len(mailoutbox) >= count:

@@ -146,7 +146,7 @@ def test_an_expired_link_from_a_claim_email_renews_to_the_same_claim(page, site,
     assert_accessible(page)
 
 
-def _wait_for_subject(mailoutbox, text, timeout=20.0):
+def _wait_for_subject(mailoutbox, text, timeout=90.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = [m for m in list(mailoutbox) if text in m.subject]

@@ -134,7 +134,7 @@ def _check_page(page) -> None:
     assert page.evaluate(FITS_JS), f"{page.url} is wider than the phone: {page.evaluate(TOO_WIDE_JS)}"
 
 
-def _wait_for_mail_about(mailoutbox, to: str, subject: str, timeout=20.0):
+def _wait_for_mail_about(mailoutbox, to: str, subject: str, timeout=90.0):
     """The message to `to` whose subject contains `subject` (the worker sends staff
     e-mails too, in no fixed order)."""
     deadline = time.monotonic() + timeout

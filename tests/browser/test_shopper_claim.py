@@ -4,6 +4,7 @@ before any upload; the return slip and tracking; postage paid with its receipt.
 axe-checked on every page."""
 
 import re
+import time
 import uuid
 from pathlib import Path
 
@@ -285,7 +286,8 @@ def _slot(page, slot_label):
 def _check_again_until_ready(page, slot_label, count):
     """Without JavaScript nothing updates by itself: follow "Check again" as a shopper would."""
     slot = _slot(page, slot_label)
-    for _ in range(60):
+    deadline = time.monotonic() + 180  # a busy machine's worker may take long; ready is ready
+    while time.monotonic() < deadline:
         if slot.get_by_text("Ready", exact=True).count() == count:
             return
         page.wait_for_timeout(500)

@@ -16,7 +16,7 @@ from orders.services import order_access_link_send
 from tests.factories import OrderFactory
 
 
-def _wait_for(predicate, timeout=20.0):
+def _wait_for(predicate, timeout=90.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
