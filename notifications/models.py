@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -26,6 +27,14 @@ class OutboundEmail(models.Model):
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    owed_since = models.DateTimeField(
+        _("owed since"),
+        default=timezone.now,
+        help_text=_(
+            "When the outbox started owing this e-mail (created, or staff's Send again): the relay's "
+            "wait grows with it and it stops retrying after EMAIL_GIVE_UP_AFTER_SECONDS."
+        ),
+    )
     claimed_at = models.DateTimeField(_("claimed by a worker"), null=True, blank=True)
     next_attempt_at = models.DateTimeField(
         _("next attempt"),

@@ -184,10 +184,15 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 # The outbox relay (notifications.services.email_relay, every minute): pending rows
 # older than this are dispatched again, rows stuck "sending" are reset, failed rows are
-# retried with a doubling wait until the attempt cap, then left for staff ("Send again").
+# retried after a wait as long as they have been owed (at least the backoff, at most its
+# ceiling) until the give-up horizon, then left for staff ("Send again").
 EMAIL_RELAY_DELAY_SECONDS = env.int("EMAIL_RELAY_DELAY_SECONDS", default=60)
 EMAIL_RELAY_STALE_SENDING_SECONDS = env.int("EMAIL_RELAY_STALE_SENDING_SECONDS", default=900)
-EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=10)
+EMAIL_RELAY_BATCH_SIZE = env.int("EMAIL_RELAY_BATCH_SIZE", default=500)
+EMAIL_RELAY_REDISPATCH_SECONDS = env.int("EMAIL_RELAY_REDISPATCH_SECONDS", default=600)
+EMAIL_RETRY_BACKOFF_SECONDS = env.int("EMAIL_RETRY_BACKOFF_SECONDS", default=60)
+EMAIL_RETRY_BACKOFF_MAX_SECONDS = env.int("EMAIL_RETRY_BACKOFF_MAX_SECONDS", default=600)
+EMAIL_GIVE_UP_AFTER_SECONDS = env.int("EMAIL_GIVE_UP_AFTER_SECONDS", default=3 * 24 * 3600)
 EVIDENCE_RETENTION_DAYS = env.int("EVIDENCE_RETENTION_DAYS", default=180)
 
 # --- Files --------------------------------------------------------------------------
