@@ -13,7 +13,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from notifications.services import email_enqueue_template
-from orders.guest_access import guest_token_make
+from orders.guest_access import guest_link_lifetime, guest_token_make
 from orders.models import Order, OrderLine, Product, Shipment, Store, WebhookEvent
 
 
@@ -62,7 +62,7 @@ def _queue_access_email(*, order: Order, base_url: str, next_path: str = "") -> 
         email_enqueue_template(
             to=order.customer_email,
             template="order_access",
-            context={"order": order, "link": base_url.rstrip("/") + path},
+            context={"order": order, "link": base_url.rstrip("/") + path, "link_lifetime": guest_link_lifetime()},
             kind="order_access",
             store=order.store,
         )

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from notifications.models import OutboundEmail
+from orders.services import order_access_link_send
 from tests.factories import OrderFactory
 from tests.waiting import wait_until
 
@@ -105,3 +106,18 @@ def test_unknown_store_is_404(client):
     response = client.get("/s/no-such-brand/")
     assert response.status_code == 404
     assert "We couldn" in response.content.decode()
+
+
+@pytest.mark.parametrize(("max_age", "said"), [(24 * 3600, "24 hours"), (2 * 3600, "2 hours"), (1800, "30 minutes")])
+def test_the_page_and_the_email_say_how_long_the_link_really_works(client, settings, max_age, said):
+    settings.GUEST_LINK_MAX_AGE = max_age
+    order = OrderFactory(number="A-7", customer_email="pat@example.com")
+    page = _lookup(client, order.store, "A-7", "pat@example.com", ip="10.0.7.1").content.decode()
+    assert f"The link works for {said}." in page
+
+    order_access_link_send(store_id=order.store_id, order_number="A-7", email="pat@example.com", base_url="http://t/")
+    email = OutboundEmail.objects.get()
+    for body in (email.body_text, email.body_html):
+        assert f"The link works for {said} and opens this order only." in body
+        if said != "24 hours":
+            assert "24 hours" not in body
