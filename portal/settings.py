@@ -302,6 +302,10 @@ GUEST_LINK_MAX_AGE = env.int("GUEST_LINK_MAX_AGE", default=24 * 3600)
 CLAIM_LINK_MAX_AGE = env.int("CLAIM_LINK_MAX_AGE", default=30 * 24 * 3600)
 LOOKUP_RATE_PER_IP = env("LOOKUP_RATE_PER_IP", default="5/m")
 LOOKUP_RATE_PER_ORDER = env("LOOKUP_RATE_PER_ORDER", default="10/h")
+# Guest look-ups are rows until the worker has matched them: one not done this long
+# after its dispatch is dispatched again (lookup relay, every minute); dropped after…
+ORDER_LOOKUP_RELAY_SECONDS = env.int("ORDER_LOOKUP_RELAY_SECONDS", default=60)
+ORDER_LOOKUP_EXPIRE_SECONDS = env.int("ORDER_LOOKUP_EXPIRE_SECONDS", default=24 * 3600)
 
 # --- i18n -----------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
