@@ -117,9 +117,13 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache that counts in process memory while Redis is down
+            # (portal/cache.py): rate-limited pages answer instead of failing with 500.
+            "BACKEND": "portal.cache.FallbackRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="portal"),
+            # An unreachable Redis must cost a request a moment, not the proxy's timeout.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
     # Django's own Redis backend increments atomically (INCR); django-ratelimit only

@@ -1,9 +1,11 @@
 """The guest's front door: same answer whether or not the order matches; an e-mail
 (through the outbox) only when it does; rate limits per IP and per order number."""
 
+import socket
 from datetime import timedelta
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -177,3 +179,29 @@ def test_lookups_never_done_are_deleted_after_a_day():
     assert order_lookup_relay(now=timezone.now() + timedelta(hours=23)) == 1
     assert order_lookup_relay(now=timezone.now() + timedelta(hours=25)) == 0
     assert not OrderLookupRequest.objects.exists()
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_with_redis_down_the_lookup_answers_and_the_limits_still_count(client):
+    """The production cache (REDIS_URL set) with nothing listening at its address."""
+    redis_down = {
+        "default": {
+            "BACKEND": "portal.cache.FallbackRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{_closed_port()}/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    order = OrderFactory(number="A-11", customer_email="pat@example.com")
+    with override_settings(CACHES=redis_down):
+        for _ in range(5):
+            response = _lookup(client, order.store, "A-11", "pat@example.com", ip="10.0.11.1")
+            assert response.status_code == 200
+            assert "Check your e-mail" in response.content.decode()
+        # counted in the process while Redis is away: the limit still holds
+        assert _lookup(client, order.store, "A-11", "pat@example.com", ip="10.0.11.1").status_code == 429
+    assert OrderLookupRequest.objects.count() == 5

@@ -65,7 +65,7 @@ def test_service_urls(tmp_path):
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert out["engine"] == "django.db.backends.postgresql"
     assert out["broker"] == "redis://cache.example:6379/1"
-    assert out["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert out["cache"] == "portal.cache.FallbackRedisCache"
     assert out["email"] == "django.core.mail.backends.smtp.EmailBackend"
 
 
