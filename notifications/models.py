@@ -12,6 +12,9 @@ class OutboundEmail(models.Model):
         PENDING = "pending", _("Pending")
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
+        # The SMTP server took the whole message but its answer never came (timeout,
+        # dropped connection): probably delivered, so never sent again automatically.
+        UNCONFIRMED = "unconfirmed", _("Sent, unconfirmed")
         FAILED = "failed", _("Failed")
 
     store = models.ForeignKey("orders.Store", on_delete=models.SET_NULL, null=True, blank=True, related_name="emails")
@@ -23,7 +26,7 @@ class OutboundEmail(models.Model):
     body_text = models.TextField(_("plain text"))
     body_html = models.TextField(_("HTML"), blank=True)
     message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

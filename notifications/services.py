@@ -7,7 +7,8 @@ from email.utils import make_msgid
 from functools import partial
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
@@ -94,7 +95,14 @@ def email_deliver(*, email_id: int) -> bool:
         return False
     email = OutboundEmail.objects.get(pk=email_id)
     try:
-        _message(email).send()
+        _send(_message(email))
+    except DeliveryUnconfirmed as exc:
+        # Not raised: a retry would send a second copy of what the server probably has.
+        OutboundEmail.objects.filter(pk=email_id).update(
+            status=Status.UNCONFIRMED, sent_at=timezone.now(), last_error=(UNCONFIRMED_ERROR % {"error": repr(exc.__cause__)})[:2000]
+        )
+        logger.warning("e-mail %s: the SMTP server did not confirm it (%r); not sent again", email_id, exc.__cause__)
+        return True
     except Exception as exc:
         # Any error, not only SMTP ones: a row must never stay "sending" because of a bug.
         _mark_failed(email, claimed_at, exc)
@@ -106,6 +114,47 @@ def email_deliver(*, email_id: int) -> bool:
         status=Status.SENT, sent_at=timezone.now(), last_error="", next_attempt_at=None
     )
     return True
+
+
+UNCONFIRMED_ERROR = "The SMTP server took the message but did not confirm it: %(error)s"
+
+
+class DeliveryUnconfirmed(Exception):
+    """The message's DATA went out whole, then no answer came (the server was slower
+    than EMAIL_TIMEOUT, or the connection dropped): it was probably accepted."""
+
+
+def _send(message: EmailMultiAlternatives) -> None:
+    """Send through the configured backend. Over SMTP, an error before the whole message
+    went out is a failure (retried); a lost answer after it is DeliveryUnconfirmed."""
+    connection = get_connection(fail_silently=False)
+    message.connection = connection
+    if not isinstance(connection, SMTPBackend):
+        message.send()
+        return
+    body_sent = False
+    connection.open()
+    smtp = connection.connection
+    smtp_send = smtp.send
+
+    def send(data) -> None:
+        nonlocal body_sent
+        smtp_send(data)
+        # smtplib's data() sends the whole message, dot-terminated, in one call
+        if isinstance(data, bytes) and data.endswith(b"\r\n.\r\n"):
+            body_sent = True
+
+    smtp.send = send
+    try:
+        message.send()
+    except smtplib.SMTPResponseException:
+        raise  # the server answered: its refusal is known
+    except (smtplib.SMTPServerDisconnected, OSError) as exc:
+        if body_sent:
+            raise DeliveryUnconfirmed() from exc
+        raise
+    finally:
+        connection.close()
 
 
 def _message(email: OutboundEmail) -> EmailMultiAlternatives:
@@ -206,13 +255,15 @@ def email_relay(*, now=None, pending_after_seconds=None, stale_sending_seconds=N
 
 
 def email_send_again(*, email_ids) -> dict[str, int]:
-    """Staff's "Send again": failed and pending rows go back to pending, owed from now
+    """Staff's "Send again": failed, pending and unconfirmed rows go back to pending, owed from now
     (a fresh EMAIL_GIVE_UP_AFTER_SECONDS), and are dispatched after commit; sent rows never, rows being sent now are
     left to their worker (or to the relay if it died)."""
     Status = OutboundEmail.Status
     with transaction.atomic():
         rows = dict(OutboundEmail.objects.select_for_update().filter(pk__in=email_ids).values_list("pk", "status"))
-        ids = sorted(pk for pk, status in rows.items() if status in (Status.PENDING, Status.FAILED))
+        # Unconfirmed too: staff resend one when the shopper says it never arrived.
+        resendable = (Status.PENDING, Status.FAILED, Status.UNCONFIRMED)
+        ids = sorted(pk for pk, status in rows.items() if status in resendable)
         OutboundEmail.objects.filter(pk__in=ids).update(
             status=Status.PENDING, next_attempt_at=None, owed_since=timezone.now()
         )

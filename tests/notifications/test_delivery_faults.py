@@ -62,6 +62,7 @@ class SMTPServer:
         self.refuse = 0
         self.refused = 0
         self.down = False  # an outage: every message gets 421 until it is cleared
+        self.slow = 0.0  # seconds to wait at end of DATA before answering 250 (message kept)
         self.hang = False
         self.hanging = threading.Event()
         self.release = threading.Event()
@@ -75,6 +76,10 @@ class SMTPServer:
             while not self.release.is_set():
                 await asyncio.sleep(0.05)
             return "451 4.3.0 Aborted"
+        if self.slow:
+            self.messages.append(message_from_bytes(envelope.original_content or envelope.content))
+            await asyncio.sleep(self.slow)
+            return "250 OK"
         if self.down or self.refuse > 0:
             self.refuse = max(self.refuse - 1, 0)
             self.refused += 1
@@ -368,6 +373,36 @@ def test_a_long_outage_the_relay_keeps_retrying_with_a_capped_wait_then_sends_on
         assert email_relay() == 3
         assert wait_until(lambda: _all_in(rows, Status.SENT), timeout=60)
     assert _once_each(smtp_server, rows)
+
+
+# --- a server slower than EMAIL_TIMEOUT --------------------------------------------------
+
+
+def test_a_server_slower_than_the_timeout_gets_one_copy_and_the_row_says_unconfirmed(
+    celery_worker, smtp_server, settings
+):
+    """The server keeps each message but answers 250 only after EMAIL_TIMEOUT: the
+    message went out whole, so it is not sent again (not by the task's retries, not by
+    the relay); the row says so, and staff can still send it again."""
+    settings.EMAIL_TIMEOUT = 1
+    smtp_server.slow = 2.5
+    smtp_server.start()
+    rows = _enqueue(2, "slow")
+
+    assert wait_until(lambda: _all_in(rows, Status.UNCONFIRMED), timeout=60)
+    assert wait_until(lambda: False, timeout=smtp_server.slow + 2) is False  # room for any retry
+    assert email_relay(now=timezone.now() + timedelta(days=1)) == 0
+    assert _once_each(smtp_server, rows)
+    for row in _refresh(rows):
+        assert row.attempts == 1 and row.sent_at is not None
+        assert row.last_error.startswith("The SMTP server took the message but did not confirm it")
+
+    # a refusal during DATA is known, not unconfirmed: retried as before
+    smtp_server.slow = 0
+    smtp_server.refuse = 1
+    [refused] = _enqueue(1, "refused")
+    assert wait_until(lambda: _all_in([refused], Status.SENT), timeout=30)
+    assert OutboundEmail.objects.get(pk=refused.pk).attempts == 2
 
 
 # --- a worker killed mid-send ----------------------------------------------------------
