@@ -8,6 +8,7 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from claims.states import Role
 from notifications.services import SignedLink, email_enqueue_template
 from orders.guest_access import CLAIM, guest_token_make
 
@@ -74,6 +75,33 @@ def _shopper_notify(*, claim, action: str, note: str) -> None:
             "link_days": claim_link_days(claim),
         },
         kind=f"claim:{action}",
+        store=claim.store,
+    )
+
+
+STAFF_MESSAGE_SUBJECT = _("New message about your claim %(ref)s")
+STAFF_MESSAGE_INTRO = _("%(store)s wrote:")
+
+
+def claim_message_notify(*, claim, message) -> None:
+    """A message from staff reaches the shopper by e-mail too, with the claim link;
+    internal notes and the shopper's own messages never do."""
+    if message.internal or message.author_role == Role.SHOPPER or not claim.shopper_email:
+        return
+    values = {"ref": claim.reference or "", "store": claim.store.name}
+    email_enqueue_template(
+        to=claim.shopper_email,
+        template="claim_update",
+        context={
+            "claim": claim,
+            "headline": str(STAFF_MESSAGE_SUBJECT) % values,
+            "body": str(STAFF_MESSAGE_INTRO) % values,
+            "note": message.body,
+            "details": [],
+            "link": claim_shopper_link(claim),
+            "link_days": claim_link_days(claim),
+        },
+        kind="claim:message",
         store=claim.store,
     )
 

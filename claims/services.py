@@ -632,7 +632,9 @@ def claim_message(*, claim_id: int, actor: Actor, body: str, internal: bool = Fa
         )
         if repeat is not None:
             raise _Repeated(repeat)
-        created.append(ClaimMessage.objects.create(claim=claim, author_user=actor.user, author_role=actor.primary_role, body=body, internal=internal))
+        message = ClaimMessage.objects.create(claim=claim, author_user=actor.user, author_role=actor.primary_role, body=body, internal=internal)
+        created.append(message)
+        notifications.claim_message_notify(claim=claim, message=message)
         return []
 
     roles = states.DECIDERS | states.HANDLERS | ({Role.SHOPPER} if not internal else set())

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,6 +12,9 @@ class OutboundEmail(models.Model):
         PENDING = "pending", _("Pending")
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
+        # The SMTP server took the whole message but its answer never came (timeout,
+        # dropped connection): probably delivered, so never sent again automatically.
+        UNCONFIRMED = "unconfirmed", _("Sent, unconfirmed")
         FAILED = "failed", _("Failed")
 
     store = models.ForeignKey("orders.Store", on_delete=models.SET_NULL, null=True, blank=True, related_name="emails")
@@ -25,10 +29,18 @@ class OutboundEmail(models.Model):
     # placeholder -> sign-in link, put into the bodies when sent, emptied once sent
     # (notifications.services.SignedLink); never shown in the admin
     signed_links = models.JSONField(default=dict, blank=True, editable=False)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    owed_since = models.DateTimeField(
+        _("owed since"),
+        default=timezone.now,
+        help_text=_(
+            "When the outbox started owing this e-mail (created, or staff's Send again): the relay's "
+            "wait grows with it and it stops retrying after EMAIL_GIVE_UP_AFTER_SECONDS."
+        ),
+    )
     claimed_at = models.DateTimeField(_("claimed by a worker"), null=True, blank=True)
     next_attempt_at = models.DateTimeField(
         _("next attempt"),

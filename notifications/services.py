@@ -7,7 +7,8 @@ from email.utils import make_msgid
 from functools import partial
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
@@ -109,12 +110,12 @@ def _message_id_domain() -> str:
 
 def email_deliver(*, email_id: int) -> bool:
     """Send one outbox row. Returns False when there was nothing to do (already sent,
-    claimed by another worker, or failed too often: left for staff); raises the error so
+    claimed by another worker, or given up: left for staff); raises the error so
     the task can retry. The claim is a conditional UPDATE, so two tasks for the same row
     (a retry and a relay dispatch, a redelivered message) never both send it."""
     Status = OutboundEmail.Status
     claimed_at = timezone.now()
-    claimable = Q(status=Status.PENDING) | Q(status=Status.FAILED, attempts__lt=_max_attempts())
+    claimable = Q(status=Status.PENDING) | Q(status=Status.FAILED, next_attempt_at__isnull=False)
     claimed = OutboundEmail.objects.filter(claimable, pk=email_id).update(
         status=Status.SENDING, claimed_at=claimed_at, attempts=F("attempts") + 1, next_attempt_at=None
     )
@@ -122,7 +123,14 @@ def email_deliver(*, email_id: int) -> bool:
         return False
     email = OutboundEmail.objects.get(pk=email_id)
     try:
-        _message(email).send()
+        _send(_message(email))
+    except DeliveryUnconfirmed as exc:
+        # Not raised: a retry would send a second copy of what the server probably has.
+        OutboundEmail.objects.filter(pk=email_id).update(
+            status=Status.UNCONFIRMED, sent_at=timezone.now(), last_error=(UNCONFIRMED_ERROR % {"error": repr(exc.__cause__)})[:2000]
+        )
+        logger.warning("e-mail %s: the SMTP server did not confirm it (%r); not sent again", email_id, exc.__cause__)
+        return True
     except Exception as exc:
         # Any error, not only SMTP ones: a row must never stay "sending" because of a bug.
         _mark_failed(email, claimed_at, exc)
@@ -134,6 +142,47 @@ def email_deliver(*, email_id: int) -> bool:
         status=Status.SENT, sent_at=timezone.now(), last_error="", next_attempt_at=None, signed_links={}
     )
     return True
+
+
+UNCONFIRMED_ERROR = "The SMTP server took the message but did not confirm it: %(error)s"
+
+
+class DeliveryUnconfirmed(Exception):
+    """The message's DATA went out whole, then no answer came (the server was slower
+    than EMAIL_TIMEOUT, or the connection dropped): it was probably accepted."""
+
+
+def _send(message: EmailMultiAlternatives) -> None:
+    """Send through the configured backend. Over SMTP, an error before the whole message
+    went out is a failure (retried); a lost answer after it is DeliveryUnconfirmed."""
+    connection = get_connection(fail_silently=False)
+    message.connection = connection
+    if not isinstance(connection, SMTPBackend):
+        message.send()
+        return
+    body_sent = False
+    connection.open()
+    smtp = connection.connection
+    smtp_send = smtp.send
+
+    def send(data) -> None:
+        nonlocal body_sent
+        smtp_send(data)
+        # smtplib's data() sends the whole message, dot-terminated, in one call
+        if isinstance(data, bytes) and data.endswith(b"\r\n.\r\n"):
+            body_sent = True
+
+    smtp.send = send
+    try:
+        message.send()
+    except smtplib.SMTPResponseException:
+        raise  # the server answered: its refusal is known
+    except (smtplib.SMTPServerDisconnected, OSError) as exc:
+        if body_sent:
+            raise DeliveryUnconfirmed() from exc
+        raise
+    finally:
+        connection.close()
 
 
 def _with_links(text: str, links: dict[str, str]) -> str:
@@ -163,26 +212,27 @@ def _message(email: OutboundEmail) -> EmailMultiAlternatives:
 
 
 def _mark_failed(email: OutboundEmail, claimed_at, exc: Exception) -> None:
-    gave_up = email.attempts >= _max_attempts()
-    next_attempt_at = None if gave_up else timezone.now() + timedelta(seconds=email_retry_delay(email.attempts))
+    now = timezone.now()
+    owed_for = now - email.owed_since
+    gave_up = owed_for >= timedelta(seconds=settings.EMAIL_GIVE_UP_AFTER_SECONDS)
+    next_attempt_at = None if gave_up else now + timedelta(seconds=email_retry_delay(owed_for=owed_for))
     # Only while the claim is still ours: never overwrite a later claim's outcome.
     OutboundEmail.objects.filter(pk=email.pk, status=OutboundEmail.Status.SENDING, claimed_at=claimed_at).update(
         status=OutboundEmail.Status.FAILED, last_error=repr(exc)[:2000], next_attempt_at=next_attempt_at
     )
 
 
-def email_retry_delay(attempts: int) -> int:
-    """Seconds the relay waits before trying a failed row again: doubling per attempt
-    from EMAIL_RETRY_BACKOFF_SECONDS, at most EMAIL_RETRY_BACKOFF_MAX_SECONDS. It is far
-    longer than the task's own quick retries, so the relay only steps in once those are
-    over (or their message was lost)."""
-    base = getattr(settings, "EMAIL_RETRY_BACKOFF_SECONDS", 60)
-    ceiling = getattr(settings, "EMAIL_RETRY_BACKOFF_MAX_SECONDS", 3600)
-    return int(min(base * 2 ** max(attempts - 1, 0), ceiling))
-
-
-def _max_attempts() -> int:
-    return getattr(settings, "EMAIL_MAX_ATTEMPTS", 10)
+def email_retry_delay(*, owed_for: timedelta) -> int:
+    """Seconds the relay waits before trying a failed row again: as long as the row has
+    been owed, at least EMAIL_RETRY_BACKOFF_SECONDS and at most
+    EMAIL_RETRY_BACKOFF_MAX_SECONDS. Measured in time, not in attempts: the task's quick
+    retries (seconds apart) do not count as relay rounds, so after a one-minute outage
+    the first relay retry is a minute later (not 16), and the wait doubles per round
+    (tried at 1, 2, 4, 8 … minutes of age) up to the ceiling, so after a long outage the
+    backlog goes out within that ceiling of the recovery."""
+    base = settings.EMAIL_RETRY_BACKOFF_SECONDS
+    ceiling = settings.EMAIL_RETRY_BACKOFF_MAX_SECONDS
+    return int(min(max(base, owed_for.total_seconds()), ceiling))
 
 
 WORKER_LOST = "The worker stopped while sending (reset by the relay)."
@@ -193,8 +243,8 @@ def email_relay(*, now=None, pending_after_seconds=None, stale_sending_seconds=N
 
     - rows still pending after EMAIL_RELAY_DELAY_SECONDS (their message was lost: broker
       down at commit, Redis restarted, ...);
-    - failed rows whose next attempt is due, up to EMAIL_MAX_ATTEMPTS attempts (then they
-      stay failed for staff: admin action "Send again");
+    - failed rows whose next attempt is due, for EMAIL_GIVE_UP_AFTER_SECONDS after they
+      were first owed (then they stay failed for staff: admin action "Send again");
     - rows "sending" for longer than EMAIL_RELAY_STALE_SENDING_SECONDS (the worker died
       mid-send) are reset to pending first.
 
@@ -205,12 +255,12 @@ def email_relay(*, now=None, pending_after_seconds=None, stale_sending_seconds=N
     Status = OutboundEmail.Status
     now = now or timezone.now()
     if pending_after_seconds is None:
-        pending_after_seconds = getattr(settings, "EMAIL_RELAY_DELAY_SECONDS", 60)
+        pending_after_seconds = settings.EMAIL_RELAY_DELAY_SECONDS
     if stale_sending_seconds is None:
-        stale_sending_seconds = getattr(settings, "EMAIL_RELAY_STALE_SENDING_SECONDS", 15 * 60)
-    batch_size = getattr(settings, "EMAIL_RELAY_BATCH_SIZE", 500)
-    redispatch_after = timedelta(seconds=getattr(settings, "EMAIL_RELAY_REDISPATCH_SECONDS", 600))
-    max_attempts = _max_attempts()
+        stale_sending_seconds = settings.EMAIL_RELAY_STALE_SENDING_SECONDS
+    batch_size = settings.EMAIL_RELAY_BATCH_SIZE
+    redispatch_after = timedelta(seconds=settings.EMAIL_RELAY_REDISPATCH_SECONDS)
+    give_up_before = now - timedelta(seconds=settings.EMAIL_GIVE_UP_AFTER_SECONDS)
 
     stale = OutboundEmail.objects.filter(
         status=Status.SENDING, claimed_at__lte=now - timedelta(seconds=stale_sending_seconds)
@@ -218,7 +268,7 @@ def email_relay(*, now=None, pending_after_seconds=None, stale_sending_seconds=N
     stale_ids = list(stale.order_by("claimed_at").values_list("pk", flat=True)[:batch_size])
     if stale_ids:
         stale = stale.filter(pk__in=stale_ids)
-        stale.filter(attempts__gte=max_attempts).update(
+        stale.filter(owed_since__lte=give_up_before).update(
             status=Status.FAILED, next_attempt_at=None, last_error=WORKER_LOST
         )
         stale.update(status=Status.PENDING, next_attempt_at=None, last_error=WORKER_LOST)
@@ -230,7 +280,7 @@ def email_relay(*, now=None, pending_after_seconds=None, stale_sending_seconds=N
             Q(status=Status.PENDING)
             & (Q(created_at__lte=now - timedelta(seconds=pending_after_seconds)) | Q(pk__in=stale_ids))
         )
-        | Q(status=Status.FAILED, attempts__lt=max_attempts),
+        | Q(status=Status.FAILED, next_attempt_at__isnull=False),
         not_scheduled_or_due,
     )
     ids = list(due.order_by("created_at", "pk").values_list("pk", flat=True)[:batch_size])
@@ -245,14 +295,18 @@ def email_relay(*, now=None, pending_after_seconds=None, stale_sending_seconds=N
 
 
 def email_send_again(*, email_ids) -> dict[str, int]:
-    """Staff's "Send again": failed and pending rows go back to pending (whatever their
-    attempts) and are dispatched after commit; sent rows never, rows being sent now are
+    """Staff's "Send again": failed, pending and unconfirmed rows go back to pending, owed from now
+    (a fresh EMAIL_GIVE_UP_AFTER_SECONDS), and are dispatched after commit; sent rows never, rows being sent now are
     left to their worker (or to the relay if it died)."""
     Status = OutboundEmail.Status
     with transaction.atomic():
         rows = dict(OutboundEmail.objects.select_for_update().filter(pk__in=email_ids).values_list("pk", "status"))
-        ids = sorted(pk for pk, status in rows.items() if status in (Status.PENDING, Status.FAILED))
-        OutboundEmail.objects.filter(pk__in=ids).update(status=Status.PENDING, next_attempt_at=None)
+        # Unconfirmed too: staff resend one when the shopper says it never arrived.
+        resendable = (Status.PENDING, Status.FAILED, Status.UNCONFIRMED)
+        ids = sorted(pk for pk, status in rows.items() if status in resendable)
+        OutboundEmail.objects.filter(pk__in=ids).update(
+            status=Status.PENDING, next_attempt_at=None, owed_since=timezone.now()
+        )
         transaction.on_commit(partial(_dispatch_many, ids))
     statuses = list(rows.values())
     return {"queued": len(ids), "sent": statuses.count(Status.SENT), "sending": statuses.count(Status.SENDING)}

@@ -10,8 +10,8 @@ from notifications.services import DELIVERY_ERRORS, email_deliver, email_relay
     retry_backoff=True,
     retry_backoff_max=600,
     # Quick retries for a blip (countdowns of at most 1, 2, 4, 8 s); a longer outage is
-    # the relay's job (email_relay: backoff from EMAIL_RETRY_BACKOFF_SECONDS, up to
-    # EMAIL_MAX_ATTEMPTS attempts in all), so the attempts are not spent in two minutes.
+    # the relay's job (email_relay: a wait that grows with the row's age, capped, until
+    # EMAIL_GIVE_UP_AFTER_SECONDS), which these retries do not shorten or lengthen.
     max_retries=4,
 )
 def email_send(email_id: int) -> bool:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
+from django.utils.translation import ngettext
 
 SALT = "orders.guest-access.v1"
 SESSION_KEY = "guest_order_ids"
@@ -95,3 +96,22 @@ def session_grant(*, session, order) -> None:
 
 def session_order_ids(*, session) -> list[int]:
     return list(session.get(SESSION_KEY, []))
+
+
+def guest_link_lifetime() -> str:
+    """How long a link the shopper asked for works, in words ("24 hours", "2 hours",
+    "30 minutes"), from settings.GUEST_LINK_MAX_AGE: what the page and the e-mail say."""
+    return duration_in_words(seconds=settings.GUEST_LINK_MAX_AGE)
+
+
+def duration_in_words(*, seconds: int) -> str:
+    if seconds >= 3 * 86400 and seconds % 86400 == 0:
+        days = seconds // 86400
+        return ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
+    if seconds >= 3600 and seconds % 3600 == 0:
+        hours = seconds // 3600
+        return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+    if seconds >= 60 and seconds % 60 == 0:
+        minutes = seconds // 60
+        return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+    return ngettext("%(count)d second", "%(count)d seconds", seconds) % {"count": seconds}

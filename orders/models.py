@@ -271,3 +271,26 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id}"
+
+
+class OrderLookupRequest(models.Model):
+    """A guest's order look-up, written in the web request's transaction whatever the
+    answer (no order is looked at there, so a match and a miss take the same time); the
+    worker matches it, queues the link e-mail on a match and deletes the row. The lookup
+    relay (every minute) dispatches again a row whose task was lost and deletes rows
+    older than a day."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="lookup_requests")
+    order_number = models.CharField(_("order number"), max_length=100)
+    email = models.EmailField(_("e-mail"))
+    base_url = models.CharField(max_length=300)
+    created_at = models.DateTimeField(_("asked"), auto_now_add=True)
+    dispatched_at = models.DateTimeField(_("last dispatched"), null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="orders_lookup_created_idx")]
+        verbose_name = _("order look-up")
+        verbose_name_plural = _("order look-ups")
+
+    def __str__(self) -> str:
+        return f"{self.store_id}:{self.order_number}"

@@ -2,33 +2,96 @@
 
 import hashlib
 import hmac
+import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from notifications.services import SignedLink, email_enqueue_template
-from orders.guest_access import guest_token_make
-from orders.models import Order, OrderLine, Product, Shipment, Store, WebhookEvent
+from orders.guest_access import guest_link_lifetime, guest_token_make
+from orders.models import Order, OrderLine, OrderLookupRequest, Product, Shipment, Store, WebhookEvent
+
+logger = logging.getLogger(__name__)
 
 
 def normalise_order_number(raw: str) -> str:
     return raw.strip().lstrip("#").strip()
 
 
-def order_access_link_request(*, store: Store, order_number: str, email: str, base_url: str) -> None:
+def order_access_link_request(*, store: Store, order_number: str, email: str, base_url: str) -> OrderLookupRequest:
     """The guest's front door, as the web sees it: the same work whether or not the
-    order exists (one task sent after commit), so neither the answer nor its timing
-    tells. The worker does the matching (order_access_link_send)."""
-    from orders.tasks import order_access_link_send_task
+    order exists (one row written, one task sent after commit), so neither the answer
+    nor its timing tells. The row makes the look-up durable: a task lost with the broker
+    is dispatched again by the lookup relay. The worker does the matching."""
+    with transaction.atomic():
+        lookup = OrderLookupRequest.objects.create(
+            store=store,
+            order_number=normalise_order_number(order_number)[:100],
+            email=email.strip().lower(),
+            base_url=base_url[:300],
+            dispatched_at=timezone.now(),
+        )
+        # a lambda: robust=True logs the callback's __qualname__, which a partial lacks
+        transaction.on_commit(lambda: _dispatch_lookup(lookup.pk), robust=True)
+    return lookup
 
-    payload = {"store_id": store.pk, "order_number": order_number, "email": email, "base_url": base_url}
-    transaction.on_commit(lambda: order_access_link_send_task.delay(**payload), robust=True)
+
+def _dispatch_lookup(lookup_id: int) -> None:
+    from orders.tasks import order_lookup_process_task
+
+    order_lookup_process_task.delay(lookup_id)
+
+
+def order_lookup_process(*, lookup_id: int) -> bool:
+    """Match one look-up: on a match queue the link e-mail; either way delete the row,
+    in one transaction, so a look-up e-mails at most one link however often its task
+    runs. Returns False when the row is gone (done already, or expired)."""
+    with transaction.atomic():
+        lookup = OrderLookupRequest.objects.select_for_update().filter(pk=lookup_id).first()
+        if lookup is None:
+            return False
+        order_access_link_send(
+            store_id=lookup.store_id, order_number=lookup.order_number, email=lookup.email, base_url=lookup.base_url
+        )
+        lookup.delete()
+    return True
+
+
+def order_lookup_relay(*, now=None) -> int:
+    """Every minute (beat): dispatch again look-ups not done ORDER_LOOKUP_RELAY_SECONDS
+    after their last dispatch (the broker lost or refused the task) and delete those
+    older than ORDER_LOOKUP_EXPIRE_SECONDS. Returns how many were dispatched."""
+    now = now or timezone.now()
+    OrderLookupRequest.objects.filter(
+        created_at__lte=now - timedelta(seconds=settings.ORDER_LOOKUP_EXPIRE_SECONDS)
+    ).delete()
+    due = OrderLookupRequest.objects.filter(
+        dispatched_at__lte=now - timedelta(seconds=settings.ORDER_LOOKUP_RELAY_SECONDS)
+    )
+    ids = list(due.order_by("created_at").values_list("pk", flat=True)[: settings.EMAIL_RELAY_BATCH_SIZE])
+    if ids:
+        OrderLookupRequest.objects.filter(pk__in=ids).update(dispatched_at=now)
+        transaction.on_commit(partial(_dispatch_lookups, ids))
+    return len(ids)
+
+
+def _dispatch_lookups(ids: list[int]) -> None:
+    for position, lookup_id in enumerate(ids):
+        try:
+            _dispatch_lookup(lookup_id)
+        except Exception:
+            # The broker is down: the rows stay and the next relay run tries again.
+            logger.exception("order look-up dispatch failed; %s left for the relay", len(ids) - position)
+            return
 
 
 def order_access_link_send(*, store_id: int, order_number: str, email: str, base_url: str) -> None:
@@ -62,7 +125,7 @@ def _queue_access_email(*, order: Order, base_url: str, next_path: str = "") -> 
         email_enqueue_template(
             to=order.customer_email,
             template="order_access",
-            context={"order": order, "link": SignedLink(base_url.rstrip("/") + path)},
+            context={"order": order, "link": SignedLink(base_url.rstrip("/") + path), "link_lifetime": guest_link_lifetime()},
             kind="order_access",
             store=order.store,
         )

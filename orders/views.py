@@ -57,7 +57,7 @@ def store_home(request: HttpRequest, slug: str) -> HttpResponse:
             base_url=request.build_absolute_uri("/"),
         )
         # The same page whether or not the details matched: nothing to learn here.
-        return render(request, "orders/lookup_sent.html", {"store": store, "email": form.cleaned_data["email"]})
+        return _lookup_sent(request, store, email=form.cleaned_data["email"])
     return render(request, "orders/store_home.html", {"store": store, "form": form})
 
 
@@ -102,7 +102,12 @@ def guest_access_resend(request: HttpRequest, slug: str, token: str) -> HttpResp
         return render(request, "orders/link_invalid.html", {"store": store}, status=400)
     if store.orders.filter(pk=link.order_id).exists():
         services.order_access_link_resend(order_id=link.order_id, base_url=request.build_absolute_uri("/"), next_path=_claim_next(request, store))
-    return render(request, "orders/lookup_sent.html", {"store": store, "email": None})
+    return _lookup_sent(request, store, email=None)
+
+
+def _lookup_sent(request: HttpRequest, store: Store, *, email: str | None) -> HttpResponse:
+    context = {"store": store, "email": email, "link_lifetime": access.guest_link_lifetime()}
+    return render(request, "orders/lookup_sent.html", context)
 
 
 @require_GET

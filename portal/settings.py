@@ -121,9 +121,13 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache that counts in process memory while Redis is down
+            # (portal/cache.py): rate-limited pages answer instead of failing with 500.
+            "BACKEND": "portal.cache.FallbackRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="portal"),
+            # An unreachable Redis must cost a request a moment, not the proxy's timeout.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
     # Django's own Redis backend increments atomically (INCR); django-ratelimit only
@@ -188,10 +192,15 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 # The outbox relay (notifications.services.email_relay, every minute): pending rows
 # older than this are dispatched again, rows stuck "sending" are reset, failed rows are
-# retried with a doubling wait until the attempt cap, then left for staff ("Send again").
+# retried after a wait as long as they have been owed (at least the backoff, at most its
+# ceiling) until the give-up horizon, then left for staff ("Send again").
 EMAIL_RELAY_DELAY_SECONDS = env.int("EMAIL_RELAY_DELAY_SECONDS", default=60)
 EMAIL_RELAY_STALE_SENDING_SECONDS = env.int("EMAIL_RELAY_STALE_SENDING_SECONDS", default=900)
-EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=10)
+EMAIL_RELAY_BATCH_SIZE = env.int("EMAIL_RELAY_BATCH_SIZE", default=500)
+EMAIL_RELAY_REDISPATCH_SECONDS = env.int("EMAIL_RELAY_REDISPATCH_SECONDS", default=600)
+EMAIL_RETRY_BACKOFF_SECONDS = env.int("EMAIL_RETRY_BACKOFF_SECONDS", default=60)
+EMAIL_RETRY_BACKOFF_MAX_SECONDS = env.int("EMAIL_RETRY_BACKOFF_MAX_SECONDS", default=600)
+EMAIL_GIVE_UP_AFTER_SECONDS = env.int("EMAIL_GIVE_UP_AFTER_SECONDS", default=3 * 24 * 3600)
 EVIDENCE_RETENTION_DAYS = env.int("EVIDENCE_RETENTION_DAYS", default=180)
 
 # --- Files --------------------------------------------------------------------------
@@ -327,6 +336,10 @@ GUEST_LINK_MAX_AGE = env.int("GUEST_LINK_MAX_AGE", default=24 * 3600)
 CLAIM_LINK_MAX_AGE = env.int("CLAIM_LINK_MAX_AGE", default=30 * 24 * 3600)
 LOOKUP_RATE_PER_IP = env("LOOKUP_RATE_PER_IP", default="5/m")
 LOOKUP_RATE_PER_ORDER = env("LOOKUP_RATE_PER_ORDER", default="10/h")
+# Guest look-ups are rows until the worker has matched them: one not done this long
+# after its dispatch is dispatched again (lookup relay, every minute); dropped after…
+ORDER_LOOKUP_RELAY_SECONDS = env.int("ORDER_LOOKUP_RELAY_SECONDS", default=60)
+ORDER_LOOKUP_EXPIRE_SECONDS = env.int("ORDER_LOOKUP_EXPIRE_SECONDS", default=24 * 3600)
 
 # --- i18n -----------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

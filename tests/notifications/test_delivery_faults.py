@@ -16,9 +16,11 @@ from collections import Counter
 from datetime import timedelta
 from email import message_from_bytes
 from email.utils import make_msgid
+from functools import partial
 
 import pytest
 import redis
+import time_machine
 from aiosmtpd.controller import Controller
 from celery.signals import task_postrun
 from django.apps import apps as django_apps
@@ -59,6 +61,8 @@ class SMTPServer:
         self.port = _free_port()
         self.refuse = 0
         self.refused = 0
+        self.down = False  # an outage: every message gets 421 until it is cleared
+        self.slow = 0.0  # seconds to wait at end of DATA before answering 250 (message kept)
         self.hang = False
         self.hanging = threading.Event()
         self.release = threading.Event()
@@ -72,8 +76,12 @@ class SMTPServer:
             while not self.release.is_set():
                 await asyncio.sleep(0.05)
             return "451 4.3.0 Aborted"
-        if self.refuse > 0:
-            self.refuse -= 1
+        if self.slow:
+            self.messages.append(message_from_bytes(envelope.original_content or envelope.content))
+            await asyncio.sleep(self.slow)
+            return "250 OK"
+        if self.down or self.refuse > 0:
+            self.refuse = max(self.refuse - 1, 0)
             self.refused += 1
             return "421 Service not available"
         self.messages.append(message_from_bytes(envelope.original_content or envelope.content))
@@ -184,10 +192,6 @@ def _row(**fields) -> OutboundEmail:
     return OutboundEmail.objects.create(**{**defaults, "subject": "row", "message_id": make_msgid(), **fields})
 
 
-def _cap() -> int:
-    return getattr(django_settings, "EMAIL_MAX_ATTEMPTS", 10)
-
-
 def _all_in(rows, status) -> bool:
     return OutboundEmail.objects.filter(pk__in=[r.pk for r in rows], status=status).count() == len(rows)
 
@@ -288,19 +292,117 @@ def test_smtp_down_then_up_the_relay_sends_each_failed_row_once(celery_worker, s
 
 
 @pytest.mark.django_db  # the relay's dispatch waits for a commit that never comes: no task is sent
-def test_the_relay_stops_at_the_attempt_cap_and_leaves_the_row_for_staff(smtp_server, settings):
-    settings.EMAIL_MAX_ATTEMPTS = 3
-    failed = [_row(status=Status.FAILED, attempts=n, last_error="x") for n in (2, 3)]
-    assert email_relay(now=timezone.now() + timedelta(days=1)) == 1  # only the one under the cap
-    assert OutboundEmail.objects.get(pk=failed[0].pk).next_attempt_at is not None
-
-    # the last attempt fails: no next attempt, and a late task retry cannot claim it either
+def test_the_relay_retries_until_the_give_up_horizon_then_leaves_the_row_for_staff(smtp_server, settings):
+    settings.EMAIL_GIVE_UP_AFTER_SECONDS = 3 * 24 * 3600
+    now = timezone.now()
+    failed = {"status": Status.FAILED, "last_error": "x", "next_attempt_at": now}
+    young = _row(**failed, attempts=40, owed_since=now - timedelta(days=2))
+    old = _row(**failed, attempts=3, owed_since=now - timedelta(days=3, minutes=1))
+    # many attempts do not stop the retrying, only time does
     with pytest.raises(ConnectionRefusedError):
-        email_deliver(email_id=failed[0].pk)
-    capped = OutboundEmail.objects.get(pk=failed[0].pk)
-    assert capped.status == Status.FAILED and capped.attempts == 3 and capped.next_attempt_at is None
-    assert email_deliver(email_id=capped.pk) is False
-    assert email_relay(now=timezone.now() + timedelta(days=30)) == 0
+        email_deliver(email_id=young.pk)
+    young.refresh_from_db()
+    assert young.status == Status.FAILED and young.attempts == 41
+    assert timedelta(minutes=9) < young.next_attempt_at - timezone.now() <= timedelta(minutes=10)  # the ceiling
+
+    with pytest.raises(ConnectionRefusedError):
+        email_deliver(email_id=old.pk)
+    old.refresh_from_db()
+    assert old.status == Status.FAILED and old.next_attempt_at is None  # given up
+    assert email_deliver(email_id=old.pk) is False  # a late task retry cannot claim it
+    assert email_relay(now=timezone.now() + timedelta(minutes=11)) == 1  # only the young one
+    assert OutboundEmail.objects.get(pk=old.pk).next_attempt_at is None
+
+    # staff's Send again owes it afresh: a failure then is retried again
+    services.email_send_again(email_ids=[old.pk])
+    with pytest.raises(ConnectionRefusedError):
+        email_deliver(email_id=old.pk)
+    old.refresh_from_db()
+    assert old.status == Status.FAILED and old.next_attempt_at is not None
+
+
+def _quick_retries_over(rows, attempts: int) -> bool:
+    """Every row failed and its task has used its quick retries (1 try + 4 retries)."""
+    ids = [row.pk for row in rows]
+    return OutboundEmail.objects.filter(pk__in=ids, status=Status.FAILED, attempts=attempts).count() == len(rows)
+
+
+def test_a_one_minute_outage_the_backlog_drains_within_two_minutes_of_recovery_once_each(celery_worker, smtp_server):
+    """E-mails produced while the SMTP server answers 421 fail through their task's quick
+    retries; the server recovers; the relay rounds (every minute, stood for by its `now`)
+    send each exactly once, within two minutes of the recovery."""
+    smtp_server.down = True
+    smtp_server.start()
+    rows = _enqueue(30, "outage")
+    assert wait_until(lambda: _quick_retries_over(rows, 5), timeout=120)
+    assert smtp_server.messages == []
+
+    smtp_server.down = False
+    recovered_at = timezone.now()
+    rounds = 0
+    for minute in (1, 2):
+        rounds += 1
+        dispatched = email_relay(now=recovered_at + timedelta(minutes=minute))
+        if dispatched and wait_until(lambda: _all_in(rows, Status.SENT), timeout=60):
+            break
+    assert _all_in(rows, Status.SENT), f"after {rounds} relay rounds"
+    assert _once_each(smtp_server, rows)
+    assert all(row.attempts == 6 for row in _refresh(rows))  # 5 during the outage, 1 after
+
+
+def test_a_long_outage_the_relay_keeps_retrying_with_a_capped_wait_then_sends_once(celery_worker, smtp_server):
+    """Twenty hours of 421 (the clock moved with time-machine; the worker is a thread of
+    this process and sees the same clock): every relay round retries, the wait never
+    exceeds EMAIL_RETRY_BACKOFF_MAX_SECONDS, and after the recovery each is sent once."""
+    smtp_server.down = True
+    smtp_server.start()
+    rows = _enqueue(3, "long")
+    assert wait_until(lambda: _quick_retries_over(rows, 5), timeout=60)
+    ceiling = timedelta(seconds=django_settings.EMAIL_RETRY_BACKOFF_MAX_SECONDS)
+
+    with time_machine.travel(timezone.now(), tick=True) as clock:
+        for hours_later, attempts in ((6, 10), (14, 15)):
+            clock.shift(timedelta(hours=hours_later))
+            assert email_relay() == 3
+            assert wait_until(partial(_quick_retries_over, rows, attempts), timeout=60)
+            for row in _refresh(rows):
+                assert timezone.now() < row.next_attempt_at <= timezone.now() + ceiling
+
+        smtp_server.down = False
+        clock.shift(ceiling)
+        assert email_relay() == 3
+        assert wait_until(lambda: _all_in(rows, Status.SENT), timeout=60)
+    assert _once_each(smtp_server, rows)
+
+
+# --- a server slower than EMAIL_TIMEOUT --------------------------------------------------
+
+
+def test_a_server_slower_than_the_timeout_gets_one_copy_and_the_row_says_unconfirmed(
+    celery_worker, smtp_server, settings
+):
+    """The server keeps each message but answers 250 only after EMAIL_TIMEOUT: the
+    message went out whole, so it is not sent again (not by the task's retries, not by
+    the relay); the row says so, and staff can still send it again."""
+    settings.EMAIL_TIMEOUT = 1
+    smtp_server.slow = 2.5
+    smtp_server.start()
+    rows = _enqueue(2, "slow")
+
+    assert wait_until(lambda: _all_in(rows, Status.UNCONFIRMED), timeout=60)
+    assert wait_until(lambda: False, timeout=smtp_server.slow + 2) is False  # room for any retry
+    assert email_relay(now=timezone.now() + timedelta(days=1)) == 0
+    assert _once_each(smtp_server, rows)
+    for row in _refresh(rows):
+        assert row.attempts == 1 and row.sent_at is not None
+        assert row.last_error.startswith("The SMTP server took the message but did not confirm it")
+
+    # a refusal during DATA is known, not unconfirmed: retried as before
+    smtp_server.slow = 0
+    smtp_server.refuse = 1
+    [refused] = _enqueue(1, "refused")
+    assert wait_until(lambda: _all_in([refused], Status.SENT), timeout=30)
+    assert OutboundEmail.objects.get(pk=refused.pk).attempts == 2
 
 
 # --- a worker killed mid-send ----------------------------------------------------------
@@ -313,7 +415,9 @@ def test_a_row_left_sending_by_a_killed_worker_is_reset_and_sent_once_by_the_rel
     long_ago = timezone.now() - timedelta(hours=1)
     stale = _row(subject="stale", status=Status.SENDING, claimed_at=long_ago, attempts=1)
     busy = _row(subject="busy", status=Status.SENDING, claimed_at=timezone.now() - timedelta(seconds=10), attempts=1)
-    stale_capped = _row(subject="capped", status=Status.SENDING, claimed_at=long_ago, attempts=_cap())
+    stale_capped = _row(
+        subject="capped", status=Status.SENDING, claimed_at=long_ago, attempts=3, owed_since=long_ago - timedelta(days=3)
+    )
     sent = _row(subject="sent", status=Status.SENT, claimed_at=long_ago, sent_at=long_ago, attempts=1)
 
     assert email_relay() == 1
@@ -465,7 +569,8 @@ def test_admin_send_again_queues_failed_and_pending_never_sent(celery_worker, sm
     failed = _row(
         subject="subject-gave-up",
         status=Status.FAILED,
-        attempts=_cap(),
+        attempts=7,
+        next_attempt_at=None,  # given up
         claimed_at=long_ago,
         last_error="SMTPDataError(421, b'Service not available')",
     )

@@ -1,11 +1,22 @@
 """The guest's front door: same answer whether or not the order matches; an e-mail
 (through the outbox) only when it does; rate limits per IP and per order number."""
 
+import socket
+from datetime import timedelta
+
 import pytest
+from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from notifications.models import OutboundEmail
+from orders import services as order_services
+from orders.models import OrderLookupRequest
+from orders.services import order_access_link_send, order_lookup_relay
+from orders.tasks import order_lookup_process_task
+from portal.celery import app as celery_app
 from tests.factories import OrderFactory
+from tests.notifications.test_delivery_faults import RedisServer
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.django_db
@@ -106,3 +117,92 @@ def test_unknown_store_is_404(client):
     response = client.get("/s/no-such-brand/")
     assert response.status_code == 404
     assert "We couldn" in response.content.decode()
+
+
+@pytest.mark.parametrize(("max_age", "said"), [(24 * 3600, "24 hours"), (2 * 3600, "2 hours"), (1800, "30 minutes")])
+def test_the_page_and_the_email_say_how_long_the_link_really_works(client, settings, max_age, said):
+    settings.GUEST_LINK_MAX_AGE = max_age
+    order = OrderFactory(number="A-7", customer_email="pat@example.com")
+    page = _lookup(client, order.store, "A-7", "pat@example.com", ip="10.0.7.1").content.decode()
+    assert f"The link works for {said}." in page
+
+    order_access_link_send(store_id=order.store_id, order_number="A-7", email="pat@example.com", base_url="http://t/")
+    email = OutboundEmail.objects.get()
+    for body in (email.body_text, email.body_html):
+        assert f"The link works for {said} and opens this order only." in body
+        if said != "24 hours":
+            assert "24 hours" not in body
+
+
+@pytest.fixture
+def private_redis():
+    server = RedisServer()
+    server.start()
+    yield server
+    server.kill()
+
+
+def test_a_lookup_whose_task_the_broker_refused_is_emailed_once_the_relay_runs(
+    client, celery_worker, private_redis, monkeypatch
+):
+    """Redis down when the look-up commits: the task is never queued, but the look-up
+    is a row; the lookup relay (beat, every minute) dispatches it again and the link
+    e-mail is written, once. A miss leaves no e-mail and no row either."""
+    order = OrderFactory(number="A-9", customer_email="pat@example.com")
+    down = celery_app.connection_for_write(private_redis.url)
+    private_redis.kill()
+    monkeypatch.setattr(
+        order_services,
+        "_dispatch_lookup",
+        lambda lookup_id: order_lookup_process_task.apply_async(args=[lookup_id], connection=down),
+    )
+    try:
+        matched = _lookup(client, order.store, "a-9", "Pat@Example.com", ip="10.0.9.1")
+        missed = _lookup(client, order.store, "A-9", "other@example.com", ip="10.0.9.2")
+    finally:
+        down.release()
+        monkeypatch.undo()
+    assert matched.status_code == missed.status_code == 200
+    assert OrderLookupRequest.objects.count() == 2
+    assert not OutboundEmail.objects.exists()
+
+    assert order_lookup_relay() == 0  # dispatched seconds ago: maybe still on its way
+    assert order_lookup_relay(now=timezone.now() + timedelta(seconds=61)) == 2
+    assert wait_until(lambda: not OrderLookupRequest.objects.exists(), timeout=30)
+    assert list(OutboundEmail.objects.values_list("to", "kind")) == [("pat@example.com", "order_access")]
+    assert order_lookup_relay(now=timezone.now() + timedelta(minutes=5)) == 0
+
+
+@pytest.mark.django_db
+def test_lookups_never_done_are_deleted_after_a_day():
+    order = OrderFactory(number="A-10")
+    order_services.order_access_link_request(store=order.store, order_number="A-10", email="x@example.com", base_url="/")
+    assert order_lookup_relay(now=timezone.now() + timedelta(hours=23)) == 1
+    assert order_lookup_relay(now=timezone.now() + timedelta(hours=25)) == 0
+    assert not OrderLookupRequest.objects.exists()
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_with_redis_down_the_lookup_answers_and_the_limits_still_count(client):
+    """The production cache (REDIS_URL set) with nothing listening at its address."""
+    redis_down = {
+        "default": {
+            "BACKEND": "portal.cache.FallbackRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{_closed_port()}/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    order = OrderFactory(number="A-11", customer_email="pat@example.com")
+    with override_settings(CACHES=redis_down):
+        for _ in range(5):
+            response = _lookup(client, order.store, "A-11", "pat@example.com", ip="10.0.11.1")
+            assert response.status_code == 200
+            assert "Check your e-mail" in response.content.decode()
+        # counted in the process while Redis is away: the limit still holds
+        assert _lookup(client, order.store, "A-11", "pat@example.com", ip="10.0.11.1").status_code == 429
+    assert OrderLookupRequest.objects.count() == 5

@@ -65,7 +65,7 @@ def test_service_urls(tmp_path):
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert out["engine"] == "django.db.backends.postgresql"
     assert out["broker"] == "redis://cache.example:6379/1"
-    assert out["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert out["cache"] == "portal.cache.FallbackRedisCache"
     assert out["email"] == "django.core.mail.backends.smtp.EmailBackend"
 
 
@@ -73,3 +73,42 @@ def test_missing_secret_key_fails_loudly(tmp_path):
     result = _settings(tmp_path, SECRET_KEY="")
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+
+
+RELAY_SETTINGS = {
+    "EMAIL_RETRY_BACKOFF_SECONDS": 60,
+    "EMAIL_RETRY_BACKOFF_MAX_SECONDS": 600,
+    "EMAIL_RELAY_BATCH_SIZE": 500,
+    "EMAIL_RELAY_REDISPATCH_SECONDS": 600,
+    "EMAIL_GIVE_UP_AFTER_SECONDS": 259200,
+}
+
+RELAY_PROBE = """
+import json, django
+from django.conf import settings
+django.setup()
+print(json.dumps({name: getattr(settings, name, None) for name in %r}))
+"""
+
+
+def _relay_settings(tmp_path, **env) -> dict:
+    clean = {k: v for k, v in os.environ.items() if k not in RELAY_SETTINGS}
+    clean.update({"DJANGO_SETTINGS_MODULE": "portal.settings", "PORTAL_VAR_DIR": str(tmp_path), "SECRET_KEY": "k"})
+    clean.update(env)
+    probe = RELAY_PROBE % (list(RELAY_SETTINGS),)
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_email_relay_settings_come_from_the_environment_and_are_listed_with_their_defaults(tmp_path):
+    assert _relay_settings(tmp_path) == RELAY_SETTINGS
+    changed = {name: str(value + 1) for name, value in RELAY_SETTINGS.items()}
+    assert _relay_settings(tmp_path, **changed) == {name: value + 1 for name, value in RELAY_SETTINGS.items()}
+
+    listed = dict(
+        line.split("=", 1) for line in (ROOT / ".env.example").read_text().splitlines() if "=" in line and not line.startswith("#")
+    )
+    assert {name: listed.get(name) for name in RELAY_SETTINGS} == {name: str(value) for name, value in RELAY_SETTINGS.items()}
+    # read as settings.X: no second default hidden in the code
+    assert "getattr(settings" not in (ROOT / "notifications" / "services.py").read_text()

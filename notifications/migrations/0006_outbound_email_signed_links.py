@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0003_email_relay_periodic_task'),
+        ('notifications', '0005_outbound_email_unconfirmed'),
     ]
 
     operations = [
