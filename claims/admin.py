@@ -62,8 +62,8 @@ ACTIONS: dict[str, ClaimAction] = {
         ClaimAction("message", _("Message the shopper"), forms.ShopperMessageForm),
     )
 }
-# Transitions of the table -> the admin's forms ("resolve" depends on the outcome).
-TRANSITION_FORMS = {
+# Commands of the table -> the admin's forms ("resolve" depends on the outcome).
+COMMAND_FORMS = {
     "request_info": "request_info",
     "approve_return": "approve",
     "approve_no_return": "approve",
@@ -73,9 +73,11 @@ TRANSITION_FORMS = {
     "receive": "receive",
     "inspect": "inspect",
     "close": "close",
+    "mark_complex": "mark_complex",
+    "assign": "assign",
+    "message": "message",
+    "internal_note": "note",
 }
-REVIEW_STATES = frozenset({ClaimStatus.SUBMITTED, ClaimStatus.NEEDS_INFO, ClaimStatus.APPEALED})
-STAFF_ROLES = states.DECIDERS | states.HANDLERS
 
 
 def _resolve_forms(claim: Claim) -> list[str]:
@@ -89,22 +91,20 @@ def _resolve_forms(claim: Claim) -> list[str]:
 
 
 def claim_action_keys(claim: Claim, actor: Actor) -> list[str]:
-    """The forms this staff member may open now: the transitions the table allows from
-    the claim's state to their roles, then assign / mark complex (no status change)."""
+    """The forms this staff member may open now: the commands the table allows them
+    (services.allowed_commands), in the table's order."""
+    return _form_keys(claim, services.allowed_commands(claim, actor))
+
+
+def _form_keys(claim: Claim, commands) -> list[str]:
     keys: list[str] = []
-    for transition in states.transitions_from(claim.status, actor.roles):
-        if transition.action == "resolve":
+    for command in commands:
+        if command.name == "resolve":
             keys += _resolve_forms(claim)
-        elif transition.action in TRANSITION_FORMS:
-            keys.append(TRANSITION_FORMS[transition.action])
-    roles = set(actor.roles)
-    if roles & states.DECIDERS and claim.status in REVIEW_STATES and not claim.is_complex:
-        keys.append("mark_complex")
-    if roles & STAFF_ROLES and claim.status in OPEN_STATES:
-        keys.append("assign")
-    if roles & STAFF_ROLES and claim.status != ClaimStatus.DRAFT:
-        keys.append("message")
-        keys.append("note")
+        elif command.name == "mark_complex" and claim.is_complex:
+            continue
+        elif command.name in COMMAND_FORMS:
+            keys.append(COMMAND_FORMS[command.name])
     return list(dict.fromkeys(keys))
 
 
@@ -522,8 +522,7 @@ class ClaimAdmin(admin.ModelAdmin):
 
 def _not_possible(claim: Claim, actor: Actor, action: str) -> str:
     """Why an action is not offered: another role could take it now, or nobody can."""
-    everyone = Actor(roles=frozenset(STAFF_ROLES), label="")
-    if action in claim_action_keys(claim, everyone):
+    if action in _form_keys(claim, states.commands_for(claim.status, states.STAFF)):
         return str(services.NOT_PERMITTED)
     return services.NOT_ALLOWED_NOW % {"status": claim.get_status_display()}
 

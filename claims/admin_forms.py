@@ -419,8 +419,9 @@ class InternalNoteForm(ClaimActionForm):
     body = forms.CharField(label=_("Internal note"), widget=textarea(4), max_length=5000)
 
     def perform(self, *, actor):
-        # claim_message takes no expected_version: a note never conflicts with another change.
-        services.claim_message(claim_id=self.claim.pk, actor=actor, body=self.cleaned_data["body"], internal=True)
+        services.claim_message(
+            claim_id=self.claim.pk, actor=actor, body=self.cleaned_data["body"], internal=True, expected_version=self.version
+        )
         return self.claim
 
     def success_message(self, claim):
@@ -433,7 +434,9 @@ class ShopperMessageForm(ClaimActionForm):
     body = forms.CharField(label=_("Message to the shopper"), widget=textarea(4), max_length=5000)
 
     def perform(self, *, actor):
-        services.claim_message(claim_id=self.claim.pk, actor=actor, body=self.cleaned_data["body"], internal=False)
+        services.claim_message(
+            claim_id=self.claim.pk, actor=actor, body=self.cleaned_data["body"], internal=False, expected_version=self.version
+        )
         return self.claim
 
     def success_message(self, claim):

@@ -21,12 +21,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from claims import media
+from claims import media, states
 from claims.actors import Actor
 from claims.models import Claim, EvidenceFile
 from claims.selectors import postage_reimbursed
-from claims.services import ClaimError, TransitionNotAllowed, _check_actor
-from claims.states import ClaimStatus, Role
+from claims.services import ClaimError, TransitionNotAllowed, command_check
+from claims.states import ClaimStatus
 from policies.engine import SlotData
 from policies.selectors import policy_data_for_version
 
@@ -40,7 +40,6 @@ SLOT_ACCEPTS = {
     "document": {"document", "photo"},
     "any": {"photo", "video", "document"},
 }
-EDITABLE_STATES = (ClaimStatus.DRAFT, ClaimStatus.NEEDS_INFO, ClaimStatus.APPEALED)
 
 # Not one of the rule's items: where the brand refunds the return postage, the shopper
 # adds its receipt with the tracking number, once the return is approved.
@@ -53,7 +52,6 @@ POSTAGE_RECEIPT = SlotData(
     requirement="optional",
     help_text=_("A photo or PDF of the receipt, so we can refund the postage you paid."),
 )
-POSTAGE_RECEIPT_STATES = (ClaimStatus.APPROVED_AWAITING_RETURN,)
 
 # An appeal may bring anything that supports it, also where the rule asks for no evidence.
 APPEAL_EVIDENCE = SlotData(
@@ -97,8 +95,9 @@ def slot_for_claim(*, claim: Claim, slot_code: str) -> SlotData | None:
 
 
 def _editable(claim: Claim, slot_code: str) -> bool:
-    states = POSTAGE_RECEIPT_STATES if slot_code == POSTAGE_RECEIPT.code else EDITABLE_STATES
-    return claim.status in states
+    """The table allows evidence in EDITABLE_STATES and POSTAGE_RECEIPT_STATES; which of
+    the two depends on the slot."""
+    return claim.status in (states.POSTAGE_RECEIPT_STATES if slot_code == POSTAGE_RECEIPT.code else states.EDITABLE_STATES)
 
 
 def size_limit(kind: str) -> int:
@@ -116,9 +115,9 @@ def evidence_add(*, claim_id: int, actor: Actor, slot_code: str, upload) -> Evid
     "4 photos from different angles" must not be met by one photo four times."""
     with transaction.atomic():
         claim = Claim.objects.select_for_update().select_related("policy_version__policy__store", "store").get(pk=claim_id)
-        _check_actor(claim, actor, frozenset({Role.SHOPPER, Role.REVIEWER, Role.MANAGER}))
         if not _editable(claim, slot_code):
             raise TransitionNotAllowed(NOT_EDITABLE % {"status": claim.get_status_display()})
+        command_check(claim, "evidence_add", actor)
         slot = slot_for_claim(claim=claim, slot_code=slot_code)
         if slot is None:
             raise ClaimError(UNKNOWN_SLOT)
@@ -201,9 +200,9 @@ def evidence_redispatch_stuck(*, now: datetime | None = None) -> dict:
 def evidence_remove(*, evidence_id: int, actor: Actor) -> None:
     with transaction.atomic():
         evidence = EvidenceFile.objects.select_for_update().select_related("claim").get(pk=evidence_id)
-        _check_actor(evidence.claim, actor, frozenset({Role.SHOPPER, Role.REVIEWER, Role.MANAGER}))
         if not _editable(evidence.claim, evidence.slot_code):
             raise TransitionNotAllowed(NOT_EDITABLE % {"status": evidence.claim.get_status_display()})
+        command_check(evidence.claim, "evidence_remove", actor)
         files = [f for f in (evidence.incoming, evidence.file, evidence.thumbnail) if f]
         evidence.delete()
         names = [(f.storage, f.name) for f in files]

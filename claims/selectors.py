@@ -6,7 +6,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from claims.models import Claim, ClaimLine, EvidenceFile
-from claims.states import ClaimStatus
+from claims.states import UNITS_RELEASED_STATES, ClaimStatus
 from orders.models import OrderLine
 from policies.engine import Decision, PolicyData, PurchaseFacts, RuleData, SetLine, SlotData, companions_missing
 from policies.selectors import (
@@ -44,15 +44,15 @@ def claim_purchases(*, claim: Claim) -> list[tuple[object, PurchaseFacts]]:
     return result
 
 
-# Claims whose units no longer count as claimed.
-WITHOUT_EFFECT = (ClaimStatus.WITHDRAWN, ClaimStatus.REJECTED, ClaimStatus.EXPIRED, ClaimStatus.DRAFT)
 
 
 def units_claimed_elsewhere(*, order_line_ids, exclude_claim_ids=()) -> dict[int, int]:
     """Units of these order lines in claims that still have effect, other than the given ones."""
     rows = (
         ClaimLine.objects.filter(order_line_id__in=list(order_line_ids))
-        .exclude(claim__status__in=WITHOUT_EFFECT)
+        .exclude(claim__status__in=UNITS_RELEASED_STATES)
+        # a closed claim holds its units only if it was resolved (not rejected, withdrawn, expired)
+        .exclude(claim__status=ClaimStatus.CLOSED, claim__resolution="")
         .exclude(claim_id__in=[pk for pk in exclude_claim_ids if pk])
         .values("order_line_id")
         .annotate(n=Sum("quantity"))

@@ -31,7 +31,7 @@ from accounts.roles import StaffRole
 from claims.models import Claim, EvidenceFile
 from claims.notifications import claim_link_days, claim_shopper_link
 from claims.services import ClaimChanged, TransitionNotAllowed, claim_close_finished, claim_expire
-from claims.states import AUTO_CLOSE_STATES, OPEN_STATES, ClaimStatus
+from claims.states import AUTO_CLOSE_STATES, OPEN_STATES, REVIEW_CLOCK_STATES, ClaimStatus
 from notifications.services import email_enqueue_template
 from orders.models import Store
 from policies.calendar import BusinessCalendar
@@ -41,7 +41,6 @@ logger = logging.getLogger(__name__)
 
 # ship-by reminder level -> how long before the ship-by time it is due
 SHIP_REMINDERS: dict[int, timedelta] = {1: timedelta(hours=48), 2: timedelta(hours=24)}
-REVIEW_STATES = (ClaimStatus.SUBMITTED, ClaimStatus.APPEALED)
 # the second escalation: this many working days (of the store's working time) after the review was due
 SECOND_ESCALATION_WORKING_DAYS = 1
 
@@ -219,7 +218,7 @@ def _reviews_to_escalate(sweep: _Sweep) -> list[int]:
     """Overdue reviews whose next escalation level is due. Escalations count per review
     clock: a new clock (information provided, an appeal) starts again at level 0."""
     rows = (
-        Claim.objects.filter(status__in=REVIEW_STATES, review_due_at__lt=sweep.now)
+        Claim.objects.filter(status__in=REVIEW_CLOCK_STATES, review_due_at__lt=sweep.now)
         .exclude(review_escalation_clock=F("review_due_at"), review_escalation_level__gte=2)
         .order_by("review_due_at")
         .values_list("pk", "store_id", "review_due_at", "review_escalation_clock", "review_escalation_level")
@@ -240,7 +239,7 @@ def _escalation_level_due(sweep: _Sweep, store_id: int, due_at: datetime) -> int
 
 def _escalate_review(sweep: _Sweep, claim_id: int) -> bool:
     with transaction.atomic():
-        claim = _locked(Claim.objects.filter(pk=claim_id, status__in=REVIEW_STATES, review_due_at__lt=sweep.now))
+        claim = _locked(Claim.objects.filter(pk=claim_id, status__in=REVIEW_CLOCK_STATES, review_due_at__lt=sweep.now))
         if claim is None:
             return False
         done = claim.review_escalation_level if claim.review_escalation_clock == claim.review_due_at else 0

@@ -22,7 +22,7 @@ from claims.actors import Actor, shopper_actor, staff_actor
 from claims.forms import AnswersForm, MessageForm, OfflinePurchaseForm, StartClaimForm, TrackingForm
 from claims.models import Claim, EvidenceFile, Refund
 from claims.services import ClaimError, NotPermitted
-from claims.states import ClaimStatus
+from claims.states import SHOPPER_EVENTS, ClaimStatus
 from orders import guest_access
 from orders import selectors as order_selectors
 from orders.models import Store
@@ -483,7 +483,7 @@ def _detail_context(claim: Claim, tracking_form=None, message_form=None) -> dict
         "claim": claim,
         "rule": rule,
         "snapshot_rule": snapshot_rule,
-        "events": claim.events.exclude(action__in=["internal_note", "assign", "line_accepted", "line_rejected", "mark_complex"]),
+        "events": claim.events.filter(action__in=SHOPPER_EVENTS),
         "messages_list": claim.messages.filter(internal=False),
         "evidence": claim.evidence.filter(status=EvidenceFile.Status.READY),
         "requested": requested,

@@ -6,12 +6,11 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from claims.models import Claim
-from claims.states import OPEN_STATES, ClaimStatus
+from claims.states import OPEN_STATES, REVIEW_CLOCK_STATES, ClaimStatus
 from orders.models import Store
 
 register = template.Library()
 
-WAITING = [ClaimStatus.SUBMITTED, ClaimStatus.APPEALED]
 
 
 @register.inclusion_tag("admin/claims/_dashboard.html", takes_context=True)
@@ -33,8 +32,8 @@ def claims_dashboard(context):
         for row in Claim.objects.filter(store__in=stores)
         .values("store_id")
         .annotate(
-            overdue=Count("pk", filter=Q(status__in=WAITING, review_due_at__lt=now)),
-            oldest=Min("submitted_at", filter=Q(status__in=WAITING)),
+            overdue=Count("pk", filter=Q(status__in=REVIEW_CLOCK_STATES, review_due_at__lt=now)),
+            oldest=Min("submitted_at", filter=Q(status__in=REVIEW_CLOCK_STATES)),
         )
     }
     labels = dict(ClaimStatus.choices)

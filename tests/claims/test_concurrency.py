@@ -291,7 +291,7 @@ def test_rma_draws_that_clash_are_retried_under_concurrency(demo, monkeypatch):
             drawn.append(draws.randrange(3 * claims))
             return drawn[-1]
 
-    monkeypatch.setattr("claims.services.secrets.randbelow", small_randbelow)
+    monkeypatch.setattr("claims.services.review.secrets.randbelow", small_randbelow)
     manager = staff("manager@imirror.demo.example")
 
     def approve_all(chunk: list[int]) -> None:

@@ -8,7 +8,7 @@ from claims import states
 from claims.actors import SYSTEM, Actor, shopper_actor
 from claims.models import Claim, ClaimEvent
 from claims.notifications import SHOPPER_EMAILS
-from claims.services import CLAIM_CHANGED, ClaimChanged, NotPermitted, TransitionNotAllowed, claim_transition
+from claims.services import CLAIM_CHANGED, ClaimChanged, NotPermitted, TransitionNotAllowed, claim_command
 from claims.states import ClaimStatus, Role
 from notifications.models import OutboundEmail
 from tests.claims.conftest import staff, submitted_claim
@@ -37,7 +37,7 @@ def test_every_allowed_transition(demo, transition):
     role = sorted(transition.roles)[0]
     events_before = claim.events.count()
     emails_before = OutboundEmail.objects.filter(kind__startswith="claim:").count()
-    result = claim_transition(claim_id=claim.pk, action=transition.action, actor=_actor_for(role, claim), expected_version=claim.row_version)
+    result = claim_command(claim_id=claim.pk, command=transition.action, actor=_actor_for(role, claim), expected_version=claim.row_version)
     assert result.status == transition.target
     assert result.row_version == claim.row_version + 1
     event = claim.events.order_by("-pk").first()
@@ -61,7 +61,7 @@ def test_every_forbidden_transition_fails_and_changes_nothing(demo, action):
         claim.refresh_from_db()
         before = (claim.status, claim.row_version, claim.events.count(), OutboundEmail.objects.count())
         with pytest.raises(TransitionNotAllowed):
-            claim_transition(claim_id=claim.pk, action=action, actor=manager)
+            claim_command(claim_id=claim.pk, command=action, actor=manager)
         claim.refresh_from_db()
         assert (claim.status, claim.row_version, claim.events.count(), OutboundEmail.objects.count()) == before, status
 
@@ -73,7 +73,7 @@ def test_a_role_outside_the_table_is_refused(demo, transition):
         if role in transition.roles:
             continue
         with pytest.raises(NotPermitted):
-            claim_transition(claim_id=claim.pk, action=transition.action, actor=_actor_for(role, claim))
+            claim_command(claim_id=claim.pk, command=transition.action, actor=_actor_for(role, claim))
         claim.refresh_from_db()
         assert claim.status == transition.source, role
 
@@ -81,18 +81,18 @@ def test_a_role_outside_the_table_is_refused(demo, transition):
 def test_staff_of_another_store_and_another_shopper_are_refused(demo):
     claim = _claim_in(ClaimStatus.SUBMITTED)
     with pytest.raises(NotPermitted):
-        claim_transition(claim_id=claim.pk, action="reject", actor=staff("reviewer@iwalk.demo.example"))
+        claim_command(claim_id=claim.pk, command="reject", actor=staff("reviewer@iwalk.demo.example"))
     with pytest.raises(NotPermitted):
-        claim_transition(claim_id=claim.pk, action="withdraw", actor=shopper_actor(email="someone.else@example.com"))
+        claim_command(claim_id=claim.pk, command="withdraw", actor=shopper_actor(email="someone.else@example.com"))
 
 
 def test_a_stale_page_gets_claim_changed_and_nothing_happens(demo):
     claim = _claim_in(ClaimStatus.SUBMITTED)
     reviewer = staff("reviewer@imirror.demo.example")
     seen = claim.row_version
-    claim_transition(claim_id=claim.pk, action="request_info", actor=reviewer, expected_version=seen)
+    claim_command(claim_id=claim.pk, command="request_info", actor=reviewer, expected_version=seen)
     with pytest.raises(ClaimChanged) as raised:
-        claim_transition(claim_id=claim.pk, action="reject", actor=reviewer, expected_version=seen)
+        claim_command(claim_id=claim.pk, command="reject", actor=reviewer, expected_version=seen)
     assert raised.value.message == CLAIM_CHANGED
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.NEEDS_INFO

@@ -1,0 +1,162 @@
+"""The one write path of a claim: every command of claims.states.COMMANDS runs
+through claim_command (lock, check state, role, store, ownership and the version the
+page saw, apply, save, audit event, outbox rows). The messages people see are here."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from claims import notifications, states
+from claims.actors import Actor
+from claims.models import Claim, ClaimEvent
+from claims.states import Role
+
+# Messages the pages show; tests match them.
+CLAIM_CHANGED = _("This claim changed while you were looking at it. Reload the page to see what happened.")
+NOT_ALLOWED_NOW = _("This step is not possible while the claim is “%(status)s”.")
+NOT_PERMITTED = _("You are not allowed to do this on this claim.")
+NO_POLICY = _("This brand has not published a return policy yet; please contact its support.")
+UNKNOWN_REASON = _("Choose one of the reasons listed.")
+NOTHING_CLAIMED = _("Choose at least one item and a quantity.")
+TOO_MANY = _("You can claim at most %(max)d of “%(name)s”.")
+ALREADY_CLAIMED = _("“%(name)s” is already in another claim: see your claims on the order page.")
+NOT_ELIGIBLE = _("This claim cannot be submitted under the brand's policy: %(why)s")
+ANSWER_NEEDED = _("Answer the question “%(question)s”")
+SLOT_MISSING = _("%(label)s: %(n)d more needed.")
+SLOT_PROCESSING = _("%(label)s: a file is still being checked; submit again in a moment.")
+TEXT_MISSING = _("%(label)s: please fill this in.")
+PREFERENCE_NEEDED = _("Choose the outcome you prefer.")
+OUTCOME_NOT_OFFERED = _("This outcome is not offered under this rule.")
+OUTCOME_CHANGE_REASON = _("Say why the outcome differs from the shopper's preference.")
+APPEAL_ONCE = _("A claim can be appealed once.")
+CARRIER_NOT_ALLOWED = _("Use one of the carriers listed: %(carriers)s.")
+TRACKING_FORMAT = _("This doesn't look like a %(carrier)s tracking number (for example %(example)s).")
+POSTAGE_RECEIPT_MISSING = _("Add the receipt for the postage you paid (a photo or PDF) above, then save again.")
+POSTAGE_RECEIPT_CHECKING = _("Your postage receipt is still being checked; save again in a moment.")
+RMA_MISMATCH = _("The RMA number on the parcel does not match this claim (%(rma)s).")
+REFUND_ALREADY = _("A refund has already been recorded for this claim.")
+OVERRIDE_REASON = _("Say why the refund differs from the breakdown.")
+OVERRIDE_TOO_HIGH = _("The refund cannot be more than was paid (%(max)s).")
+NO_ROLE = _("Only the shopper or this store's staff can act on this claim.")
+INSPECT_FIRST = _("This rule decides the refund after inspection: record the inspection first.")
+ALREADY_COMPLEX = _("This claim is already marked complex.")
+ASSIGNEE_NOT_STAFF = _("Assign the claim to a staff member of this store.")
+UNKNOWN_RESOLUTION = _("Choose one of the resolutions listed.")
+
+
+class ClaimError(Exception):
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.problems = problems or []
+
+
+class ClaimChanged(ClaimError):
+    def __init__(self):
+        super().__init__(CLAIM_CHANGED)
+
+
+class TransitionNotAllowed(ClaimError):
+    pass
+
+
+class NotPermitted(ClaimError):
+    def __init__(self):
+        super().__init__(NOT_PERMITTED)
+
+
+# --- the one write path ------------------------------------------------------------------
+
+
+def command_check(claim: Claim, command: str, actor: Actor) -> states.Command:
+    """Whether `actor` may run `command` on the claim as it is now (the state from the
+    table, then the role, the store or the ownership); raises with the reason."""
+    spec = states.command_allowed(command, claim.status)
+    if spec is None:
+        raise TransitionNotAllowed(NOT_ALLOWED_NOW % {"status": claim.get_status_display()})
+    _check_actor(claim, actor, spec.roles)
+    return spec
+
+
+def allowed_commands(claim: Claim, actor: Actor) -> list[states.Command]:
+    """The commands this actor may run on the claim now (drives every button)."""
+    allowed = []
+    for spec in states.commands_for(claim.status, actor.roles):
+        try:
+            _check_actor(claim, actor, spec.roles)
+        except NotPermitted:
+            continue
+        allowed.append(spec)
+    return allowed
+
+
+def _check_actor(claim: Claim, actor: Actor, allowed: frozenset[str]) -> None:
+    roles = set(actor.roles) & set(allowed)
+    if not roles:
+        raise NotPermitted()
+    if roles == {Role.SHOPPER}:
+        owns = (actor.user is not None and claim.shopper_user_id == getattr(actor.user, "pk", None)) or (
+            actor.email and actor.email.lower() == claim.shopper_email.lower()
+        )
+        if not owns:
+            raise NotPermitted()
+    elif Role.SYSTEM not in roles and not _staff_of_store(actor, claim.store_id):
+        raise NotPermitted()
+
+
+def _staff_of_store(actor: Actor, store_id: int) -> bool:
+    return getattr(actor.user, "is_superuser", False) or store_id in actor.store_ids
+
+
+def claim_command(
+    *,
+    claim_id: int,
+    command: str,
+    actor: Actor,
+    expected_status: str | None = None,
+    expected_version: int | None = None,
+    note: str = "",
+    apply: Callable[[Claim, datetime], list[str]] | None = None,
+    event_data: dict | None = None,
+    notify: bool = True,
+) -> Claim:
+    """Run one command of the table, once: lock the row, check the state the caller
+    saw (status and/or row version: a stale page gets ClaimChanged), the state, the
+    role, store and ownership; `apply` makes the command's changes on the locked row
+    and returns the fields it changed; save them with the new status (if the command
+    moves the claim) and a new row version; write the audit event and, for a status
+    change, the e-mails (outbox rows, sent after commit)."""
+    with transaction.atomic():
+        claim = Claim.objects.select_for_update().select_related("store", "policy_version").get(pk=claim_id)
+        if (expected_status is not None and claim.status != expected_status) or (
+            expected_version is not None and claim.row_version != expected_version
+        ):
+            raise ClaimChanged()
+        spec = command_check(claim, command, actor)
+        now = timezone.now()
+        changed = set(apply(claim, now)) if apply else set()
+        previous = claim.status
+        if spec.moves:
+            claim.status = spec.target
+            claim.status_changed_at = now
+            changed |= {"status", "status_changed_at"}
+        claim.row_version += 1
+        claim.save(update_fields=sorted({*changed, "row_version", "updated_at"}))
+        if spec.audited:
+            ClaimEvent.objects.create(
+                claim=claim,
+                action=command,
+                from_status=previous,
+                to_status=claim.status,
+                actor_user=actor.user,
+                actor_role=actor.primary_role,
+                actor_label=actor.label,
+                note=note,
+                data=event_data or {},
+            )
+        if notify and spec.moves:
+            notifications.claim_notify(claim=claim, action=command, note=note)
+    return claim

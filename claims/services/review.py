@@ -1,0 +1,281 @@
+"""Review: request information, approve, reject, appeal; and the changes in place
+staff make while deciding (complex, assign, line decisions, messages)."""
+
+import secrets
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from claims import clocks, notifications
+from claims.actors import Actor
+from claims.models import Claim, ClaimLine, ClaimMessage, EvidenceFile
+from claims.selectors import (
+    claim_calendar,
+    claim_decided_rule,
+    claim_rule,
+)
+from claims.services.commands import (
+    ALREADY_COMPLEX,
+    APPEAL_ONCE,
+    ASSIGNEE_NOT_STAFF,
+    OUTCOME_CHANGE_REASON,
+    OUTCOME_NOT_OFFERED,
+    SLOT_MISSING,
+    ClaimError,
+    claim_command,
+)
+from claims.states import Role
+from policies.models import Outcome
+from policies.selectors import policy_data_for_version
+
+# --- review -----------------------------------------------------------------------------
+
+
+def claim_request_info(*, claim_id: int, actor: Actor, slots: list[str], message: str, expected_version: int | None = None) -> Claim:
+    def apply(claim: Claim, now) -> list[str]:
+        calendar = claim_calendar(claim=claim, now=now)
+        if claim.review_due_at:
+            claim.review_remaining_seconds = clocks.review_pause(calendar, now, claim.review_due_at)
+        claim.review_paused_at = now
+        claim.review_due_at = None
+        ClaimMessage.objects.create(claim=claim, author_user=actor.user, author_role=actor.primary_role, body=message, requested_slots=slots)
+        return ["review_remaining_seconds", "review_paused_at", "review_due_at"]
+
+    return claim_command(
+        claim_id=claim_id, command="request_info", actor=actor, expected_version=expected_version, note=message, apply=apply, event_data={"slots": slots}
+    )
+
+
+def claim_provide_info(*, claim_id: int, actor: Actor, message: str = "", expected_version: int | None = None) -> Claim:
+    def apply(claim: Claim, now) -> list[str]:
+        requested = claim.messages.filter(requested_slots__isnull=False).exclude(requested_slots=[]).order_by("-created_at").first()
+        rule_decision = claim_decided_rule(claim=claim)
+        if requested is not None and rule_decision:
+            wanted = [s for s in rule_decision["evidence_slots"] if s["code"] in requested.requested_slots and s["kind"] != "text"]
+            # something new in each requested slot, added since we asked
+            fresh = set(
+                claim.evidence.filter(status=EvidenceFile.Status.READY, created_at__gt=requested.created_at).values_list("slot_code", flat=True)
+            )
+            missing = [s["label"] for s in wanted if s["code"] not in fresh]
+            if missing:
+                raise ClaimError(SLOT_MISSING % {"label": missing[0], "n": 1}, [SLOT_MISSING % {"label": m, "n": 1} for m in missing])
+        if message:
+            ClaimMessage.objects.create(claim=claim, author_user=actor.user, author_role=Role.SHOPPER, body=message)
+        calendar = claim_calendar(claim=claim, now=now)
+        claim.review_due_at = clocks.review_resume(calendar, now, claim.review_remaining_seconds or 0)
+        claim.review_paused_at = None
+        claim.review_remaining_seconds = None
+        return ["review_due_at", "review_paused_at", "review_remaining_seconds"]
+
+    return claim_command(claim_id=claim_id, command="provide_info", actor=actor, expected_version=expected_version, note=message, apply=apply)
+
+
+NO_RETURN_OUTCOMES = {Outcome.KEEP_WITH_COMPENSATION, Outcome.CANCEL_REFUND, Outcome.ADDRESS_CHANGED, Outcome.REPLACEMENT_PART}
+
+
+def _issue_rma(claim: Claim, prefix: str, digits: int) -> None:
+    """Random digits under a unique constraint, retried on a clash: unique even under
+    concurrent approvals, never max()+1, and not guessable."""
+    for _attempt in range(50):
+        candidate = f"{prefix}{secrets.randbelow(10**digits):0{digits}d}"
+        try:
+            with transaction.atomic():
+                Claim.objects.filter(pk=claim.pk).update(rma_number=candidate)
+        except IntegrityError:
+            continue
+        claim.rma_number = candidate
+        return
+    raise RuntimeError("could not issue a unique RMA number")
+
+
+def claim_approve(
+    *,
+    claim_id: int,
+    actor: Actor,
+    outcome: str | None,
+    change_reason: str = "",
+    note: str = "",
+    expected_version: int | None = None,
+) -> Claim:
+    """Approve with the outcome (the shopper's preference unless staff say why not):
+    with a return (RMA number, ship-by clock) or without one."""
+    claim = Claim.objects.select_related("policy_version__policy__store").get(pk=claim_id)
+    policy = policy_data_for_version(version=claim.policy_version)
+    rule = claim_rule(claim=claim, policy=policy)
+    outcome = outcome or claim.preferred_outcome or (rule.outcomes[0] if rule else "")
+    if rule is None or outcome not in rule.outcomes:
+        raise ClaimError(OUTCOME_NOT_OFFERED)
+    if claim.preferred_outcome and outcome != claim.preferred_outcome and not change_reason.strip():
+        raise ClaimError(OUTCOME_CHANGE_REASON)
+    with_return = rule.requires_return and outcome not in NO_RETURN_OUTCOMES
+
+    def apply(claim: Claim, now) -> list[str]:
+        calendar = claim_calendar(claim=claim, now=now)
+        claim.outcome = outcome
+        claim.decided_at = now
+        claim.review_due_at = None
+        changed = ["outcome", "decided_at", "review_due_at"]
+        if with_return:
+            _issue_rma(claim, policy.rma_prefix, policy.rma_digits)
+            if rule.ship_by_length:
+                claim.ship_by_at = clocks.ship_by(calendar, now, rule.ship_by_length, rule.ship_by_unit)
+                changed.append("ship_by_at")
+        if rule.refund_due_business_days and rule.refund_clock == "approval":
+            claim.refund_due_at = clocks.refund_due(calendar, now, rule.refund_due_business_days)
+            changed.append("refund_due_at")
+        return changed
+
+    action = "approve_return" if with_return else "approve_no_return"
+    text = "; ".join(filter(None, [note, change_reason and _("Outcome changed: %s") % change_reason]))
+    return claim_command(
+        claim_id=claim_id,
+        command=action,
+        actor=actor,
+        expected_version=expected_version,
+        note=text,
+        apply=apply,
+        event_data={"outcome": outcome, "preferred": claim.preferred_outcome, "change_reason": change_reason},
+    )
+
+
+def claim_reject(*, claim_id: int, actor: Actor, reason: str, message: str = "", expected_version: int | None = None) -> Claim:
+    def apply(claim: Claim, now) -> list[str]:
+        claim.rejection_reason = reason[:300]
+        claim.decided_at = now
+        claim.review_due_at = None
+        return ["rejection_reason", "decided_at", "review_due_at"]
+
+    return claim_command(
+        claim_id=claim_id, command="reject", actor=actor, expected_version=expected_version, note=message or reason, apply=apply, event_data={"reason": reason}
+    )
+
+
+def claim_appeal(*, claim_id: int, actor: Actor, message: str, expected_version: int | None = None) -> Claim:
+    def apply(claim: Claim, now) -> list[str]:
+        if claim.appeal_used:
+            raise ClaimError(APPEAL_ONCE)
+        claim.appeal_used = True
+        rule_decision = claim_decided_rule(claim=claim)
+        days = rule_decision.get("review_working_days") or claim.store.default_review_sla_days
+        claim.review_due_at = clocks.review_due(claim_calendar(claim=claim, now=now), now, days)
+        ClaimMessage.objects.create(claim=claim, author_user=actor.user, author_role=Role.SHOPPER, body=message)
+        return ["appeal_used", "review_due_at"]
+
+    return claim_command(claim_id=claim_id, command="appeal", actor=actor, expected_version=expected_version, note=message, apply=apply)
+
+
+def claim_uphold_rejection(*, claim_id: int, actor: Actor, message: str, expected_version: int | None = None) -> Claim:
+    def apply(claim: Claim, now) -> list[str]:
+        claim.review_due_at = None
+        claim.closed_at = now
+        return ["review_due_at", "closed_at"]
+
+    return claim_command(claim_id=claim_id, command="uphold_rejection", actor=actor, expected_version=expected_version, note=message, apply=apply)
+
+
+def claim_mark_complex(*, claim_id: int, actor: Actor, expected_version: int | None = None) -> Claim:
+    """Switch the review clock to the complex length, keeping the time already spent."""
+
+    def apply(claim: Claim, now) -> list[str]:
+        if claim.is_complex:
+            raise ClaimError(ALREADY_COMPLEX)
+        claim.is_complex = True
+        policy = policy_data_for_version(version=claim.policy_version)
+        standard = policy.review_standard_working_days or policy.default_review_working_days
+        complex_days = policy.review_complex_working_days or standard
+        calendar = claim_calendar(claim=claim, now=now)
+        extra = calendar.working_day_length * max(complex_days - standard, 0)
+        if claim.review_due_at:
+            claim.review_due_at = calendar.add_working_time(claim.review_due_at, extra)
+        elif claim.review_remaining_seconds is not None:
+            claim.review_remaining_seconds += int(extra.total_seconds())
+        return ["is_complex", "review_due_at", "review_remaining_seconds"]
+
+    return claim_command(claim_id=claim_id, command="mark_complex", actor=actor, expected_version=expected_version, apply=apply)
+
+
+def claim_assign(*, claim_id: int, actor: Actor, assignee, expected_version: int | None = None) -> Claim:
+    def apply(claim: Claim, now) -> list[str]:
+        if assignee is not None and not (
+            assignee.is_superuser or (assignee.is_staff and assignee.store_memberships.filter(store_id=claim.store_id).exists())
+        ):
+            raise ClaimError(ASSIGNEE_NOT_STAFF)
+        claim.assignee = assignee
+        return ["assignee"]
+
+    return claim_command(
+        claim_id=claim_id,
+        command="assign",
+        actor=actor,
+        expected_version=expected_version,
+        apply=apply,
+        event_data={"assignee": getattr(assignee, "email", None)},
+    )
+
+
+LINE_NOT_IN_CLAIM = _("This item is not part of the claim.")
+
+
+def claim_line_decide(*, claim_id: int, actor: Actor, line_id: int, accept: bool, note: str = "", expected_version: int | None = None) -> Claim:
+    """Staff accept or reject one claimed line; a rejected line is left out of the refund."""
+
+    def apply(claim: Claim, now) -> list[str]:
+        line = claim.lines.filter(pk=line_id).first()
+        if line is None:
+            raise ClaimError(LINE_NOT_IN_CLAIM)
+        line.staff_decision = ClaimLine.StaffDecision.ACCEPTED if accept else ClaimLine.StaffDecision.REJECTED
+        line.staff_note = note[:300]
+        line.save(update_fields=["staff_decision", "staff_note"])
+        return []
+
+    return claim_command(
+        claim_id=claim_id,
+        command="line_accepted" if accept else "line_rejected",
+        actor=actor,
+        expected_version=expected_version,
+        apply=apply,
+        note=note,
+        event_data={"line": line_id},
+    )
+
+
+# the same words from the same person this soon after are one message sent twice
+MESSAGE_REPEAT_WINDOW = timedelta(minutes=2)
+
+
+def claim_message(
+    *, claim_id: int, actor: Actor, body: str, internal: bool = False, expected_version: int | None = None
+) -> ClaimMessage:
+    """A message (or a staff-only note). A double click or a re-posted form makes one:
+    the same body from the same author within MESSAGE_REPEAT_WINDOW returns the first.
+    Staff pages pass the version they showed (a closed or changed claim refuses); the
+    shopper's page does not, so its double post returns the first message."""
+    created: list[ClaimMessage] = []
+
+    def apply(claim: Claim, now) -> list[str]:
+        repeat = (
+            claim.messages.filter(author_user=actor.user, author_role=actor.primary_role, internal=internal, body=body, created_at__gte=now - MESSAGE_REPEAT_WINDOW)
+            .order_by("-created_at")
+            .first()
+        )
+        if repeat is not None:
+            raise _Repeated(repeat)
+        message = ClaimMessage.objects.create(claim=claim, author_user=actor.user, author_role=actor.primary_role, body=body, internal=internal)
+        created.append(message)
+        notifications.claim_message_notify(claim=claim, message=message)
+        return []
+
+    try:
+        claim_command(
+            claim_id=claim_id, command="internal_note" if internal else "message", actor=actor, expected_version=expected_version, apply=apply
+        )
+    except _Repeated as repeated:  # rolled back: no second audit row, no second e-mail
+        return repeated.message
+    return created[0]
+
+
+class _Repeated(Exception):
+    def __init__(self, message: ClaimMessage):
+        super().__init__()
+        self.message = message
