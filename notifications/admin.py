@@ -27,6 +27,8 @@ class OutboundEmailAdmin(StoreScopedAdmin):
     list_select_related = ["store"]
     readonly_fields = [f.name for f in OutboundEmail._meta.fields]
     actions = ["send_again"]
+    # says so when beat has not run the relay (notifications.selectors.scheduled_jobs_warning)
+    change_list_template = "admin/notifications/outboundemail/change_list.html"
 
     def has_add_permission(self, request) -> bool:
         return False
