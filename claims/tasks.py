@@ -5,6 +5,7 @@ from django.conf import settings
 
 from claims.evidence import evidence_process, evidence_redispatch_stuck
 from claims.sla import evidence_retention_sweep, sla_sweep
+from notifications.services import scheduled_job_ran
 
 
 @shared_task(acks_late=True)
@@ -18,6 +19,7 @@ def sla_sweep_task() -> dict:
     """Every minute (beat, DatabaseScheduler; claims migration 0003): ship-by reminders and
     waivers, overdue review escalations, overdue refund flags; evidence whose check never
     ran is queued again. Safe to run twice at once."""
+    scheduled_job_ran(name="sla_sweep")
     return {**sla_sweep(), "evidence": evidence_redispatch_stuck()}
 
 

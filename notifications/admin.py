@@ -29,6 +29,8 @@ class OutboundEmailAdmin(StoreScopedAdmin):
     readonly_fields = [f.name for f in OutboundEmail._meta.fields if f.name != "signed_links"]
     exclude = ["signed_links"]
     actions = ["send_again"]
+    # says so when beat has not run the relay (notifications.selectors.scheduled_jobs_warning)
+    change_list_template = "admin/notifications/outboundemail/change_list.html"
 
     def has_add_permission(self, request) -> bool:
         return False

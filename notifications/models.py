@@ -59,3 +59,18 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to}"
+
+
+class ScheduledJobRun(models.Model):
+    """When each periodic job (run by Celery beat) last ran: without beat, lost tasks and
+    rows left "sending" never recover, and the admin says so from these rows."""
+
+    name = models.CharField(_("job"), max_length=60, unique=True)
+    last_run_at = models.DateTimeField(_("last run"))
+
+    class Meta:
+        verbose_name = _("scheduled job run")
+        verbose_name_plural = _("scheduled job runs")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.last_run_at:%Y-%m-%d %H:%M}"

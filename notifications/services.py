@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from notifications.models import OutboundEmail
+from notifications.models import OutboundEmail, ScheduledJobRun
 
 logger = logging.getLogger(__name__)
 
@@ -322,3 +322,8 @@ def _dispatch_many(ids: list[int]) -> None:
             # The broker is down: the rows stay owed and the next relay run tries again.
             logger.exception("e-mail dispatch failed; %s row(s) left for the relay", len(ids) - position)
             return
+
+
+def scheduled_job_ran(*, name: str, now=None) -> None:
+    """A periodic job's heartbeat (notifications.selectors.scheduled_jobs_warning)."""
+    ScheduledJobRun.objects.update_or_create(name=name, defaults={"last_run_at": now or timezone.now()})

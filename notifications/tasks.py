@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from notifications.services import DELIVERY_ERRORS, email_deliver, email_relay
+from notifications.services import DELIVERY_ERRORS, email_deliver, email_relay, scheduled_job_ran
 
 
 @shared_task(
@@ -21,4 +21,5 @@ def email_send(email_id: int) -> bool:
 @shared_task
 def email_relay_task() -> int:
     """Run every minute by beat (PeriodicTask "E-mail relay", notifications migration 0003)."""
+    scheduled_job_ran(name="email_relay")
     return email_relay()

@@ -208,6 +208,8 @@ EMAIL_RELAY_REDISPATCH_SECONDS = env.int("EMAIL_RELAY_REDISPATCH_SECONDS", defau
 EMAIL_RETRY_BACKOFF_SECONDS = env.int("EMAIL_RETRY_BACKOFF_SECONDS", default=60)
 EMAIL_RETRY_BACKOFF_MAX_SECONDS = env.int("EMAIL_RETRY_BACKOFF_MAX_SECONDS", default=600)
 EMAIL_GIVE_UP_AFTER_SECONDS = env.int("EMAIL_GIVE_UP_AFTER_SECONDS", default=3 * 24 * 3600)
+# The admin warns staff when no periodic job (e-mail relay, SLA sweep) ran for this long.
+SCHEDULED_JOBS_STALE_SECONDS = env.int("SCHEDULED_JOBS_STALE_SECONDS", default=300)
 EVIDENCE_RETENTION_DAYS = env.int("EVIDENCE_RETENTION_DAYS", default=180)
 
 # --- Files --------------------------------------------------------------------------
