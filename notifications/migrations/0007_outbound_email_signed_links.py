@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0005_outbound_email_unconfirmed'),
+        ('notifications', '0006_scheduled_job_run'),
     ]
 
     operations = [
