@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import access
 from claims import clocks, notifications, states
 from claims.actors import SYSTEM, Actor
 from claims.models import Claim, ClaimEvent, ClaimLine, ClaimMessage, EvidenceFile, Refund, new_reference
@@ -101,12 +102,8 @@ def _check_actor(claim: Claim, actor: Actor, allowed: frozenset[str]) -> None:
         )
         if not owns:
             raise NotPermitted()
-    elif Role.SYSTEM not in roles and not _staff_of_store(actor, claim.store_id):
+    elif Role.SYSTEM not in roles and not access.is_staff_of(actor.user, claim.store_id, roles=roles):
         raise NotPermitted()
-
-
-def _staff_of_store(actor: Actor, store_id: int) -> bool:
-    return getattr(actor.user, "is_superuser", False) or store_id in actor.store_ids
 
 
 def claim_transition(
@@ -568,9 +565,7 @@ def claim_mark_complex(*, claim_id: int, actor: Actor, expected_version: int | N
 
 def claim_assign(*, claim_id: int, actor: Actor, assignee, expected_version: int | None = None) -> Claim:
     def apply(claim: Claim, now) -> list[str]:
-        if assignee is not None and not (
-            assignee.is_superuser or (assignee.is_staff and assignee.store_memberships.filter(store_id=claim.store_id).exists())
-        ):
+        if assignee is not None and not access.is_staff_of(assignee, claim.store_id):
             raise ClaimError(ASSIGNEE_NOT_STAFF)
         claim.assignee = assignee
         return ["assignee"]
