@@ -109,9 +109,24 @@ class StoreScopedAdmin(StoreScopedMixin, admin.ModelAdmin):
         return initial
 
 
-class StoreScopedTabularInline(StoreScopedMixin, admin.TabularInline):
+class StoreScopedInlineMixin(StoreScopedMixin):
+    def get_formset(self, request, obj=None, **kwargs):
+        """Also the fields the formset adds itself (the rows' hidden ids)."""
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class ScopedFormSet(formset):
+            def add_fields(self, form, index):
+                super().add_fields(form, index)
+                for field in form.fields.values():
+                    _scope_formfield(field, request)
+
+        ScopedFormSet.__name__ = formset.__name__
+        return ScopedFormSet
+
+
+class StoreScopedTabularInline(StoreScopedInlineMixin, admin.TabularInline):
     pass
 
 
-class StoreScopedStackedInline(StoreScopedMixin, admin.StackedInline):
+class StoreScopedStackedInline(StoreScopedInlineMixin, admin.StackedInline):
     pass
