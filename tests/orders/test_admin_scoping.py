@@ -177,3 +177,122 @@ def test_add_form_with_own_policy_offers_its_reasons_and_categories(client, demo
     form = response.context["adminform"].form
     assert {r.store_id for r in form.fields["reasons"].queryset} == {demo.pk}
     assert {c.store_id for c in form.fields["categories"].queryset} <= {demo.pk}
+
+
+# --- CSV import per role ------------------------------------------------------------
+
+
+def _import_row(store_slug: str, sku: str) -> str:
+    from tests.orders.test_import import HEADER
+
+    return f"{HEADER}\n{store_slug},X-1,pat@example.com,Pat,online,US,2026-10-01T10:00:00+00:00,,{sku},1,1.00,0,,\n"
+
+
+@pytest.mark.parametrize("role", ["reviewer", "warehouse"])
+def test_reviewer_and_warehouse_cannot_import_orders(client, demo, role):
+    client.force_login(User.objects.get(email=f"{role}@{MINE}.demo.example"))
+    assert client.get(reverse("admin:orders_order_import")).status_code == 403
+    changelist = client.get(reverse("admin:orders_order_changelist"))
+    assert reverse("admin:orders_order_import") not in changelist.content.decode()
+
+
+def test_a_manager_imports_for_their_store_and_is_refused_for_another(demo):
+    import tablib
+
+    from orders.models import Order
+    from orders.resources import OrderLineImportResource
+
+    manager = User.objects.get(email=f"manager@{MINE}.demo.example")
+    other = Store.objects.get(slug="kwoking")
+
+    def run(store):
+        dataset = tablib.Dataset().load(_import_row(store.slug, store.products.first().sku), format="csv")
+        return OrderLineImportResource(user=manager).import_data(dataset, dry_run=False, use_transactions=True, rollback_on_validation_errors=True)
+
+    refused = run(other)
+    assert refused.has_validation_errors()
+    assert "not one you manage" in " ".join(refused.invalid_rows[0].error_dict["store"])
+    assert not Order.objects.filter(number="X-1").exists()
+    done = run(demo)
+    assert not done.has_validation_errors() and not done.has_errors()
+    assert Order.objects.get(number="X-1").store == demo
+
+
+def test_manager_and_superuser_see_the_import(client, demo):
+    for email in (f"manager@{MINE}.demo.example", "admin@demo.example"):
+        client.force_login(User.objects.get(email=email))
+        assert client.get(reverse("admin:orders_order_import")).status_code == 200
+
+
+# --- crafted posts and foreign choices ---------------------------------------------------
+
+
+def _request(user):
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/admin/")
+    request.user = user
+    return request
+
+
+def test_an_order_line_cannot_take_another_stores_product(demo):
+    """A crafted order-change post putting store B's product on store A's order."""
+    from orders.admin import OrderLineInline
+    from orders.models import Order, OrderLine
+
+    request = _request(User.objects.get(email=f"manager@{MINE}.demo.example"))
+    order = Order.objects.filter(store=demo).first()
+    line = order.lines.first()
+    foreign = Store.objects.get(slug="kwoking").products.first()
+    inline = OrderLineInline(Order, admin.site)
+    formset_class = inline.get_formset(request, order)
+    data = {"lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "1", "lines-MIN_NUM_FORMS": "0", "lines-MAX_NUM_FORMS": "1000"}
+    data |= {"lines-0-id": line.pk, "lines-0-order": order.pk, "lines-0-product": foreign.pk, "lines-0-quantity": 1, "lines-0-unit_price": "1.00", "lines-0-discount": "0"}
+    formset = formset_class(data, instance=order, prefix="lines")
+    assert not formset.is_valid()
+    assert "product" in formset.forms[0].errors
+    assert OrderLine.objects.get(pk=line.pk).product_id == line.product_id
+
+
+def test_an_order_line_of_a_multi_store_user_keeps_to_the_orders_store(demo):
+    from django.core.exceptions import ValidationError
+
+    from orders.models import PRODUCT_OF_ANOTHER_STORE, Order
+
+    line = Order.objects.filter(store=demo).first().lines.first()
+    line.product = Store.objects.get(slug="kwoking").products.first()
+    with pytest.raises(ValidationError) as caught:
+        line.full_clean()
+    assert str(PRODUCT_OF_ANOTHER_STORE) in caught.value.message_dict["product"]
+
+
+@pytest.mark.parametrize("email", [f"manager@{MINE}.demo.example", "admin@demo.example"])
+def test_a_rule_cannot_take_another_stores_reasons_or_categories(demo, email):
+    from policies.admin import CoverageRuleAdmin
+    from policies.models import CoverageRule
+
+    other = Store.objects.get(slug="kwoking")
+    request = _request(User.objects.get(email=email))
+    form_class = CoverageRuleAdmin(CoverageRule, admin.site).get_form(request)
+    form = form_class(
+        data={
+            "policy": demo.policy.pk,
+            "reasons": [other.claim_reasons.first().pk],
+            "categories": [other.categories.first().pk],
+        }
+    )
+    assert not form.is_valid()
+    assert "reasons" in form.errors and "categories" in form.errors
+
+
+def test_category_choices_and_filter_are_the_stores_own(client, demo):
+    """Issue 6: the product's category select and the "By category" filter."""
+    from orders.models import ProductCategory
+
+    client.force_login(User.objects.get(email=f"manager@{MINE}.demo.example"))
+    own = set(ProductCategory.objects.filter(store=demo).values_list("pk", flat=True))
+    form = client.get(reverse("admin:orders_product_add")).context["adminform"].form
+    assert set(form.fields["category"].queryset.values_list("pk", flat=True)) == own
+    changelist = client.get(reverse("admin:orders_product_changelist")).context["cl"]
+    (category_filter,) = [spec for spec in changelist.filter_specs if getattr(spec, "field_path", "") == "category"]
+    assert {pk for pk, _label in category_filter.lookup_choices} <= own
