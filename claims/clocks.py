@@ -1,5 +1,6 @@
 """Claim clocks from the policy version and the store calendar. Pure functions."""
 
+import math
 from datetime import datetime, timedelta
 
 from policies.calendar import BusinessCalendar
@@ -11,8 +12,9 @@ def review_due(calendar: BusinessCalendar, start: datetime, working_days: int) -
 
 
 def review_pause(calendar: BusinessCalendar, now: datetime, due: datetime) -> int:
-    """Seconds of working time left when the clock stops (waiting for the shopper)."""
-    return int(calendar.working_time_between(now, due).total_seconds())
+    """Seconds of working time left when the clock stops (waiting for the shopper),
+    rounded up: a pause never takes time away from the review."""
+    return math.ceil(calendar.working_time_between(now, due).total_seconds())
 
 
 def review_resume(calendar: BusinessCalendar, now: datetime, remaining_seconds: int) -> datetime:
