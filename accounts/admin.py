@@ -2,18 +2,18 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
-from orders.models import StoreMembership
+from accounts.models import StoreMembership, User
+from accounts.scoped_admin import StoreScopedAdmin, StoreScopedTabularInline
 
 
-class StoreMembershipInline(admin.TabularInline):
+class StoreMembershipInline(StoreScopedTabularInline):
     model = StoreMembership
     extra = 0
     autocomplete_fields = ["store"]
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(StoreScopedAdmin, BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "date_joined"]
     search_fields = ["email", "first_name", "last_name"]

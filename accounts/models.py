@@ -29,6 +29,8 @@ class UserManager(BaseUserManager):
 class User(AbstractUser):
     """One account across every brand; the e-mail address is the login."""
 
+    store_path = "store_memberships__store"
+
     username = None
     email = models.EmailField(_("e-mail address"), unique=True)
 
@@ -44,3 +46,21 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+
+class StoreMembership(models.Model):
+    """A staff user works for one or more stores; their roles (groups) apply there.
+    Read it only through accounts.access."""
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="store_memberships")
+    store = models.ForeignKey("orders.Store", on_delete=models.CASCADE, related_name="memberships")
+
+    store_path = "store"
+
+    class Meta:
+        db_table = "orders_storemembership"  # the table it had when orders owned it
+        constraints = [models.UniqueConstraint(fields=["user", "store"], name="orders_membership_unique")]
+        verbose_name = _("store membership")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.store}"

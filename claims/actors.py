@@ -1,8 +1,9 @@
 """Who is acting on a claim: the shopper (account or verified e-mail), a staff member
 with their roles in the claim's store, or the system (sweeps, webhooks)."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from accounts import access
 from claims.states import Role
 
 
@@ -12,7 +13,6 @@ class Actor:
     label: str
     user: object | None = None
     email: str = ""
-    store_ids: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def primary_role(self) -> str:
@@ -34,12 +34,7 @@ def shopper_actor(*, email: str, user=None) -> Actor:
 
 
 def staff_actor(*, user, store=None) -> Actor:
-    """The staff member's roles (groups) where they belong to the store; a superuser
-    is a manager everywhere."""
-    if user.is_superuser:
-        return Actor(roles=frozenset({Role.MANAGER}), label=user.email, user=user, store_ids=frozenset())
-    store_ids = frozenset(user.store_memberships.values_list("store_id", flat=True))
-    if store is not None and store.pk not in store_ids:
-        return Actor(roles=frozenset(), label=user.email, user=user, store_ids=store_ids)
-    roles = frozenset(name for name in user.groups.values_list("name", flat=True) if name in Role.values and name != Role.SYSTEM)
-    return Actor(roles=roles, label=user.email, user=user, store_ids=store_ids)
+    """The staff member's roles in the store (accounts.access; None: in any of their
+    stores); no roles where they are not its staff."""
+    roles = access.staff_roles(user, store.pk if store is not None else None)
+    return Actor(roles=frozenset(role for role in roles if role in Role.values and role != Role.SYSTEM), label=user.email, user=user)

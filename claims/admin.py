@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from accounts import access
+from accounts.scoped_admin import StoreScopedAdmin, StoreScopedTabularInline
 from claims import admin_forms as forms
 from claims import services, states
 from claims.actors import Actor, staff_actor
@@ -26,8 +28,6 @@ from claims.evidence import EXTRA_SLOTS
 from claims.models import Claim, ClaimEvent, ClaimLine, ClaimMessage, EvidenceFile, Refund
 from claims.selectors import claim_decided_rule, evidence_counts
 from claims.states import OPEN_STATES, ClaimStatus
-from orders.admin import StoreScopedAdmin
-from orders.selectors import staff_store_ids
 
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
@@ -180,7 +180,7 @@ class AssigneeFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(StoreScopedTabularInline):
     """What a claim page shows but never edits: changes go through claims.services."""
 
     extra = 0
@@ -234,7 +234,7 @@ class ClaimMessageInline(ReadOnlyInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(StoreScopedAdmin):
     list_display = ["reference_rma", "store", "shopper_email", "reason_label", "status", "time_left", "assignee"]
     list_filter = ["store", "status", "reason_code", AssigneeFilter, ClockFilter]
     search_fields = ["reference", "rma_number", "order__number", "shopper_email", "return_tracking_number"]
@@ -445,8 +445,9 @@ class ClaimAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         # Not super(): it orders by get_ordering() before the annotation exists.
-        queryset = (
-            self.model._default_manager.get_queryset()
+        queryset = access.scope_to_staff(self.model._default_manager.get_queryset(), request.user)
+        return (
+            queryset
             .annotate(
                 next_due=Least(
                     Coalesce("review_due_at", FAR_FUTURE),
@@ -456,10 +457,6 @@ class ClaimAdmin(admin.ModelAdmin):
             )
             .order_by(*self.get_ordering(request))
         )
-        store_ids = staff_store_ids(user=request.user)
-        if store_ids is not None:
-            queryset = queryset.filter(store_id__in=store_ids)
-        return queryset
 
     def get_ordering(self, request):
         return ["next_due", "submitted_at"]  # the most urgent clock first
@@ -536,7 +533,6 @@ def _duration(delta: timedelta) -> str:
 
 @admin.register(Refund)
 class RefundAdmin(StoreScopedAdmin):
-    store_path = "claim__store"
     list_display = ["claim", "kind", "amount", "currency", "recorded_by", "recorded_at"]
     list_select_related = ["claim", "recorded_by"]
     readonly_fields = ["claim", "kind", "amount", "currency", "lines", "override_reason", "reference", "recorded_by", "recorded_at"]

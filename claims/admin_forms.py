@@ -6,9 +6,9 @@ decides (state, role, stale page, money rules) and its ClaimError is shown on th
 from decimal import Decimal
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from accounts import access
 from claims import services
 from claims.actors import Actor
 from claims.models import Claim
@@ -186,12 +186,7 @@ class AssignForm(ClaimActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = (
-            get_user_model()
-            .objects.filter(store_memberships__store_id=self.claim.store_id, is_staff=True, is_active=True)
-            .distinct()
-            .order_by("email")
-        )
+        self.fields["assignee"].queryset = access.store_staff(self.claim.store_id)
         self.fields["assignee"].initial = self.claim.assignee_id
 
     def perform(self, *, actor):

@@ -13,8 +13,7 @@ def review_due(calendar: BusinessCalendar, start: datetime, working_days: int) -
 
 def review_pause(calendar: BusinessCalendar, now: datetime, due: datetime) -> int:
     """Seconds of working time left when the clock stops (waiting for the shopper),
-    rounded up: a pause never takes time from the review (the resumed due time is never
-    earlier than the one it replaces)."""
+    rounded up: a pause never takes time away from the review."""
     return math.ceil(calendar.working_time_between(now, due).total_seconds())
 
 

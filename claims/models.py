@@ -21,6 +21,8 @@ def new_reference() -> str:
 class Claim(models.Model):
     """A shopper's request about one purchase: a return, a warranty fix, a cancellation."""
 
+    store_path = "store"
+
     class Resolution(models.TextChoices):
         REFUNDED = "refunded", _("Refunded")
         PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
@@ -131,6 +133,8 @@ class ClaimLine(models.Model):
     """One order line (or the offline product) with the quantity claimed; the engine's
     decision is kept per line and staff accept or reject per line."""
 
+    store_path = "claim__store"
+
     class StaffDecision(models.TextChoices):
         PENDING = "pending", _("Pending")
         ACCEPTED = "accepted", _("Accepted")
@@ -156,6 +160,8 @@ class ClaimLine(models.Model):
 
 class ClaimEvent(models.Model):
     """Append-only history: who did what, from which state to which, when."""
+
+    store_path = "claim__store"
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=40)
@@ -183,6 +189,8 @@ class ClaimEvent(models.Model):
 class ClaimMessage(models.Model):
     """Messages between the shopper and staff; internal notes are staff-only."""
 
+    store_path = "claim__store"
+
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="messages")
     author_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     author_role = models.CharField(max_length=12, choices=Role.choices)
@@ -200,6 +208,8 @@ class ClaimMessage(models.Model):
 
 class Refund(models.Model):
     """Money recorded against a claim, once (the one-to-one makes a second impossible)."""
+
+    store_path = "claim__store"
 
     class Kind(models.TextChoices):
         REFUND = "refund", _("Refund")
@@ -247,6 +257,8 @@ class EvidenceFile(models.Model):
     """A file for one evidence slot of the claim's rule. Uploads land in `incoming`;
     the processing task checks and sanitises them into `file` (no EXIF/GPS), or
     refuses them with a reason the shopper sees."""
+
+    store_path = "claim__store"
 
     class Status(models.TextChoices):
         PROCESSING = "processing", _("Processing")

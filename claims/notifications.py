@@ -8,6 +8,7 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts import access
 from claims.states import Role
 from notifications.services import SignedLink, email_enqueue_template
 from orders.guest_access import CLAIM, guest_token_make
@@ -156,16 +157,7 @@ def claim_link_days(claim) -> int | None:
 
 def store_staff_emails(*, store_id: int, roles: tuple[str, ...] = ("reviewer", "manager")) -> list[str]:
     """Active staff of the store with one of the roles."""
-    from accounts.models import User
-
-    return list(
-        User.objects.filter(
-            is_active=True, is_staff=True, store_memberships__store_id=store_id, groups__name__in=roles
-        )
-        .distinct()
-        .order_by("email")
-        .values_list("email", flat=True)
-    )
+    return list(access.store_staff(store_id, roles=roles).values_list("email", flat=True))
 
 
 def _admin_link(claim) -> str:

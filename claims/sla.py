@@ -20,13 +20,13 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from accounts import access
 from accounts.roles import StaffRole
 from claims.models import Claim, EvidenceFile
 from claims.notifications import claim_link_days, claim_shopper_link
@@ -71,15 +71,8 @@ class _Sweep:
     def managers(self, store_id: int) -> list[str]:
         """E-mail addresses of the store's active managers."""
         if store_id not in self._managers:
-            users = (
-                get_user_model()
-                .objects.filter(is_active=True, groups__name=StaffRole.MANAGER, store_memberships__store_id=store_id)
-                .exclude(email="")
-                .order_by("email")
-                .values_list("email", flat=True)
-                .distinct()
-            )
-            self._managers[store_id] = list(users)
+            managers = access.store_staff(store_id, roles={StaffRole.MANAGER}).exclude(email="")
+            self._managers[store_id] = list(managers.values_list("email", flat=True))
         return self._managers[store_id]
 
 

@@ -14,11 +14,12 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from PIL import Image, ImageDraw
 
+from accounts.models import StoreMembership
 from accounts.roles import StaffRole
 from demo.brands import BRANDS, GUEST_EMAIL, SHIPPING_CHARGED, SHOPPER_EMAIL
 from demo.claims import demo_claims_load
 from demo.policies import demo_policy_load
-from orders.models import Order, OrderLine, Product, ProductCategory, Shipment, Store, StoreMembership
+from orders.models import Order, OrderLine, Product, ProductCategory, Shipment, Store
 
 DEMO_PASSWORD = "returns-demo-2026"  # noqa: S105 - printed on purpose: demo logins only
 ADMIN_EMAIL = "admin@demo.example"

@@ -3,9 +3,9 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.scoped_admin import StoreScopedAdmin
 from notifications.models import OutboundEmail
 from notifications.services import email_send_again
-from orders.admin import StoreScopedAdmin
 
 
 @admin.register(OutboundEmail)

@@ -8,6 +8,8 @@ class OutboundEmail(models.Model):
     that causes it; a Celery task delivers it after commit. A rolled-back change
     leaves no row, and a lost task leaves a pending row that can be sent again."""
 
+    store_path = "store"
+
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         SENDING = "sending", _("Sending")

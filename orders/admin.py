@@ -3,34 +3,15 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 
+from accounts import access
+from accounts.roles import StaffRole
+from accounts.scoped_admin import StoreScopedAdmin, StoreScopedTabularInline
 from orders.models import Order, OrderLine, Product, ProductCategory, Shipment, Store, WebhookEvent
 from orders.resources import OrderLineImportResource
-from orders.selectors import staff_store_ids
-
-
-class StoreScopedAdmin(admin.ModelAdmin):
-    """Staff see and pick only the stores they belong to; superusers see all.
-    `store_path` leads from the model to its store ("" for the Store itself)."""
-
-    store_path = "store"
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        store_ids = staff_store_ids(user=request.user)
-        if store_ids is None:
-            return queryset
-        return queryset.filter(**{f"{self.store_path}__in" if self.store_path else "pk__in": store_ids})
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        store_ids = staff_store_ids(user=request.user)
-        if db_field.name == "store" and store_ids is not None:
-            kwargs["queryset"] = Store.objects.filter(pk__in=store_ids)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Store)
 class StoreAdmin(StoreScopedAdmin):
-    store_path = ""
     list_display = ["name", "slug", "country", "time_zone", "currency", "default_review_sla_days", "is_active"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -62,13 +43,13 @@ class ProductAdmin(StoreScopedAdmin):
     list_select_related = ["store", "category"]
 
 
-class OrderLineInline(admin.TabularInline):
+class OrderLineInline(StoreScopedTabularInline):
     model = OrderLine
     extra = 0
     autocomplete_fields = ["product"]
 
 
-class ShipmentInline(admin.TabularInline):
+class ShipmentInline(StoreScopedTabularInline):
     model = Shipment
     extra = 0
 
@@ -90,6 +71,16 @@ class OrderAdmin(ImportMixin, StoreScopedAdmin):
             {"fields": ("placed_at", "paid_at", "expected_ship_at", "processed_at", "shipped_at", "picked_up_at", "delivered_at")},
         ),
     )
+
+    def has_import_permission(self, request) -> bool:
+        """Importing adds and changes orders: managers (of at least one store) and
+        superusers; each row is then checked against the importer's stores."""
+        user = request.user
+        return (
+            user.has_perm("orders.add_order")
+            and user.has_perm("orders.change_order")
+            and access.staff_store_ids(user, roles={StaffRole.MANAGER}) != set()
+        )
 
     def get_import_resource_kwargs(self, request, **kwargs):
         return {**super().get_import_resource_kwargs(request, **kwargs), "user": request.user}

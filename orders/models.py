@@ -2,7 +2,6 @@ import secrets
 from decimal import Decimal
 
 import holidays
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -30,6 +29,8 @@ def contrast_ratio(colour_a: str, colour_b: str) -> float:
 
 class Store(models.Model):
     """A brand that runs its returns through the portal."""
+
+    store_path = ""
 
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), unique=True, help_text=_("Used in the portal's address: /s/<slug>/"))
@@ -106,21 +107,9 @@ class Store(models.Model):
         return {int(d) for d in self.working_weekdays}
 
 
-class StoreMembership(models.Model):
-    """A staff user works for one or more stores; the admin is scoped by this."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="store_memberships")
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="memberships")
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "store"], name="orders_membership_unique")]
-        verbose_name = _("store membership")
-
-    def __str__(self) -> str:
-        return f"{self.user} @ {self.store}"
-
-
 class ProductCategory(models.Model):
+    store_path = "store"
+
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="categories")
     name = models.CharField(_("name"), max_length=120)
     warranty_months = models.PositiveSmallIntegerField(_("warranty (months)"), null=True, blank=True)
@@ -136,6 +125,8 @@ class ProductCategory(models.Model):
 
 
 class Product(models.Model):
+    store_path = "store"
+
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="products")
     sku = models.CharField(_("SKU"), max_length=64)
     name = models.CharField(_("name"), max_length=200)
@@ -165,6 +156,8 @@ class Product(models.Model):
 
 
 class Order(models.Model):
+    store_path = "store"
+
     class Channel(models.TextChoices):
         ONLINE = "online", _("Online store")
         OFFLINE = "offline", _("Offline / retail")
@@ -214,7 +207,12 @@ class Order(models.Model):
         return sum((line.line_total for line in self.lines.all()), Decimal("0.00")) + self.shipping_charged
 
 
+PRODUCT_OF_ANOTHER_STORE = _("This product belongs to another store than the order.")
+
+
 class OrderLine(models.Model):
+    store_path = "order__store"
+
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_lines")
     quantity = models.PositiveIntegerField(_("quantity"), default=1, validators=[MinValueValidator(1)])
@@ -235,6 +233,11 @@ class OrderLine(models.Model):
     def __str__(self) -> str:
         return f"{self.quantity} × {self.product.name}"
 
+    def clean(self) -> None:
+        order, product = getattr(self, "order", None), getattr(self, "product", None)  # None while unset
+        if order is not None and product is not None and product.store_id != order.store_id:
+            raise ValidationError({"product": PRODUCT_OF_ANOTHER_STORE})
+
     @property
     def line_total(self) -> Decimal:
         return self.unit_price * self.quantity - self.discount
@@ -242,6 +245,8 @@ class OrderLine(models.Model):
 
 class Shipment(models.Model):
     """An outbound parcel of an order."""
+
+    store_path = "order__store"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
     carrier = models.CharField(_("carrier"), max_length=40)
@@ -259,6 +264,8 @@ class Shipment(models.Model):
 
 class WebhookEvent(models.Model):
     """One accepted webhook delivery; the unique event id makes re-deliveries no-ops."""
+
+    store_path = "store"
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="webhook_events")
     event_id = models.CharField(max_length=100)
@@ -279,6 +286,8 @@ class OrderLookupRequest(models.Model):
     worker matches it, queues the link e-mail on a match and deletes the row. The lookup
     relay (every minute) dispatches again a row whose task was lost and deletes rows
     older than a day."""
+
+    store_path = "store"
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="lookup_requests")
     order_number = models.CharField(_("order number"), max_length=100)

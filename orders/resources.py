@@ -10,6 +10,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
+from accounts import access
+from accounts.roles import StaffRole
 from orders.models import Order, OrderLine, Product, Store
 from orders.services import normalise_order_number
 
@@ -59,10 +61,10 @@ class OrderLineImportResource(resources.ModelResource):
         self.user = user
 
     def _allowed_stores(self):
-        stores = Store.objects.all()
-        if self.user is not None and not self.user.is_superuser:
-            stores = stores.filter(memberships__user=self.user)
-        return stores
+        """The stores the importer manages (every store for a superuser)."""
+        if self.user is None:
+            return Store.objects.all()
+        return access.in_stores(Store.objects.all(), access.staff_store_ids(self.user, roles={StaffRole.MANAGER}))
 
     def before_import_row(self, row, **kwargs) -> None:
         """Resolve the store, upsert the order from the row's order columns, and turn
@@ -70,7 +72,7 @@ class OrderLineImportResource(resources.ModelResource):
         slug = (row.get("store") or "").strip()
         store = self._allowed_stores().filter(slug=slug).first()
         if store is None:
-            raise ValidationError({"store": _("Unknown store %(slug)r, or not one of yours.") % {"slug": slug}})
+            raise ValidationError({"store": _("Unknown store %(slug)r, or not one you manage.") % {"slug": slug}})
         number = normalise_order_number(str(row.get("order_number") or ""))
         if not number:
             raise ValidationError({"order_number": _("The order number is empty.")})

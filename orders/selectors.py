@@ -10,13 +10,6 @@ def store_list_active() -> QuerySet[Store]:
     return Store.objects.filter(is_active=True).order_by("name")
 
 
-def staff_store_ids(*, user) -> list[int] | None:
-    """The stores a staff member works for; None for a superuser (every store)."""
-    if user.is_superuser:
-        return None
-    return list(user.store_memberships.values_list("store_id", flat=True))
-
-
 def user_verified_emails(*, user) -> list[str]:
     if not user.is_authenticated:
         return []

@@ -7,8 +7,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from orders.admin import StoreScopedAdmin
-from orders.selectors import staff_store_ids
+from accounts.scoped_admin import StoreScopedAdmin, StoreScopedTabularInline
 from policies import selectors, services
 from policies.forms import CoverageRuleForm, TryItForm
 from policies.models import (
@@ -25,17 +24,7 @@ from policies.models import (
 )
 
 
-class ScopedAdmin(StoreScopedAdmin):
-    """Store-scoped, and a rule's policy is picked among the staff member's stores too."""
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        store_ids = staff_store_ids(user=request.user)
-        if db_field.name == "policy" and store_ids is not None:
-            kwargs["queryset"] = Policy.objects.filter(store__in=store_ids)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
-class CoverageRuleInline(admin.TabularInline):
+class CoverageRuleInline(StoreScopedTabularInline):
     model = CoverageRule
     fields = ["position", "name", "code", "window", "is_active", "sources"]
     readonly_fields = ["window"]
@@ -57,19 +46,19 @@ class CoverageRuleInline(admin.TabularInline):
         return False  # rules are added on their own page, with their evidence and deductions
 
 
-class ReturnCarrierInline(admin.TabularInline):
+class ReturnCarrierInline(StoreScopedTabularInline):
     model = ReturnCarrier
     extra = 0
     fields = ["name", "tracking_pattern", "tracking_example", "sources"]
 
 
-class PackingItemInline(admin.TabularInline):
+class PackingItemInline(StoreScopedTabularInline):
     model = PackingItem
     extra = 0
     fields = ["position", "text", "sources"]
 
 
-class PolicyVersionInline(admin.TabularInline):
+class PolicyVersionInline(StoreScopedTabularInline):
     model = PolicyVersion
     fields = ["number", "published_at", "published_by", "note"]
     readonly_fields = fields
@@ -85,7 +74,7 @@ class PolicyVersionInline(admin.TabularInline):
 
 
 @admin.register(Policy)
-class PolicyAdmin(ScopedAdmin):
+class PolicyAdmin(StoreScopedAdmin):
     list_display = ["store", "name", "current_version", "rule_count"]
     list_select_related = ["store"]
     search_fields = ["name", "store__name"]
@@ -205,27 +194,26 @@ class PolicyAdmin(ScopedAdmin):
         return decision, None
 
 
-class ConditionInline(admin.TabularInline):
+class ConditionInline(StoreScopedTabularInline):
     model = ConditionQuestion
     extra = 0
     fields = ["position", "code", "question", "blocking_answer", "effect", "deduction_code", "explanation", "sources"]
 
 
-class EvidenceSlotInline(admin.TabularInline):
+class EvidenceSlotInline(StoreScopedTabularInline):
     model = EvidenceSlot
     extra = 0
     fields = ["position", "code", "kind", "label", "help_text", "min_count", "max_count", "min_resolution", "requirement", "applies_to", "sources"]
 
 
-class DeductionInline(admin.TabularInline):
+class DeductionInline(StoreScopedTabularInline):
     model = Deduction
     extra = 0
     fields = ["position", "code", "kind", "label", "basis", "amount", "percent", "trigger", "is_invented_amount", "sources"]
 
 
 @admin.register(CoverageRule)
-class CoverageRuleAdmin(ScopedAdmin):
-    store_path = "policy__store"
+class CoverageRuleAdmin(StoreScopedAdmin):
     form = CoverageRuleForm
     list_display = ["name", "policy", "code", "window_unit", "is_active", "sources"]
     list_filter = ["policy__store", "is_active", "window_unit"]
@@ -259,12 +247,9 @@ class CoverageRuleAdmin(ScopedAdmin):
         (_("Service levels"), {"fields": ("refund_due_business_days", "refund_clock")}),
     )
 
-    def get_changeform_initial_data(self, request):
-        return {**super().get_changeform_initial_data(request), "policy": request.GET.get("policy")}
-
 
 @admin.register(Reason)
-class ReasonAdmin(ScopedAdmin):
+class ReasonAdmin(StoreScopedAdmin):
     list_display = ["label", "store", "kind", "code", "position", "is_active"]
     list_filter = ["store", "kind", "is_active"]
     search_fields = ["label", "code"]
@@ -272,15 +257,14 @@ class ReasonAdmin(ScopedAdmin):
 
 
 @admin.register(StoreClosure)
-class StoreClosureAdmin(ScopedAdmin):
+class StoreClosureAdmin(StoreScopedAdmin):
     list_display = ["day", "store", "reason"]
     list_filter = ["store"]
     date_hierarchy = "day"
 
 
 @admin.register(PolicyVersion)
-class PolicyVersionAdmin(ScopedAdmin):
-    store_path = "policy__store"
+class PolicyVersionAdmin(StoreScopedAdmin):
     list_display = ["policy", "number", "published_at", "published_by", "note"]
     list_filter = ["policy__store"]
     list_select_related = ["policy__store", "published_by"]

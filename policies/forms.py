@@ -33,6 +33,10 @@ class CountryListField(forms.CharField):
         return codes
 
 
+REASON_OF_ANOTHER_STORE = _("Pick only reasons of the policy's store.")
+CATEGORY_OF_ANOTHER_STORE = _("Pick only categories of the policy's store.")
+
+
 class CoverageRuleForm(forms.ModelForm):
     excluded_channels = ChoiceListField(choices=Order.Channel.choices, required=False, label=_("Excluded sales channels"))
     outcomes = ChoiceListField(choices=[c for c in Outcome.choices if c[0] != Outcome.REJECTION], label=_("Outcomes offered"))
@@ -60,10 +64,22 @@ class CoverageRuleForm(forms.ModelForm):
         if self.instance and self.instance.policy_id:
             store = self.instance.policy.store
         elif self.initial.get("policy"):
-            store = self.fields["policy"].queryset.get(pk=self.initial["policy"]).store
+            policy = self.fields["policy"].queryset.filter(pk=self.initial["policy"]).select_related("store").first()
+            store = policy.store if policy is not None else None
         if store is not None and "reasons" in self.fields:
-            self.fields["reasons"].queryset = Reason.objects.filter(store=store)
-            self.fields["categories"].queryset = store.categories.all()
+            # within what the admin already allows this user (their stores)
+            self.fields["reasons"].queryset = self.fields["reasons"].queryset.filter(store=store)
+            self.fields["categories"].queryset = self.fields["categories"].queryset.filter(store=store)
+
+    def clean(self):
+        data = super().clean()
+        policy = data.get("policy") or (self.instance.policy if self.instance.policy_id else None)
+        if policy is not None:
+            if any(reason.store_id != policy.store_id for reason in data.get("reasons") or []):
+                self.add_error("reasons", REASON_OF_ANOTHER_STORE)
+            if any(category.store_id != policy.store_id for category in data.get("categories") or []):
+                self.add_error("categories", CATEGORY_OF_ANOTHER_STORE)
+        return data
 
 
 ANSWER_CHOICES = [("", _("not answered")), ("yes", _("yes")), ("no", _("no"))]

@@ -47,6 +47,8 @@ class Outcome(models.TextChoices):
 class Policy(models.Model):
     """A store's return and warranty policy: the settings that hold for every rule."""
 
+    store_path = "store"
+
     store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="policy")
     name = models.CharField(_("name"), max_length=200)
     summary = models.TextField(_("summary shown to shoppers"), blank=True)
@@ -97,6 +99,8 @@ class Policy(models.Model):
 
 class Reason(models.Model):
     """What the shopper says happened. Each store lists its own; each maps to a kind."""
+
+    store_path = "store"
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="claim_reasons")
     code = models.SlugField(_("code"), max_length=40)
@@ -194,6 +198,8 @@ class ChoiceListValidator:
 class CoverageRule(models.Model):
     """One way a shopper can claim: which reasons, how long, on which products and
     channels, with which evidence, outcomes, process and money."""
+
+    store_path = "policy__store"
 
     policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="rules")
     code = models.SlugField(_("code"), max_length=40)
@@ -343,6 +349,8 @@ class ConditionEffect(models.TextChoices):
 class ConditionQuestion(models.Model):
     """A question the shopper answers (unopened? dropped?), with what a blocking answer does."""
 
+    store_path = "rule__policy__store"
+
     rule = models.ForeignKey(CoverageRule, on_delete=models.CASCADE, related_name="conditions")
     code = models.SlugField(_("code"), max_length=40)
     question = models.CharField(_("question"), max_length=200)
@@ -399,6 +407,8 @@ class Resolution(models.TextChoices):
 
 
 class EvidenceSlot(models.Model):
+    store_path = "rule__policy__store"
+
     rule = models.ForeignKey(CoverageRule, on_delete=models.CASCADE, related_name="evidence_slots")
     code = models.SlugField(_("code"), max_length=40)
     kind = models.CharField(_("kind"), max_length=12, choices=EvidenceKind.choices)
@@ -460,6 +470,8 @@ class DeductionTrigger(models.TextChoices):
 
 
 class Deduction(models.Model):
+    store_path = "rule__policy__store"
+
     rule = models.ForeignKey(CoverageRule, on_delete=models.CASCADE, related_name="deductions")
     code = models.SlugField(_("code"), max_length=40)
     kind = models.CharField(_("kind"), max_length=30, choices=DeductionKind.choices)
@@ -501,6 +513,8 @@ class Deduction(models.Model):
 
 
 class ReturnCarrier(models.Model):
+    store_path = "policy__store"
+
     policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="carriers")
     name = models.CharField(_("carrier"), max_length=60)
     tracking_pattern = models.CharField(
@@ -528,6 +542,8 @@ class ReturnCarrier(models.Model):
 
 
 class PackingItem(models.Model):
+    store_path = "policy__store"
+
     policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="packing_items")
     text = models.CharField(_("checklist line"), max_length=200)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
@@ -543,6 +559,8 @@ class PackingItem(models.Model):
 class StoreClosure(models.Model):
     """A day the store does not work (besides weekends and public holidays)."""
 
+    store_path = "store"
+
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="closures")
     day = models.DateField(_("day"))
     reason = models.CharField(_("reason"), max_length=120, blank=True)
@@ -557,6 +575,8 @@ class StoreClosure(models.Model):
 
 class PolicyVersion(models.Model):
     """A published, frozen policy. `data` is the whole snapshot the engine reads."""
+
+    store_path = "policy__store"
 
     policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField(_("version"))

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import access
 from claims import notifications, states
 from claims.actors import Actor
 from claims.models import Claim, ClaimEvent
@@ -103,12 +104,8 @@ def _check_actor(claim: Claim, actor: Actor, allowed: frozenset[str]) -> None:
         )
         if not owns:
             raise NotPermitted()
-    elif Role.SYSTEM not in roles and not _staff_of_store(actor, claim.store_id):
+    elif Role.SYSTEM not in roles and not access.is_staff_of(actor.user, claim.store_id, roles=roles):
         raise NotPermitted()
-
-
-def _staff_of_store(actor: Actor, store_id: int) -> bool:
-    return getattr(actor.user, "is_superuser", False) or store_id in actor.store_ids
 
 
 def claim_command(

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from accounts import access
 from claims import clocks, notifications
 from claims.actors import Actor
 from claims.models import Claim, ClaimLine, ClaimMessage, EvidenceFile
@@ -197,9 +198,7 @@ def claim_mark_complex(*, claim_id: int, actor: Actor, expected_version: int | N
 
 def claim_assign(*, claim_id: int, actor: Actor, assignee, expected_version: int | None = None) -> Claim:
     def apply(claim: Claim, now) -> list[str]:
-        if assignee is not None and not (
-            assignee.is_superuser or (assignee.is_staff and assignee.store_memberships.filter(store_id=claim.store_id).exists())
-        ):
+        if assignee is not None and not access.is_staff_of(assignee, claim.store_id):
             raise ClaimError(ASSIGNEE_NOT_STAFF)
         claim.assignee = assignee
         return ["assignee"]

@@ -5,6 +5,7 @@ from django import template
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
+from accounts import access
 from claims.models import Claim
 from claims.states import OPEN_STATES, REVIEW_CLOCK_STATES, ClaimStatus
 from orders.models import Store
@@ -16,7 +17,7 @@ register = template.Library()
 @register.inclusion_tag("admin/claims/_dashboard.html", takes_context=True)
 def claims_dashboard(context):
     user = context["request"].user
-    stores = Store.objects.all() if user.is_superuser else Store.objects.filter(memberships__user=user)
+    stores = access.scope_to_staff(Store.objects.all(), user)
     now = timezone.now()
     rows = []
     counts = (

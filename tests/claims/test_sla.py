@@ -25,7 +25,7 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 import notifications.services
-from accounts.models import User
+from accounts.models import StoreMembership, User
 from claims.actors import shopper_actor
 from claims.models import REFERENCE_ALPHABET, Claim, ClaimEvent, EvidenceFile
 from claims.services import claim_appeal, claim_approve, claim_close, claim_receive, claim_reject
@@ -34,7 +34,7 @@ from claims.states import ClaimStatus
 from claims.tasks import evidence_retention_task, sla_sweep_task
 from notifications.models import OutboundEmail
 from notifications.services import email_as_sent
-from orders.models import Store, StoreMembership
+from orders.models import Store
 from tests.claims.conftest import staff, submitted_claim
 from tests.waiting import wait_until
 

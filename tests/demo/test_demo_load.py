@@ -1,7 +1,8 @@
 import pytest
 from django.core.management import call_command
 
-from orders.models import Order, Product, Store, StoreMembership
+from accounts.models import StoreMembership
+from orders.models import Order, Product, Store
 
 pytestmark = pytest.mark.django_db
 

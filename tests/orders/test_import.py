@@ -9,7 +9,8 @@ import pytest
 import tablib
 from django.urls import reverse
 
-from orders.models import Order, OrderLine, StoreMembership
+from accounts.models import StoreMembership
+from orders.models import Order, OrderLine
 from orders.resources import OrderLineImportResource
 from tests.factories import ProductFactory, StoreFactory, UserFactory
 

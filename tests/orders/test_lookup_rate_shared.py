@@ -129,17 +129,49 @@ def test_per_ip_limit_is_shared_by_both_gunicorn_workers(gunicorn):
     csrf_token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     assert wait_until(lambda: _seconds_left_in_ip_window() > 15, timeout=20)
 
-    results = {}  # request number -> (status, body)
-    for n in range(1, 41):
+    def post(n: int, *, hold_body: bool = False):
         body = urlencode({"csrfmiddlewaretoken": csrf_token, "order_number": f"NO-{n}", "email": f"guest{n}@example.com"})
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={csrf_cookie}"}
-        status, _cookie, text = _request(port, "POST", f"{path}?n={n}", body, headers)
-        results[n] = (status, text)
-        # gunicorn writes the access line just after the response
-        assert wait_until(lambda n=n: n in _served_by(access_log), timeout=10), access_log.read_text()
-        served_by = _served_by(access_log)
-        if len({served_by[m] for m in results if m > PER_IP}) == 2:
+        if not hold_body:
+            status, _cookie, text = _request(port, "POST", f"{path}?n={n}", body, headers)
+            results[n] = (status, text)
+            # gunicorn writes the access line just after the response
+            assert wait_until(lambda: n in _served_by(access_log), timeout=30), access_log.read_text()
+            return None
+        # Headers now, the body later: the worker that accepted it waits for the body, so
+        # the next look-up is served by the other worker (sync workers, one at a time).
+        held = socket.create_connection(("127.0.0.1", port), timeout=30)
+        head = (
+            f"POST {path}?n={n} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+            + f"Content-Length: {len(body)}\r\n\r\n"
+        )
+        held.sendall(head.encode())
+        return held, body
+
+    results = {}  # request number -> (status, body)
+    for n in range(1, PER_IP + 1):
+        post(n)
+    # Two more at once: one held by a worker, the other served by the other one (tried
+    # again, at most five times, should the held one not have been accepted first).
+    n = PER_IP
+    for _attempt in range(5):
+        held, held_body = post(n + 1, hold_body=True)
+        time.sleep(0.5)  # let a worker accept the held connection (it then waits for the body)
+        post(n + 2)
+        held.sendall(held_body.encode())
+        reply = b""
+        while chunk := held.recv(65536):
+            reply += chunk
+        held.close()
+        status_line, _, rest = reply.decode().partition("\r\n")
+        results[n + 1] = (int(status_line.split()[1]), rest)
+        assert wait_until(lambda n=n: n + 1 in _served_by(access_log), timeout=30), access_log.read_text()
+        served = _served_by(access_log)
+        n += 2
+        if len({served[m] for m in results if m > PER_IP}) == 2:
             break
+    results = dict(sorted(results.items()))
 
     served_by = _served_by(access_log)
     assert [results[n][0] for n in results] == [200] * PER_IP + [429] * (len(results) - PER_IP), served_by
