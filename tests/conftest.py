@@ -1,7 +1,6 @@
 import os
 import shutil
 import uuid
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,8 +17,6 @@ TEST_QUEUE = f"test-{uuid.uuid4().hex[:8]}"
 def pytest_configure(config):
     from django.conf import settings
 
-    _move_the_clock(os.environ.get("PORTAL_TEST_CLOCK_OFFSET_DAYS", ""))
-
     test_db = settings.DATABASES["default"].get("TEST", {}).get("NAME")
     if test_db and settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         Path(test_db).parent.mkdir(parents=True, exist_ok=True)
@@ -30,20 +27,6 @@ def pytest_configure(config):
         pattern: {"queue": f"{TEST_QUEUE}-{route['queue']}"} for pattern, route in settings.CELERY_TASK_ROUTES.items()
     }
     celery_app.conf.task_always_eager = False
-
-
-def _move_the_clock(offset_days: str) -> None:
-    """`PORTAL_TEST_CLOCK_OFFSET_DAYS=400 bin/test` runs the whole suite as if it were
-    400 days later (the clock keeps ticking): proof that no test compares a fixed date
-    with data made relative to today. Moves this process's clock: the live server and
-    the Celery worker are threads of it, so they see the same time."""
-    if not offset_days:
-        return
-    import time_machine
-
-    moved = datetime.now(UTC) + timedelta(days=int(offset_days))
-    time_machine.travel(moved, tick=True).start()
-    print(f"clock moved {offset_days} days ahead: {moved:%Y-%m-%d %H:%M} UTC")
 
 
 @pytest.fixture(autouse=True)

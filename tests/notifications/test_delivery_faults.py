@@ -40,6 +40,7 @@ from notifications.models import OutboundEmail
 from notifications.services import WORKER_LOST, email_deliver, email_enqueue, email_relay
 from notifications.tasks import email_relay_task, email_send
 from portal.celery import app as celery_app
+from tests.external import service_env
 from tests.waiting import wait_until
 
 Status = OutboundEmail.Status
@@ -137,6 +138,7 @@ class RedisServer:
                 "no",
             ],
             stdout=subprocess.DEVNULL,
+            env=service_env(),
         )
         assert wait_until(self._answers, timeout=10), "redis-server did not start"
 

@@ -17,6 +17,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 
+from tests.external import service_env
 from tests.factories import StoreFactory
 from tests.waiting import wait_until
 
@@ -45,6 +46,7 @@ def private_redis():
     server = subprocess.Popen(
         ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,
+        env=service_env(),
     )
     client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=2)
 
