@@ -8,7 +8,7 @@ test:  ## set up (venv, install) and run the whole test suite
 	@bin/test
 
 lint:
-	@.venv/bin/ruff check .
+	@.venv/bin/ruff check . && .venv/bin/lint-imports
 
 bench:
 	@bin/bench

@@ -206,3 +206,8 @@ def claims_for_user(*, user, emails: list[str]) -> QuerySet[Claim]:
     for email in emails:
         match |= Q(shopper_email__iexact=email)
     return Claim.objects.filter(match).exclude(reference=None).select_related("store").order_by("-created_at")
+
+
+def claims_of_order(*, order):
+    """The order's claims the shopper sees on the order page (not the ones they withdrew)."""
+    return order.claims.exclude(status=ClaimStatus.WITHDRAWN).order_by("-created_at")

@@ -5,6 +5,8 @@ from claims import views
 app_name = "claims"
 
 urlpatterns = [
+    path("account/orders/", views.my_orders, name="my_orders"),
+    path("s/<slug:slug>/orders/<str:number>/", views.order_detail, name="order_detail"),
     path("s/<slug:slug>/orders/<str:number>/claim/", views.claim_start, name="claim_start"),
     path("s/<slug:slug>/claims/offline/", views.claim_start_offline, name="claim_start_offline"),
     path("claims/<int:claim_id>/draft/", views.claim_draft, name="claim_draft"),

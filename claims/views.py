@@ -152,7 +152,7 @@ def claim_start(request: HttpRequest, slug: str, number: str) -> HttpResponse:
     version = policy_version_current(store=store)
     if version is None:
         messages.error(request, services.NO_POLICY)
-        return redirect("orders:order_detail", slug=store.slug, number=order.number)
+        return redirect("claims:order_detail", slug=store.slug, number=order.number)
     reasons = policy_data_for_version(version=version).reasons
     form = StartClaimForm(request.POST or None, order=order, reasons=reasons, claimable=selectors.order_lines_claimable(order=order))
     if request.method == "POST" and form.is_valid():
@@ -341,7 +341,7 @@ def claim_discard(request: HttpRequest, claim_id: int) -> HttpResponse:
             return redirect("claims:claim_draft", claim_id=claim.pk)
     messages.success(request, _("The draft is discarded."))
     if claim.order_id:
-        return redirect("orders:order_detail", slug=claim.store.slug, number=claim.order.number)
+        return redirect("claims:order_detail", slug=claim.store.slug, number=claim.order.number)
     return redirect("orders:store_home", slug=claim.store.slug)
 
 
@@ -569,3 +569,41 @@ def rma_slip(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
     policy = selectors.claim_policy_data(claim=claim)
     qr_svg = segno.make(claim.rma_number, error="m").svg_inline(scale=4, title=f"QR code: {claim.rma_number}")
     return render(request, "claims/slip.html", {"store": claim.store, "claim": claim, "policy": policy, "qr_svg": qr_svg})
+
+
+# --- pages that combine orders and claims -------------------------------------------------
+
+
+@require_GET
+def order_detail(request: HttpRequest, slug: str, number: str) -> HttpResponse:
+    """One order as its shopper sees it: its lines, its claims, and whether a claim can
+    still be started."""
+    store = get_object_or_404(Store, slug=slug, is_active=True)
+    order = order_selectors.order_for_viewer(
+        store=store,
+        number=number,
+        user=request.user,
+        guest_order_ids=guest_access.session_order_ids(session=request.session),
+    )
+    if order is None:
+        messages.info(request, _("To open an order, enter its number and e-mail below; we'll e-mail you a link."))
+        return redirect("orders:store_home", slug=store.slug)
+    claims = selectors.claims_of_order(order=order)
+    can_start = any(free for _line, free in selectors.order_lines_claimable(order=order))
+    return render(request, "orders/order_detail.html", {"store": store, "order": order, "claims": claims, "can_start": can_start})
+
+
+@login_required
+@require_GET
+def my_orders(request: HttpRequest) -> HttpResponse:
+    """My orders and claims: every order and claim of the shopper's verified e-mails."""
+    emails = user_verified_emails(user=request.user)
+    return render(
+        request,
+        "claims/my_orders.html",
+        {
+            "orders": order_selectors.orders_for_user(user=request.user),
+            "emails": emails,
+            "claims": selectors.claims_for_user(user=request.user, emails=emails),
+        },
+    )

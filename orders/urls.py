@@ -10,6 +10,5 @@ urlpatterns = [
     path("s/<slug:slug>/logo", views.store_logo, name="store_logo"),
     path("s/<slug:slug>/access/<str:token>/", views.guest_access, name="guest_access"),
     path("s/<slug:slug>/access/<str:token>/resend/", views.guest_access_resend, name="guest_access_resend"),
-    path("s/<slug:slug>/orders/<str:number>/", views.order_detail, name="order_detail"),
     path("webhooks/orders/<slug:slug>/", views.order_webhook, name="order_webhook"),
 ]

@@ -4,17 +4,14 @@ Thin: each view validates input, calls one service or selector and renders."""
 import json
 
 from django.conf import settings
-from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from claims.selectors import order_lines_claimable
 from orders import guest_access as access
 from orders import selectors, services
 from orders.forms import OrderLookupForm
@@ -88,7 +85,7 @@ def guest_access(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     if request.method == "POST":
         request.session.cycle_key()
         access.session_grant(session=request.session, order=order)
-        return redirect(next_url or reverse("orders:order_detail", args=[store.slug, order.number]))
+        return redirect(next_url or reverse("claims:order_detail", args=[store.slug, order.number]))
     return render(request, "orders/link_confirm.html", {"store": store, "order": order, "next": next_url})
 
 
@@ -108,23 +105,6 @@ def guest_access_resend(request: HttpRequest, slug: str, token: str) -> HttpResp
 def _lookup_sent(request: HttpRequest, store: Store, *, email: str | None) -> HttpResponse:
     context = {"store": store, "email": email, "link_lifetime": access.guest_link_lifetime()}
     return render(request, "orders/lookup_sent.html", context)
-
-
-@require_GET
-def order_detail(request: HttpRequest, slug: str, number: str) -> HttpResponse:
-    store = _store(slug)
-    order = selectors.order_for_viewer(
-        store=store,
-        number=number,
-        user=request.user,
-        guest_order_ids=access.session_order_ids(session=request.session),
-    )
-    if order is None:
-        messages.info(request, _("To open an order, enter its number and e-mail below; we'll e-mail you a link."))
-        return redirect("orders:store_home", slug=store.slug)
-    claims = order.claims.exclude(status="withdrawn").order_by("-created_at")
-    can_start = any(free for _line, free in order_lines_claimable(order=order))
-    return render(request, "orders/order_detail.html", {"store": store, "order": order, "claims": claims, "can_start": can_start})
 
 
 @require_GET

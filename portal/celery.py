@@ -15,7 +15,7 @@ app.autodiscover_tasks()
 def ensure_broker_folders() -> None:
     """The filesystem transport fails with FileNotFoundError when its folders are
     missing, so every process that talks to it (web, worker, beat) creates them first;
-    called from NotificationsConfig.ready()."""
+    called from PortalConfig.ready()."""
     options = app.conf.broker_transport_options or {}
     for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if options.get(key):

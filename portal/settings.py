@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_ratelimit",
     "csp",
     # ours
+    "portal",
     "accounts",
     "orders",
     "policies",
@@ -276,7 +277,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_ADAPTER = "notifications.account_adapter.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -294,7 +295,7 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
 }
-LOGIN_REDIRECT_URL = "accounts:my_orders"
+LOGIN_REDIRECT_URL = "claims:my_orders"
 LOGIN_URL = "account_login"
 
 # --- Security -----------------------------------------------------------------------

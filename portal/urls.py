@@ -8,7 +8,6 @@ admin.site.index_title = "Claims, orders and stores"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("account/", include("allauth.urls")),
-    path("account/", include("accounts.urls")),
     path("", include("policies.urls")),
     path("", include("claims.urls")),
     path("", include("orders.urls")),

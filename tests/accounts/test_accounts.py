@@ -49,5 +49,5 @@ def test_staff_role_groups_exist_with_permissions():
 
 
 def test_my_orders_needs_a_login(client):
-    response = client.get(reverse("accounts:my_orders"))
+    response = client.get(reverse("claims:my_orders"))
     assert response.status_code == 302 and reverse("account_login") in response.url

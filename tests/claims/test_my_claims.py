@@ -16,5 +16,5 @@ def test_my_claims_lists_claims_made_as_a_guest_with_a_verified_email(demo, clie
     theirs = submitted_claim(order_number="IM-81002", reason="refused")
     assert mine.shopper_user is None and mine.shopper_email != theirs.shopper_email
     client.force_login(User.objects.get(email=mine.shopper_email))
-    listing = client.get(reverse("accounts:my_orders")).content.decode()
+    listing = client.get(reverse("claims:my_orders")).content.decode()
     assert "My claims" in listing and mine.reference in listing and theirs.reference not in listing

@@ -53,7 +53,7 @@ def test_a_fully_claimed_order_says_so_instead_of_a_form(demo):
     modules, connectors = order.lines.order_by("pk")
     _submitted(order, {modules.pk: 2, connectors.pk: 3})
     client = _guest(order)
-    detail = client.get(reverse("orders:order_detail", args=[order.store.slug, order.number])).content.decode()
+    detail = client.get(reverse("claims:order_detail", args=[order.store.slug, order.number])).content.decode()
     assert "Everything in this order is already in a claim." in detail and "Start a claim</a>" not in detail
     page = client.get(reverse("claims:claim_start", args=[order.store.slug, order.number])).content.decode()
     assert "Everything in this order is already in a claim, so there is nothing left to claim here." in page

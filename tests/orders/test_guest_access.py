@@ -27,7 +27,7 @@ def test_get_shows_confirm_and_opens_nothing(client):
     response = client.get(_link_path(order))
     assert response.status_code == 200
     assert "Open my order" in response.content.decode()
-    assert client.get(reverse("orders:order_detail", args=[order.store.slug, order.number])).status_code == 302
+    assert client.get(reverse("claims:order_detail", args=[order.store.slug, order.number])).status_code == 302
 
 
 def test_post_opens_that_order_only(client):
@@ -35,11 +35,11 @@ def test_post_opens_that_order_only(client):
     other = OrderLineFactory(order__store=order.store, order__customer_email=order.customer_email).order
     response = client.post(_link_path(order))
     assert response.status_code == 302
-    assert response.url == reverse("orders:order_detail", args=[order.store.slug, order.number])
+    assert response.url == reverse("claims:order_detail", args=[order.store.slug, order.number])
     page = client.get(response.url)
     assert page.status_code == 200
     assert order.lines.first().product.name in page.content.decode()
-    assert client.get(reverse("orders:order_detail", args=[other.store.slug, other.number])).status_code == 302
+    assert client.get(reverse("claims:order_detail", args=[other.store.slug, other.number])).status_code == 302
 
 
 def test_expired_link_offers_a_new_one(client, settings):
@@ -109,10 +109,10 @@ def test_signed_in_shopper_sees_orders_of_verified_email(client):
     order = OrderLineFactory(order__customer_email="Pat@Example.com").order
     stranger = OrderLineFactory(order__customer_email="other@example.com").order
     client.force_login(user)
-    listing = client.get(reverse("accounts:my_orders")).content.decode()
+    listing = client.get(reverse("claims:my_orders")).content.decode()
     assert order.number in listing and stranger.number not in listing
-    assert client.get(reverse("orders:order_detail", args=[order.store.slug, order.number])).status_code == 200
-    assert client.get(reverse("orders:order_detail", args=[stranger.store.slug, stranger.number])).status_code == 302
+    assert client.get(reverse("claims:order_detail", args=[order.store.slug, order.number])).status_code == 200
+    assert client.get(reverse("claims:order_detail", args=[stranger.store.slug, stranger.number])).status_code == 302
 
 
 def test_unverified_email_sees_no_orders(client):
@@ -121,7 +121,7 @@ def test_unverified_email_sees_no_orders(client):
     user = UserFactory(email="pat@example.com", verified=False)
     order = OrderLineFactory(order__customer_email="pat@example.com").order
     client.force_login(user)
-    assert order.number not in client.get(reverse("accounts:my_orders")).content.decode()
+    assert order.number not in client.get(reverse("claims:my_orders")).content.decode()
 
 
 def test_a_claim_emails_link_works_for_30_days_an_order_link_for_a_day(client, settings):
