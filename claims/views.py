@@ -3,6 +3,7 @@ plain forms) and the one place evidence files are read from. Thin: access checks
 one service call, a response."""
 
 from datetime import datetime, time
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import segno
@@ -421,16 +422,24 @@ def evidence_remove(request: HttpRequest, evidence_id: int) -> HttpResponse:
     return redirect("claims:claim_detail", slug=claim.store.slug, reference=claim.reference)
 
 
+CLAIM_SIGN_IN = gettext_lazy(
+    "To open a claim, sign in, or use the link in our e-mail (a guest can also look up the order on the brand's page)."
+)
+CLAIM_NOT_YOURS = gettext_lazy("To open a claim, use the link in our e-mail or look up your order below.")
+
+
 @require_GET
 def claim_detail(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
     claim = Claim.objects.select_related("store", "order", "policy_version").filter(store__slug=slug, reference=reference).first()
     actor = claim_actor_for_request(request, claim) if claim is not None else None
     if actor is None or not actor.is_shopper:
-        # not (yet) the owner in this browser: say how to open it, never whether it exists
-        if claim is not None and claim.order_id is None and not request.user.is_authenticated:
-            return redirect(f"{reverse('account_login')}?next={request.path}")
-        messages.info(request, _("To open a claim, use the link in our e-mail or look up your order below."))
+        # Not (yet) the owner in this browser: the same answer whether or not the claim
+        # exists and whatever its kind, so a reference can't be probed.
         store = get_object_or_404(Store, slug=slug, is_active=True)
+        if not request.user.is_authenticated:
+            messages.info(request, CLAIM_SIGN_IN)
+            return redirect(f"{reverse('account_login')}?{urlencode({'next': request.path})}")
+        messages.info(request, CLAIM_NOT_YOURS)
         return redirect("orders:store_home", slug=store.slug)
     return render(request, "claims/detail.html", _detail_context(claim))
 

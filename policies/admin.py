@@ -130,6 +130,9 @@ class PolicyAdmin(StoreScopedAdmin):
             for problem in exc.messages:
                 messages.error(request, problem)
             return redirect(reverse("admin:policies_policy_change", args=[pk]))
+        except services.NothingToPublish as nothing:
+            messages.warning(request, str(nothing))
+            return redirect(reverse("admin:policies_policy_change", args=[pk]))
         messages.success(request, _("Published version %(n)d. New claims use it; open claims keep theirs.") % {"n": version.number})
         return redirect(reverse("admin:policies_policy_change", args=[pk]))
 

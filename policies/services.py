@@ -2,11 +2,18 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from policies.models import Policy, PolicyVersion
 from policies.snapshot import policy_snapshot
+
+NOTHING_TO_PUBLISH = _("Nothing to publish: the policy is the same as version %(n)d.")
+
+
+class NothingToPublish(Exception):
+    def __init__(self, version: PolicyVersion):
+        super().__init__(NOTHING_TO_PUBLISH % {"n": version.number})
+        self.version = version
 
 
 def policy_validate(*, policy: Policy) -> list[str]:
@@ -50,13 +57,16 @@ def policy_validate(*, policy: Policy) -> list[str]:
 
 def policy_publish(*, policy: Policy, actor, note: str = "") -> PolicyVersion:
     """Freeze the policy's current rows into a new version. Claims keep the version
-    they were decided under; new decisions use this one."""
+    they were decided under; new decisions use this one. The same rules as the latest
+    version make no new version (NothingToPublish)."""
     problems = policy_validate(policy=policy)
     if problems:
         raise ValidationError(problems)
     with transaction.atomic():
         Policy.objects.select_for_update().get(pk=policy.pk)
-        number = (policy.versions.aggregate(n=Max("number"))["n"] or 0) + 1
-        return PolicyVersion.objects.create(
-            policy=policy, number=number, data=policy_snapshot(policy), note=note[:300], published_by=actor
-        )
+        snapshot = policy_snapshot(policy)
+        latest = policy.versions.order_by("-number").first()
+        if latest is not None and latest.data == snapshot:
+            raise NothingToPublish(latest)
+        number = (latest.number if latest else 0) + 1
+        return PolicyVersion.objects.create(policy=policy, number=number, data=snapshot, note=note[:300], published_by=actor)

@@ -7,8 +7,11 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 
+from accounts.models import User
 from policies.models import ConditionQuestion, CoverageRule, Deduction, EvidenceSlot, Policy, Reason, ReturnCarrier
 from policies.selectors import (
     decision_for_purchase,
@@ -17,7 +20,7 @@ from policies.selectors import (
     policy_has_unpublished_changes,
     purchase_facts_for_line,
 )
-from policies.services import policy_publish
+from policies.services import NOTHING_TO_PUBLISH, NothingToPublish, policy_publish
 from tests.factories import OrderLineFactory, ProductFactory, StoreFactory
 
 pytestmark = pytest.mark.django_db
@@ -158,3 +161,18 @@ def test_warranty_falls_back_to_the_category():
     assert product.effective_warranty_months == 18
     product.warranty_months = 6
     assert product.effective_warranty_months == 6
+
+
+def test_publishing_with_nothing_changed_makes_no_new_version(db, client):
+
+    call_command("demo_load", no_claims=True)
+    policy = Policy.objects.get(store__slug="iwalk")
+    before = policy.versions.count()
+    with pytest.raises(NothingToPublish) as nothing:
+        policy_publish(policy=policy, actor=None)
+    assert str(nothing.value) == NOTHING_TO_PUBLISH % {"n": before}
+    client.force_login(User.objects.get(email="manager@iwalk.demo.example"))
+    response = client.post(f"/admin/policies/policy/{policy.pk}/publish/", {"note": "again"})
+    assert response.status_code == 302
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [NOTHING_TO_PUBLISH % {"n": before}]
+    assert policy.versions.count() == before
