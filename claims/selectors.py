@@ -9,6 +9,7 @@ from claims.models import Claim, ClaimLine, EvidenceFile
 from claims.states import UNITS_RELEASED_STATES, ClaimStatus
 from orders.models import OrderLine
 from policies.engine import Decision, PolicyData, PurchaseFacts, RuleData, SetLine, SlotData, companions_missing
+from policies.money import Breakdown
 from policies.selectors import (
     decision_for_purchase,
     policy_data_for_version,
@@ -123,6 +124,37 @@ def claim_evaluate(*, claim: Claim, now=None, policy: PolicyData | None = None) 
         )
         for line, facts in claim_purchases(claim=claim)
     ]
+
+
+def claim_decision_shown(*, line_decisions: list[tuple[object, Decision]]) -> Decision:
+    """The decision the shopper's draft shows: the first line's rules, each with the
+    refund estimate of the whole claim (every claimed line's breakdown, its lines named
+    after their item when there are several), so the estimate is what staff will see."""
+    decision = line_decisions[0][1]
+    if len(line_decisions) < 2:
+        return decision
+    rules = []
+    for rule in decision.rules:
+        parts = []
+        for claim_line, line_decision in line_decisions:
+            same = next((r for r in line_decision.rules if r.rule_code == rule.rule_code), None)
+            if same is not None and same.refund is not None:
+                parts.append((claim_line, same.refund))
+        if rule.refund is None or not parts:
+            rules.append(rule)
+            continue
+        lines = tuple(
+            replace(money_line, label=f"{_item_name(claim_line)}: {money_line.label}") for claim_line, breakdown in parts for money_line in breakdown.lines
+        )
+        rules.append(replace(rule, refund=Breakdown(currency=rule.refund.currency, lines=lines)))
+    return replace(decision, rules=tuple(rules))
+
+
+def _item_name(claim_line) -> str:
+    order_line = getattr(claim_line, "order_line", None)
+    if order_line is None:
+        return claim_line.claim.offline_product.name
+    return f"{claim_line.quantity} × {order_line.product.name}"
 
 
 def draft_rule(*, decision: Decision):

@@ -221,7 +221,7 @@ def _draft_context(request: HttpRequest, claim: Claim, posted=None, problems=Non
     """The draft page. `posted`: a post that could not be saved, shown again as typed
     with its errors on the fields of the rule the page follows."""
     decisions = selectors.claim_evaluate(claim=claim)
-    decision = decisions[0][1]
+    decision = selectors.claim_decision_shown(line_decisions=decisions)
     chosen = selectors.draft_rule(decision=decision)
     slots = chosen.evidence_slots if chosen else ()
     form = _answers_form(claim, [chosen] if chosen else [], posted)

@@ -137,3 +137,23 @@ def test_a_draft_can_be_discarded_quietly_once(demo):
     submitted = submitted_claim()  # the same order, once the draft is gone
     response = _guest_client(submitted.order).post(f"/claims/{submitted.pk}/discard/")
     assert response.status_code == 302 and Claim.objects.get(pk=submitted.pk).status == "submitted"
+
+
+def test_the_drafts_estimate_covers_every_claimed_item(demo, client):
+    """A claim of several items shows one estimate for all of them (it showed the first
+    item's price only, while staff saw the sum)."""
+    from accounts.models import User
+    from claims.actors import shopper_actor
+    from claims.services import claim_start
+    from orders.models import Order
+
+    order = Order.objects.get(number="KW-50002")  # camera 49.00 + microSD 8.00 + strap (gift) 0.00
+    lines = list(order.lines.order_by("pk"))
+    claim = claim_start(
+        store=order.store, actor=shopper_actor(email=order.customer_email), reason_code="arrived-damaged", order=order, lines=[(line, line.quantity) for line in lines]
+    )
+    client.force_login(User.objects.get(email=order.customer_email))
+    page = client.get(f"/claims/{claim.pk}/draft/").content.decode()
+    estimate = page[page.index("Refund estimate") : page.index("</table>", page.index("Refund estimate"))]
+    assert all(line.product.name in estimate for line in lines)
+    assert "57.00" in estimate[estimate.index("Estimated refund") :]
