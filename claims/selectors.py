@@ -8,12 +8,12 @@ from django.utils import timezone
 from claims.models import Claim, ClaimLine, EvidenceFile
 from claims.states import UNITS_RELEASED_STATES, ClaimStatus
 from orders.models import OrderLine
-from policies.engine import Decision, PolicyData, PurchaseFacts, RuleData, SetLine, SlotData, companions_missing
+from policies.engine import Decision, PolicyData, PurchaseFacts, RuleData, SlotData
 from policies.money import Breakdown
 from policies.selectors import (
     decision_for_purchase,
     policy_data_for_version,
-    purchase_facts_for_line,
+    purchase_facts_for_order_lines,
     purchase_facts_offline,
     store_calendar,
 )
@@ -35,14 +35,11 @@ def claim_purchases(*, claim: Claim) -> list[tuple[object, PurchaseFacts]]:
             currency=claim.store.currency,
         )
         return [(line, facts) for line in claim.lines.all()]
-    claimed = list(claim.lines.select_related("order_line__order", "order_line__product__category"))
-    set_lines = _set_lines(claim, {line.order_line_id: line.quantity for line in claimed})
-    result = []
-    for line in claimed:
-        facts = purchase_facts_for_line(line=line.order_line, quantity=line.quantity)
-        bundle_missing, gifts_missing = companions_missing(set_lines, line.order_line_id)
-        result.append((line, replace(facts, bundle_missing=bundle_missing, gifts_missing=gifts_missing)))
-    return result
+    claimed = list(claim.lines.select_related("order_line__product"))
+    facts = purchase_facts_for_order_lines(
+        order=claim.order, claimed={line.order_line_id: line.quantity for line in claimed}, exclude_claim_ids=(claim.pk, claim.parent_id)
+    )
+    return [(line, facts[line.order_line_id]) for line in claimed]
 
 
 
@@ -67,25 +64,6 @@ def order_lines_claimable(*, order) -> list[tuple[OrderLine, int]]:
     lines = list(order.lines.select_related("product").order_by("pk"))
     claimed = units_claimed_elsewhere(order_line_ids=[line.pk for line in lines])
     return [(line, max(line.quantity - claimed.get(line.pk, 0), 0)) for line in lines]
-
-
-def _set_lines(claim: Claim, in_claim: dict[int, int]) -> tuple[SetLine, ...]:
-    """The order's lines for the bundle and gift checks; other claims are only looked
-    at when the order has a bundle or a gift."""
-    lines = list(OrderLine.objects.filter(order_id=claim.order_id).select_related("product"))
-    has_sets = any(line.bundle_group or line.is_gift for line in lines)
-    elsewhere = units_claimed_elsewhere(order_line_ids=[line.pk for line in lines], exclude_claim_ids=(claim.pk, claim.parent_id)) if has_sets else {}
-    return tuple(
-        SetLine(
-            line_id=line.pk,
-            name=line.product.name,
-            quantity=line.quantity,
-            bundle_group=line.bundle_group,
-            is_gift=line.is_gift,
-            covered=in_claim.get(line.pk, 0) + elsewhere.get(line.pk, 0),
-        )
-        for line in lines
-    )
 
 
 def evidence_counts(*, claim: Claim) -> dict[str, int]:

@@ -257,7 +257,7 @@ def _decision_fragment(request: HttpRequest, claim: Claim) -> JsonResponse:
     chosen = context["chosen"]
     return JsonResponse(
         {
-            "html": render_to_string("claims/_decision.html", context, request=request),
+            "html": render_to_string("policies/_decision.html", context, request=request),
             "rule": chosen.rule_code if chosen else None,
             "summary": context["decision"].summary,
             "version": claim.row_version,

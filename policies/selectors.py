@@ -1,11 +1,13 @@
 """Reads that build the engine's plain inputs from the database."""
 
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
-from orders.models import OrderLine, Product, Store
+from orders.models import Order, OrderLine, Product, Store
 from policies.calendar import BusinessCalendar, holiday_dates
-from policies.engine import Decision, PolicyData, PurchaseFacts, ReasonData, evaluate
+from policies.engine import Decision, PolicyData, PurchaseFacts, ReasonData, SetLine, companions_missing, evaluate
 from policies.models import Policy, PolicyVersion
 from policies.snapshot import policy_data, policy_snapshot
 
@@ -58,17 +60,72 @@ def policy_has_unpublished_changes(*, policy: Policy) -> bool:
     return latest is None or latest.data != policy_snapshot(policy)
 
 
+# Units of order lines already in other claims, for the bundle and gift checks. Claims
+# are a higher layer (policies never imports claims): the claims app registers its
+# selector here when it starts (ClaimsConfig.ready); without it nothing is claimed.
+def _nothing_claimed(*, order_line_ids, exclude_claim_ids=()) -> dict[int, int]:
+    return {}
+
+
+_units_claimed_elsewhere: Callable[..., dict[int, int]] = _nothing_claimed
+
+
+def units_claimed_elsewhere_register(provider: Callable[..., dict[int, int]]) -> None:
+    global _units_claimed_elsewhere
+    _units_claimed_elsewhere = provider
+
+
+def purchase_facts_for_order_lines(*, order: Order, claimed: dict[int, int], exclude_claim_ids=()) -> dict[int, PurchaseFacts]:
+    """The engine's purchase facts for the claimed lines of an order (line id ->
+    quantity claimed), bundle and gift companions included: what else of the line's
+    set must come back with it, counting the units of this claim and those already in
+    other claims (not the ones in `exclude_claim_ids`). The one builder: the shopper's
+    pages, submission and the admin's Try it all use it."""
+    lines = list(order.lines.select_related("product__category").order_by("pk"))
+    items_total = sum((line.line_total for line in lines), Decimal("0"))
+    has_sets = any(line.bundle_group or line.is_gift for line in lines)
+    elsewhere = (
+        _units_claimed_elsewhere(order_line_ids=[line.pk for line in lines], exclude_claim_ids=tuple(i for i in exclude_claim_ids if i))
+        if has_sets
+        else {}
+    )
+    set_lines = tuple(
+        SetLine(
+            line_id=line.pk,
+            name=line.product.name,
+            quantity=line.quantity,
+            bundle_group=line.bundle_group,
+            is_gift=line.is_gift,
+            covered=claimed.get(line.pk, 0) + elsewhere.get(line.pk, 0),
+        )
+        for line in lines
+    )
+    facts = {}
+    for line in lines:
+        if line.pk not in claimed:
+            continue
+        bundle_missing, gifts_missing = companions_missing(set_lines, line.pk)
+        facts[line.pk] = replace(
+            _line_facts(order, line, claimed[line.pk], items_total), bundle_missing=bundle_missing, gifts_missing=gifts_missing
+        )
+    return facts
+
+
 def purchase_facts_for_line(*, line: OrderLine, quantity: int | None = None) -> PurchaseFacts:
-    order = line.order
+    """One line claimed on its own (Try it, a claim's start)."""
+    quantity = quantity if quantity is not None else line.quantity
+    return purchase_facts_for_order_lines(order=line.order, claimed={line.pk: quantity})[line.pk]
+
+
+def _line_facts(order: Order, line: OrderLine, quantity: int, items_total: Decimal) -> PurchaseFacts:
     product = line.product
-    items_total = sum((other.line_total for other in order.lines.all()), Decimal("0"))
     return PurchaseFacts(
         channel=order.channel,
         currency=order.currency,
         product_name=product.name,
         is_accessory=product.is_accessory,
         unit_price=line.unit_price,
-        quantity=quantity if quantity is not None else line.quantity,
+        quantity=quantity,
         line_quantity=line.quantity,
         line_discount=line.discount,
         warranty_months=product.effective_warranty_months,
