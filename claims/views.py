@@ -485,7 +485,7 @@ def _detail_context(claim: Claim, tracking_form=None, message_form=None) -> dict
         offered = [*(rule.evidence_slots if rule else ()), evidence_services.APPEAL_EVIDENCE]
         requested = _slot_rows(claim, [s for s in offered if s.code in wanted])
     reimbursed = selectors.postage_reimbursed(claim=claim, rule=rule)
-    receipt_open = reimbursed and claim.status in evidence_services.POSTAGE_RECEIPT_STATES
+    receipt_open = reimbursed and claim.status in states.POSTAGE_RECEIPT_STATES
     can_appeal = claim.status == ClaimStatus.REJECTED and not claim.appeal_used
     return {
         "store": claim.store,
