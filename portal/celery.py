@@ -4,8 +4,11 @@ import os
 from pathlib import Path
 
 from celery import Celery
+from kombu.transport import TRANSPORT_ALIASES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+# `filesystem://` (the embedded broker) writes each message atomically (portal/broker.py).
+TRANSPORT_ALIASES["filesystem"] = "portal.broker:Transport"
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
