@@ -12,4 +12,4 @@ def scheduled_jobs_alert() -> str:
     warning = scheduled_jobs_warning()
     if warning is None:
         return ""
-    return format_html('<ul class="messagelist"><li class="warning" role="alert">{}</li></ul>', warning)
+    return format_html('<ul class="messagelist"><li class="warning"><span role="alert">{}</span></li></ul>', warning)
