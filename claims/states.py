@@ -97,6 +97,26 @@ AUTO_CLOSE_NOTIFY_STATES = frozenset({S.RESOLVED, S.REJECTED, S.EXPIRED})
 STAFF_STATES = ALL_STATES - {S.DRAFT} - FINAL_STATES
 STAFF = DECIDERS | HANDLERS
 
+# what the shopper's claim page says the claim is waiting for, per state (a rejected
+# claim's sentence depends on the appeal: claims.views._next_step)
+NEXT_STEPS = {
+    S.SUBMITTED: _("We're reviewing your claim and will e-mail you the decision."),
+    S.APPROVED_AWAITING_RETURN: _(
+        "Print the return slip, pack the item with it, write the RMA number on the parcel and ship it. "
+        "Then enter the carrier and tracking number below."
+    ),
+    S.APPROVED_NO_RETURN: _("No need to send anything back: we'll e-mail you as soon as it's done."),
+    S.IN_TRANSIT: _("Your return is on its way. We'll e-mail you when it arrives."),
+    S.RECEIVED: _("Your return has arrived; we're checking it."),
+    S.INSPECTED: _("Your return has been checked; we'll e-mail you when it's settled."),
+    S.RESOLVED: _("Your claim is settled."),
+    S.APPEALED: _("A colleague is looking at your claim again and will e-mail you the outcome."),
+    S.EXPIRED: _("The return wasn't shipped in time, so the right to return it has lapsed."),
+    S.WITHDRAWN: _("You withdrew this claim."),
+    S.CLOSED: _("This claim is closed."),
+}
+
+
 # --- the command table -------------------------------------------------------------------
 
 COMMANDS: dict[str, Command] = {

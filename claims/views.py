@@ -444,22 +444,6 @@ def claim_detail(request: HttpRequest, slug: str, reference: str) -> HttpRespons
     return render(request, "claims/detail.html", _detail_context(claim))
 
 
-NEXT_STEPS = {
-    ClaimStatus.SUBMITTED: gettext_lazy("We're reviewing your claim and will e-mail you the decision."),
-    ClaimStatus.APPROVED_AWAITING_RETURN: gettext_lazy(
-        "Print the return slip, pack the item with it, write the RMA number on the parcel and ship it. "
-        "Then enter the carrier and tracking number below."
-    ),
-    ClaimStatus.APPROVED_NO_RETURN: gettext_lazy("No need to send anything back: we'll e-mail you as soon as it's done."),
-    ClaimStatus.IN_TRANSIT: gettext_lazy("Your return is on its way. We'll e-mail you when it arrives."),
-    ClaimStatus.RECEIVED: gettext_lazy("Your return has arrived; we're checking it."),
-    ClaimStatus.INSPECTED: gettext_lazy("Your return has been checked; we'll e-mail you when it's settled."),
-    ClaimStatus.RESOLVED: gettext_lazy("Your claim is settled."),
-    ClaimStatus.APPEALED: gettext_lazy("A colleague is looking at your claim again and will e-mail you the outcome."),
-    ClaimStatus.EXPIRED: gettext_lazy("The return wasn't shipped in time, so the right to return it has lapsed."),
-    ClaimStatus.WITHDRAWN: gettext_lazy("You withdrew this claim."),
-    ClaimStatus.CLOSED: gettext_lazy("This claim is closed."),
-}
 
 
 def _next_step(claim: Claim, can_appeal: bool) -> str:
@@ -468,7 +452,7 @@ def _next_step(claim: Claim, can_appeal: bool) -> str:
         if can_appeal:
             return _("We can't accept this claim. If you disagree, you can appeal once, below.")
         return _("We can't accept this claim.")
-    return str(NEXT_STEPS.get(claim.status, ""))
+    return str(states.NEXT_STEPS.get(claim.status, ""))
 
 
 def _detail_context(claim: Claim, tracking_form=None, message_form=None) -> dict:
@@ -502,7 +486,8 @@ def _detail_context(claim: Claim, tracking_form=None, message_form=None) -> dict
         "can_withdraw": states.transition_for("withdraw", claim.status) is not None,
         "can_appeal": can_appeal,
         # the slip while the parcel is still to pack or on its way; the RMA number stays shown after
-        "can_print_slip": bool(claim.rma_number) and claim.status in (ClaimStatus.APPROVED_AWAITING_RETURN, ClaimStatus.IN_TRANSIT),
+        "can_print_slip": bool(claim.rma_number) and claim.status in states.PARCEL_EXPECTED_STATES,
+        "Status": ClaimStatus,
         "next_step": _next_step(claim, can_appeal),
         "refund": Refund.objects.filter(claim=claim).first(),
     }
