@@ -54,7 +54,7 @@ def celery_session_worker():
     """A real Celery worker (a thread of this process) on the configured broker:
     Redis when REDIS_URL is set, else the filesystem transport."""
     queues = [TEST_QUEUE, *{route["queue"] for route in celery_app.conf.task_routes.values()}]
-    with start_worker(
+    running = start_worker(
         celery_app,
         queues=queues,
         pool="solo",
@@ -62,8 +62,16 @@ def celery_session_worker():
         perform_ping_check=False,
         loglevel="WARNING",
         shutdown_timeout=10,
-    ) as worker:
-        yield worker
+    )
+    worker = running.__enter__()
+    yield worker
+    if os.environ.get("FAKETIME"):
+        # The suite runs with the clock moved (bin/test, PORTAL_TEST_CLOCK_OFFSET_DAYS):
+        # under libfaketime a thread join with a timeout waits on the real monotonic
+        # clock for a deadline taken from the moved one, i.e. for days. The worker
+        # thread is a daemon: it ends with the test process.
+        return
+    running.__exit__(None, None, None)
 
 
 @pytest.fixture
