@@ -1,5 +1,6 @@
 import os
 import shutil
+import sys
 import uuid
 from pathlib import Path
 
@@ -69,9 +70,26 @@ def celery_session_worker():
         # The suite runs with the clock moved (bin/test, PORTAL_TEST_CLOCK_OFFSET_DAYS):
         # under libfaketime a thread join with a timeout waits on the real monotonic
         # clock for a deadline taken from the moved one, i.e. for days. The worker
-        # thread is a daemon: it ends with the test process.
+        # thread is a daemon; the process ends without joining it (pytest_unconfigure).
+        _KEPT_UNTIL_EXIT.append(running)
         return
     running.__exit__(None, None, None)
+
+
+_KEPT_UNTIL_EXIT: list = []
+
+
+def pytest_sessionfinish(session, exitstatus):
+    session.config._portal_exitstatus = exitstatus
+
+
+def pytest_unconfigure(config):
+    """With the clock moved, end the process once pytest has reported: finalising the
+    kept worker would join its thread (see celery_session_worker)."""
+    if _KEPT_UNTIL_EXIT:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(int(getattr(config, "_portal_exitstatus", 1)))
 
 
 @pytest.fixture
