@@ -63,19 +63,26 @@ def _shopper_notify(*, claim, action: str, note: str) -> None:
         "retention_days": settings.EVIDENCE_RETENTION_DAYS,
     }
     subject, body = SHOPPER_EMAILS[action]
+    _claim_update_email(
+        claim, kind=f"claim:{action}", headline=str(subject) % values, body=str(body) % values, note=note, details=_details(claim, action)
+    )
+
+
+def _claim_update_email(claim, *, kind: str, headline: str, body: str, note: str, details: list[str]) -> None:
+    """The shopper's claim e-mail (the brand's look, the signed claim link)."""
     email_enqueue_template(
         to=claim.shopper_email,
         template="claim_update",
         context={
             "claim": claim,
-            "headline": str(subject) % values,
-            "body": str(body) % values,
+            "headline": headline,
+            "body": body,
             "note": note,
-            "details": _details(claim, action),
+            "details": details,
             "link": claim_shopper_link(claim),
             "link_days": claim_link_days(claim),
         },
-        kind=f"claim:{action}",
+        kind=kind,
         store=claim.store,
     )
 
@@ -90,20 +97,13 @@ def claim_message_notify(*, claim, message) -> None:
     if message.internal or message.author_role == Role.SHOPPER or not claim.shopper_email:
         return
     values = {"ref": claim.reference or "", "store": claim.store.name}
-    email_enqueue_template(
-        to=claim.shopper_email,
-        template="claim_update",
-        context={
-            "claim": claim,
-            "headline": str(STAFF_MESSAGE_SUBJECT) % values,
-            "body": str(STAFF_MESSAGE_INTRO) % values,
-            "note": message.body,
-            "details": [],
-            "link": claim_shopper_link(claim),
-            "link_days": claim_link_days(claim),
-        },
+    _claim_update_email(
+        claim,
         kind="claim:message",
-        store=claim.store,
+        headline=str(STAFF_MESSAGE_SUBJECT) % values,
+        body=str(STAFF_MESSAGE_INTRO) % values,
+        note=message.body,
+        details=[],
     )
 
 
