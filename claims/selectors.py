@@ -1,5 +1,6 @@
 """Reads of the claims domain: the engine's view of a claim, evidence checklists."""
 
+import re
 from dataclasses import dataclass, replace
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -7,7 +8,7 @@ from django.utils import timezone
 
 from claims.models import Claim, ClaimLine, EvidenceFile
 from claims.states import UNITS_RELEASED_STATES, ClaimStatus
-from orders.models import OrderLine
+from orders.models import Order, OrderLine, Store
 from policies.engine import Decision, PolicyData, PurchaseFacts, RuleData, SlotData
 from policies.money import Breakdown
 from policies.selectors import (
@@ -221,3 +222,39 @@ def claims_for_user(*, user, emails: list[str]) -> QuerySet[Claim]:
 def claims_of_order(*, order):
     """The order's claims the shopper sees on the order page (not the ones they withdrew)."""
     return order.claims.exclude(status=ClaimStatus.WITHDRAWN).order_by("-created_at")
+
+
+# --- the staff queue's search --------------------------------------------------------------
+
+SEARCH_ORDERS_MAX = 200  # orders matched by a number prefix; a longer prefix narrows it
+
+
+def claims_matching(*, claims: QuerySet[Claim], term: str, store_ids: set[int] | None) -> QuerySet[Claim]:
+    """The claims (already scoped to the staff member's stores, `store_ids`; None: every
+    store) whose reference, RMA number, order number, return tracking number or shopper
+    e-mail is, or starts with, the term. Every column is stored normalised (e-mail
+    lower-case, the others upper-case, tracking without spaces), so each match is an
+    exact or prefix match on an index: never UPPER(col) or '%term%'."""
+    term = term.strip()
+    if not term:
+        return claims
+    email = term.lower()
+    if "@" in term:
+        return claims.filter(shopper_email__startswith=email)
+    code = term.upper()
+    match = (
+        Q(reference__startswith=code)
+        | Q(rma_number__startswith=code)
+        | Q(return_tracking_number__startswith=re.sub(r"\s+", "", code))
+        | Q(shopper_email__startswith=email)
+    )
+    number = code.lstrip("#").strip()
+    if number:
+        orders = Order.objects.filter(number__startswith=number)
+        # the (store, number) index is entered once per store (none: every store)
+        stores = sorted(store_ids) if store_ids is not None else list(Store.objects.values_list("pk", flat=True))
+        orders = orders.filter(store_id__in=stores)
+        order_ids = list(orders.order_by().values_list("pk", flat=True)[:SEARCH_ORDERS_MAX])
+        if order_ids:
+            match |= Q(order_id__in=order_ids)
+    return claims.filter(match)
