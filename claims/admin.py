@@ -309,7 +309,7 @@ class ClaimAdmin(StoreScopedAdmin):
     # the search is claims.selectors.claims_matching (get_search_results); these name
     # what it looks at and make the admin show the search box
     search_fields = ["reference", "rma_number", "order__number", "shopper_email", "return_tracking_number"]
-    search_help_text = _("A claim reference, RMA, order or tracking number, or the shopper's e-mail: the whole value or its beginning.")
+    search_help_text = _("A claim reference, RMA, order or tracking number, or the shopper's e-mail: the whole value, or its first 3 characters or more.")
     list_select_related = ["store", "assignee"]
     list_per_page = 100
     # counting a store's whole queue would read every row: the count stops at

@@ -129,10 +129,9 @@ class Claim(models.Model):
             # bounded count of one reason
             models.Index(fields=["reason_code", "store", "next_due_at", "id"], name="claims_queue_reason_idx"),
             # the queue's search: exact or prefix matches on normalised values (a
-            # pattern_ops b-tree serves LIKE 'X%' in any collation, and equality)
+            # pattern_ops b-tree serves LIKE 'X%' in any collation, and equality; the
+            # unique reference and rma_number have one from Django already: *_like)
             models.Index(fields=["shopper_email"], name="claims_shopper_email_pat_idx", opclasses=["varchar_pattern_ops"]),
-            models.Index(fields=["reference"], name="claims_reference_pat_idx", opclasses=["varchar_pattern_ops"]),
-            models.Index(fields=["rma_number"], name="claims_rma_pat_idx", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["return_tracking_number"], name="claims_tracking_pat_idx", opclasses=["varchar_pattern_ops"]),
         ]
         constraints = [

@@ -227,6 +227,7 @@ def claims_of_order(*, order):
 # --- the staff queue's search --------------------------------------------------------------
 
 SEARCH_ORDERS_MAX = 200  # orders matched by a number prefix; a longer prefix narrows it
+SEARCH_PREFIX_MIN = 3  # shorter terms match whole values only: "1" would be every other tracking number
 
 
 def claims_matching(*, claims: QuerySet[Claim], term: str, store_ids: set[int] | None) -> QuerySet[Claim]:
@@ -238,22 +239,22 @@ def claims_matching(*, claims: QuerySet[Claim], term: str, store_ids: set[int] |
     term = term.strip()
     if not term:
         return claims
+    how = "startswith" if len(term) >= SEARCH_PREFIX_MIN else "exact"
     email = term.lower()
     if "@" in term:
-        return claims.filter(shopper_email__startswith=email)
+        return claims.filter(**{f"shopper_email__{how}": email})
     code = term.upper()
     match = (
-        Q(reference__startswith=code)
-        | Q(rma_number__startswith=code)
-        | Q(return_tracking_number__startswith=re.sub(r"\s+", "", code))
-        | Q(shopper_email__startswith=email)
+        Q(**{f"reference__{how}": code})
+        | Q(**{f"rma_number__{how}": code})
+        | Q(**{f"return_tracking_number__{how}": re.sub(r"\s+", "", code)})
+        | Q(**{f"shopper_email__{how}": email})
     )
     number = code.lstrip("#").strip()
     if number:
-        orders = Order.objects.filter(number__startswith=number)
-        # the (store, number) index is entered once per store (none: every store)
+        # the (store, number) index is entered once per store (None: every store)
         stores = sorted(store_ids) if store_ids is not None else list(Store.objects.values_list("pk", flat=True))
-        orders = orders.filter(store_id__in=stores)
+        orders = Order.objects.filter(store_id__in=stores, **{f"number__{how}": number})
         order_ids = list(orders.order_by().values_list("pk", flat=True)[:SEARCH_ORDERS_MAX])
         if order_ids:
             match |= Q(order_id__in=order_ids)

@@ -185,8 +185,9 @@ def test_search_finds_a_claim_by_each_field_whole_or_its_beginning_in_any_case(d
         page = _changelist("reviewer@imirror.demo.example", "?" + urlencode({"q": term}))
         assert claim.reference in page, what
         assert claim.reference not in _changelist("reviewer@iwalk.demo.example", "?" + urlencode({"q": term})), what
-    # whole values or their beginnings only: no '%term%' (and a '%' is not a wildcard)
-    for term in (claim.reference[4:], claim.rma_number[3:], "%", "_"):
+    # whole values or their beginnings (of 3 characters or more) only: no '%term%' (and
+    # a '%' is not a wildcard)
+    for term in (claim.reference[4:], claim.rma_number[3:], "%", "_", claim.reference[:2], UPS_EXAMPLE[:2]):
         assert claim.reference not in _changelist("reviewer@imirror.demo.example", "?" + urlencode({"q": term})), term
     exact = _changelist("reviewer@imirror.demo.example", "?" + urlencode({"q": claim.reference}))
     assert "CLM-Q" not in exact and "1 result (" in exact and "1 claim\n" in exact
