@@ -13,16 +13,17 @@ from django.http import Http404
 from accounts import access
 
 
-def _store_ids(request) -> set[int] | None:
-    """The request user's stores, asked once per request."""
+def request_store_ids(request) -> set[int] | None:
+    """The request user's stores (None: every store), asked once per request."""
     if not hasattr(request, "_staff_store_ids"):
         request._staff_store_ids = access.staff_store_ids(request.user)
     return request._staff_store_ids
 
 
+
 def _scope_formfield(formfield, request):
     if formfield is not None and getattr(formfield, "queryset", None) is not None:
-        formfield.queryset = access.in_stores(formfield.queryset, _store_ids(request))
+        formfield.queryset = access.in_stores(formfield.queryset, request_store_ids(request))
     return formfield
 
 
@@ -33,7 +34,7 @@ class ScopedRelatedFilter(admin.RelatedOnlyFieldListFilter):
     def field_choices(self, field, request, model_admin):
         related = field.related_model
         used = model_admin.get_queryset(request).distinct().values_list(f"{self.field_path}__pk", flat=True)
-        queryset = access.in_stores(related._default_manager.filter(pk__in=used), _store_ids(request))
+        queryset = access.in_stores(related._default_manager.filter(pk__in=used), request_store_ids(request))
         ordering = self.field_admin_ordering(field, request, model_admin) or related._meta.ordering or ["pk"]
         path = access.store_path(related)
         if not path:  # the Store itself, or a model without a store
@@ -62,7 +63,7 @@ class StoreScopedMixin:
     by model admins and inlines."""
 
     def get_queryset(self, request):
-        return access.in_stores(super().get_queryset(request), _store_ids(request))
+        return access.in_stores(super().get_queryset(request), request_store_ids(request))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         return _scope_formfield(super().formfield_for_foreignkey(db_field, request, **kwargs), request)
@@ -76,13 +77,14 @@ class StoreScopedAdmin(StoreScopedMixin, admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        return access.in_stores(queryset, _store_ids(request)), may_have_duplicates
+        return access.in_stores(queryset, request_store_ids(request)), may_have_duplicates
 
     def get_list_filter(self, request):
         filters = []
         for entry in super().get_list_filter(request):
-            lookup = entry[0] if isinstance(entry, (list, tuple)) else entry
-            if isinstance(lookup, str) and _is_relation_filter(self.model, lookup):
+            lookup, chosen = entry if isinstance(entry, (list, tuple)) else (entry, None)
+            own_scoped = isinstance(chosen, type) and issubclass(chosen, ScopedRelatedFilter)  # kept as chosen
+            if not own_scoped and isinstance(lookup, str) and _is_relation_filter(self.model, lookup):
                 entry = (lookup, ScopedRelatedFilter)
             filters.append(entry)
         return filters
@@ -99,7 +101,7 @@ class StoreScopedAdmin(StoreScopedMixin, admin.ModelAdmin):
             if not field.is_relation or field.auto_created or value in ("", None):
                 continue
             ids = value if isinstance(value, list) else [value]
-            owned = access.in_stores(field.related_model._default_manager.all(), _store_ids(request))
+            owned = access.in_stores(field.related_model._default_manager.all(), request_store_ids(request))
             try:
                 found = owned.filter(pk__in=ids).count()
             except (ValueError, TypeError, ValidationError):

@@ -6,30 +6,68 @@ calls one claims.services function with the row_version the page showed."""
 
 import csv
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
-from django.db.models.functions import Coalesce, Least
+from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts import access
-from accounts.scoped_admin import StoreScopedAdmin, StoreScopedTabularInline
+from accounts.scoped_admin import ScopedRelatedFilter, StoreScopedAdmin, StoreScopedTabularInline, request_store_ids
 from claims import admin_forms as forms
 from claims import services, states
 from claims.actors import Actor, staff_actor
 from claims.evidence import EXTRA_SLOTS
 from claims.models import Claim, ClaimEvent, ClaimLine, ClaimMessage, EvidenceFile, Refund
-from claims.selectors import claim_decided_rule, evidence_counts
-from claims.states import OPEN_STATES, ClaimStatus
+from claims.selectors import claim_decided_rule, claims_matching, evidence_counts
+from claims.states import ClaimStatus
+from orders.models import Store
+from policies.models import Reason
 
-FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+# --- the queue: a bounded count -------------------------------------------------------
+
+
+class QueueCountPaginator(Paginator):
+    """Counts at most `limit` + 1 rows (COUNT over a LIMIT subquery): a store's queue of
+    250,000 claims is not read to print its size; the page says "10,000+"."""
+
+    limit = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.order_by().values("pk")[: self.limit + 1].count()
+
+    @property
+    def bounded(self) -> bool:
+        return self.count > self.limit
+
+    @property
+    def count_label(self) -> str:
+        return f"{number_format(self.limit, force_grouping=True)}+" if self.bounded else number_format(self.count, force_grouping=True)
+
+
+class QueueChangeList(ChangeList):
+    # only the columns the queue shows (ClaimAdmin.list_display): a claim row is ~5 KB
+    # with its JSON documents, none of which the list needs
+    columns = (
+        "reference", "rma_number", "store__name", "status", "shopper_email", "reason_label", "assignee__email",
+        "next_due_at", "review_due_at", "ship_by_at", "review_escalation_level", "review_escalation_clock",
+    )  # fmt: skip
+
+    def get_queryset(self, request, exclude_parameters=None):
+        return super().get_queryset(request, exclude_parameters).only(*self.columns)
 
 
 # --- the action buttons of the claim page --------------------------------------------
@@ -147,6 +185,8 @@ def _breakdown(claim: Claim):
 
 
 class ClockFilter(admin.SimpleListFilter):
+    """Filters on the stored next due time (claims.clocks.next_due): index range scans."""
+
     title = _("clocks")
     parameter_name = "clock"
 
@@ -156,13 +196,42 @@ class ClockFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         now = timezone.now()
         if self.value() == "overdue":
-            return queryset.filter(next_due__lt=now)
+            return queryset.filter(next_due_at__lt=now)
         if self.value() == "today":
             end = timezone.localtime(now).replace(hour=23, minute=59, second=59)
-            return queryset.filter(next_due__gte=now, next_due__lte=end)
+            return queryset.filter(next_due_at__gte=now, next_due_at__lte=end)
         if self.value() == "24h":
-            return queryset.filter(next_due__gte=now, next_due__lte=now + timedelta(hours=24))
+            return queryset.filter(next_due_at__gte=now, next_due_at__lte=now + timedelta(hours=24))
         return queryset
+
+
+class ReasonFilter(admin.SimpleListFilter):
+    """The reasons of the staff member's stores, from their policies (not a DISTINCT
+    over the claims); a code several stores use is listed once."""
+
+    title = _("reason")
+    parameter_name = "reason_code"
+
+    def lookups(self, request, model_admin):
+        reasons = access.in_stores(Reason.objects.all(), request_store_ids(request)).order_by("position", "label")
+        choices: dict[str, str] = {}
+        for code, label in reasons.values_list("code", "label"):
+            choices.setdefault(code, label)
+        return list(choices.items())
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(reason_code=self.value())
+        return queryset
+
+
+class StoreFilter(ScopedRelatedFilter):
+    """The staff member's stores, whether or not they have claims (not a DISTINCT over
+    the claims)."""
+
+    def field_choices(self, field, request, model_admin):
+        stores = access.in_stores(Store.objects.all(), request_store_ids(request)).order_by("name")
+        return [(store.pk, str(store)) for store in stores]
 
 
 class AssigneeFilter(admin.SimpleListFilter):
@@ -236,10 +305,18 @@ class ClaimMessageInline(ReadOnlyInline):
 @admin.register(Claim)
 class ClaimAdmin(StoreScopedAdmin):
     list_display = ["reference_rma", "store", "shopper_email", "reason_label", "status", "time_left", "assignee"]
-    list_filter = ["store", "status", "reason_code", AssigneeFilter, ClockFilter]
+    list_filter = [("store", StoreFilter), "status", ReasonFilter, AssigneeFilter, ClockFilter]
+    # the search is claims.selectors.claims_matching (get_search_results); these name
+    # what it looks at and make the admin show the search box
     search_fields = ["reference", "rma_number", "order__number", "shopper_email", "return_tracking_number"]
+    search_help_text = _("A claim reference, RMA, order or tracking number, or the shopper's e-mail: the whole value, or its first 3 characters or more.")
     list_select_related = ["store", "assignee"]
     list_per_page = 100
+    # counting a store's whole queue would read every row: the count stops at
+    # QueueCountPaginator.limit and no unfiltered total (or facet count) is taken
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = QueueCountPaginator
     inlines = [ClaimLineInline, EvidenceInline, ClaimMessageInline, ClaimEventInline]
     readonly_fields = [
         "reference",
@@ -314,7 +391,7 @@ class ClaimAdmin(StoreScopedAdmin):
         """The queue as filtered on screen, as CSV; only the staff member's stores."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        rows = self.get_changelist_instance(request).get_queryset(request).select_related("store", "order", "assignee")
+        rows = self.get_changelist_instance(request).get_queryset(request).defer(None).select_related("store", "order", "assignee")
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="claims.csv"'
         writer = csv.writer(response)
@@ -443,23 +520,21 @@ class ClaimAdmin(StoreScopedAdmin):
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/claims/claim/action_form.html", context)
 
-    def get_queryset(self, request):
-        # Not super(): it orders by get_ordering() before the annotation exists.
-        queryset = access.scope_to_staff(self.model._default_manager.get_queryset(), request.user)
-        return (
-            queryset
-            .annotate(
-                next_due=Least(
-                    Coalesce("review_due_at", FAR_FUTURE),
-                    Coalesce("ship_by_at", FAR_FUTURE),
-                    Coalesce("refund_due_at", FAR_FUTURE),
-                )
-            )
-            .order_by(*self.get_ordering(request))
-        )
-
     def get_ordering(self, request):
-        return ["next_due", "submitted_at"]  # the most urgent clock first
+        # the most urgent clock first, served by claims_queue_store_idx / claims_queue_idx
+        return [F("next_due_at").asc(nulls_last=True), "pk"]
+
+    def get_changelist(self, request, **kwargs):
+        return QueueChangeList
+
+    def action_checkbox(self, obj):
+        # as the admin's, without rendering a widget template for each of the 100 rows
+        label = format_html(_("Select this object for an action - {}"), str(obj))
+        return format_html('<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">', ACTION_CHECKBOX_NAME, obj.pk, label)
+
+    def get_search_results(self, request, queryset, search_term):
+        """Exact or prefix matches on normalised, indexed columns; never '%term%'."""
+        return claims_matching(claims=queryset, term=search_term, store_ids=request_store_ids(request)), False
 
     def has_add_permission(self, request) -> bool:
         return False  # claims are opened by shoppers
@@ -476,18 +551,13 @@ class ClaimAdmin(StoreScopedAdmin):
             return format_html("{}<br><small>{}</small>", obj.reference or "draft", obj.rma_number)
         return obj.reference or _("draft #%d") % obj.pk
 
-    @admin.display(description=_("time left"), ordering="next_due")
+    @admin.display(description=_("time left"), ordering="next_due_at")
     def time_left(self, obj):
-        if obj.status not in OPEN_STATES or obj.next_due is None or obj.next_due.year == 9999:
+        due = obj.next_due_at
+        if due is None:
             return "—"
-        left = obj.next_due - timezone.now()
-        which = (
-            _("review")
-            if obj.next_due == obj.review_due_at
-            else _("ship-by")
-            if obj.next_due == obj.ship_by_at
-            else _("refund")
-        )
+        left = due - timezone.now()
+        which = _("review") if due == obj.review_due_at else _("ship-by") if due == obj.ship_by_at else _("refund")
         if left.total_seconds() < 0:
             escalated = obj.review_escalation_level and obj.review_escalation_clock == obj.review_due_at
             return format_html(

@@ -1,8 +1,13 @@
-"""Claim clocks from the policy version and the store calendar. Pure functions."""
+"""Claim clocks from the policy version and the store calendar, and the claim's most
+urgent clock (next_due). Pure functions."""
 
 import math
 from datetime import datetime, timedelta
 
+from django.db.models import Case, DateTimeField, Value, When
+from django.db.models.functions import Coalesce, Least
+
+from claims.states import OPEN_STATES
 from policies.calendar import BusinessCalendar
 
 
@@ -29,3 +34,25 @@ def ship_by(calendar: BusinessCalendar, approved_at: datetime, length: int, unit
 
 def refund_due(calendar: BusinessCalendar, start: datetime, business_days: int) -> datetime:
     return calendar.add_working_days(start, business_days)
+
+
+# --- the queue's urgency: the claim's most urgent running clock ------------------------
+
+CLOCK_FIELDS = ("review_due_at", "ship_by_at", "refund_due_at")
+
+
+def next_due(claim) -> datetime | None:
+    """The earliest of the claim's clocks while it is open (claims.states.OPEN_STATES),
+    else None: what Claim.next_due_at stores and the staff queue is ordered by."""
+    if claim.status not in OPEN_STATES:
+        return None
+    return min((moment for moment in (getattr(claim, name) for name in CLOCK_FIELDS) if moment is not None), default=None)
+
+
+def next_due_expression(open_states=OPEN_STATES) -> Case:
+    """next_due() as one SQL expression, for set-based writes (UPDATE … SET next_due_at
+    = …). LEAST over COALESCEs: the earliest non-null clock on every database (SQLite's
+    MIN() and MySQL's LEAST() return NULL when any argument is NULL)."""
+    a, b, c = CLOCK_FIELDS
+    earliest = Least(Coalesce(a, b, c), Coalesce(b, c, a), Coalesce(c, a, b))
+    return Case(When(status__in=sorted(open_states), then=earliest), default=Value(None), output_field=DateTimeField())

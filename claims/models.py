@@ -84,6 +84,10 @@ class Claim(models.Model):
     refund_due_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # kept by the one write path (claims.services.commands): the earliest running clock
+    # while the claim is open (claims.clocks.next_due), NULL otherwise; the staff queue
+    # is ordered by it through an index
+    next_due_at = models.DateTimeField(_("next due"), null=True, blank=True, editable=False)
     # set by the one transition service: when the claim entered its current state
     status_changed_at = models.DateTimeField(null=True, blank=True)
     inspection = models.JSONField(_("inspection"), default=dict, blank=True)
@@ -117,7 +121,18 @@ class Claim(models.Model):
             models.Index(fields=["review_due_at"], name="claims_review_due_idx", condition=Q(review_due_at__isnull=False)),
             models.Index(fields=["ship_by_at"], name="claims_ship_by_idx", condition=Q(ship_by_at__isnull=False)),
             models.Index(fields=["refund_due_at"], name="claims_refund_due_idx", condition=Q(refund_due_at__isnull=False)),
-            models.Index(fields=["shopper_email"], name="claims_shopper_email_idx"),
+            # the staff queue: most urgent first (NULLS LAST is a b-tree's ascending
+            # order), per store for staff and across stores for a superuser
+            models.Index(fields=["store", "next_due_at", "id"], name="claims_queue_store_idx"),
+            models.Index(fields=["next_due_at", "id"], name="claims_queue_idx"),
+            # the queue by reason: a reviewer's (reason, store) in order; a superuser's
+            # bounded count of one reason
+            models.Index(fields=["reason_code", "store", "next_due_at", "id"], name="claims_queue_reason_idx"),
+            # the queue's search: exact or prefix matches on normalised values (a
+            # pattern_ops b-tree serves LIKE 'X%' in any collation, and equality; the
+            # unique reference and rma_number have one from Django already: *_like)
+            models.Index(fields=["shopper_email"], name="claims_shopper_email_pat_idx", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["return_tracking_number"], name="claims_tracking_pat_idx", opclasses=["varchar_pattern_ops"]),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,5 +1,6 @@
 """Reads of the claims domain: the engine's view of a claim, evidence checklists."""
 
+import re
 from dataclasses import dataclass, replace
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -7,7 +8,7 @@ from django.utils import timezone
 
 from claims.models import Claim, ClaimLine, EvidenceFile
 from claims.states import UNITS_RELEASED_STATES, ClaimStatus
-from orders.models import OrderLine
+from orders.models import Order, OrderLine, Store
 from policies.engine import Decision, PolicyData, PurchaseFacts, RuleData, SlotData
 from policies.money import Breakdown
 from policies.selectors import (
@@ -221,3 +222,40 @@ def claims_for_user(*, user, emails: list[str]) -> QuerySet[Claim]:
 def claims_of_order(*, order):
     """The order's claims the shopper sees on the order page (not the ones they withdrew)."""
     return order.claims.exclude(status=ClaimStatus.WITHDRAWN).order_by("-created_at")
+
+
+# --- the staff queue's search --------------------------------------------------------------
+
+SEARCH_ORDERS_MAX = 200  # orders matched by a number prefix; a longer prefix narrows it
+SEARCH_PREFIX_MIN = 3  # shorter terms match whole values only: "1" would be every other tracking number
+
+
+def claims_matching(*, claims: QuerySet[Claim], term: str, store_ids: set[int] | None) -> QuerySet[Claim]:
+    """The claims (already scoped to the staff member's stores, `store_ids`; None: every
+    store) whose reference, RMA number, order number, return tracking number or shopper
+    e-mail is, or starts with, the term. Every column is stored normalised (e-mail
+    lower-case, the others upper-case, tracking without spaces), so each match is an
+    exact or prefix match on an index: never UPPER(col) or '%term%'."""
+    term = term.strip()
+    if not term:
+        return claims
+    how = "startswith" if len(term) >= SEARCH_PREFIX_MIN else "exact"
+    email = term.lower()
+    if "@" in term:
+        return claims.filter(**{f"shopper_email__{how}": email})
+    code = term.upper()
+    match = (
+        Q(**{f"reference__{how}": code})
+        | Q(**{f"rma_number__{how}": code})
+        | Q(**{f"return_tracking_number__{how}": re.sub(r"\s+", "", code)})
+        | Q(**{f"shopper_email__{how}": email})
+    )
+    number = code.lstrip("#").strip()
+    if number:
+        # the (store, number) index is entered once per store (None: every store)
+        stores = sorted(store_ids) if store_ids is not None else list(Store.objects.values_list("pk", flat=True))
+        orders = Order.objects.filter(store_id__in=stores, **{f"number__{how}": number})
+        order_ids = list(orders.order_by().values_list("pk", flat=True)[:SEARCH_ORDERS_MAX])
+        if order_ids:
+            match |= Q(order_id__in=order_ids)
+    return claims.filter(match)

@@ -93,7 +93,8 @@ def demo_claims_load() -> int:
     claim = _submit(_draft("VC-70010", "change-of-demand", vc_ok))
     claim = services.claim_approve(claim_id=claim.pk, actor=_staff("reviewer", voltaic), outcome=None)
     # demo only: move the ship-by clock into the past, then let the state machine expire it
-    Claim.objects.filter(pk=claim.pk).update(ship_by_at=timezone.now() - timedelta(hours=1))
+    passed = timezone.now() - timedelta(hours=1)
+    Claim.objects.filter(pk=claim.pk).update(ship_by_at=passed, next_due_at=passed)
     services.claim_expire(claim_id=claim.pk)
 
     # refused delivery refunded, then closed

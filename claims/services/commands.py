@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import access
-from claims import notifications, states
+from claims import clocks, notifications, states
 from claims.actors import Actor
 from claims.models import Claim, ClaimEvent
 from claims.states import Role
@@ -126,7 +126,8 @@ def claim_command(
     saw (status and/or row version: a stale page gets ClaimChanged), the state, the
     role, store and ownership; `apply` makes the command's changes on the locked row
     and returns the fields it changed; save them with the new status (if the command
-    moves the claim) and a new row version; write the audit event and, for a status
+    moves the claim), the claim's next due time (claims.clocks.next_due) and a new row
+    version; write the audit event and, for a status
     change, the e-mails (outbox rows, sent after commit)."""
     with transaction.atomic():
         claim = Claim.objects.select_for_update().select_related("store", "policy_version").get(pk=claim_id)
@@ -142,8 +143,10 @@ def claim_command(
             claim.status = spec.target
             claim.status_changed_at = now
             changed |= {"status", "status_changed_at"}
+        # the queue's order follows the clocks and the status the command left
+        claim.next_due_at = clocks.next_due(claim)
         claim.row_version += 1
-        claim.save(update_fields=sorted({*changed, "row_version", "updated_at"}))
+        claim.save(update_fields=sorted({*changed, "next_due_at", "row_version", "updated_at"}))
         if spec.audited:
             ClaimEvent.objects.create(
                 claim=claim,

@@ -63,7 +63,7 @@ def claim_start(
         claim = Claim(
             store=store,
             shopper_user=actor.user if actor.is_shopper else None,
-            shopper_email=actor.email or (order.customer_email if order else ""),
+            shopper_email=(actor.email or (order.customer_email if order else "")).strip().lower(),
             reason_code=reason.code,
             reason_label=reason.label,
             policy_version=version,
