@@ -1,13 +1,15 @@
 """Reads of the claims domain: the engine's view of a claim, evidence checklists."""
 
 import re
+from collections import Counter
 from dataclasses import dataclass, replace
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from claims.models import Claim, ClaimLine, EvidenceFile
-from claims.states import UNITS_RELEASED_STATES, ClaimStatus
+from claims.models import Claim, ClaimEvent, ClaimLine, ClaimMessage, EvidenceFile, Refund
+from claims.states import SHOPPER_EVENTS, UNITS_RELEASED_STATES, ClaimStatus
+from orders import selectors as order_selectors
 from orders.models import Order, OrderLine, Store
 from policies.engine import Decision, PolicyData, PurchaseFacts, RuleData, SlotData
 from policies.money import Breakdown
@@ -21,7 +23,7 @@ from policies.selectors import (
 
 
 def claim_policy_data(*, claim: Claim) -> PolicyData:
-    return policy_data_for_version(version=claim.policy_version)
+    return policy_data_for_version(version=claim.policy_version, store=claim.store)
 
 
 def claim_purchases(*, claim: Claim) -> list[tuple[object, PurchaseFacts]]:
@@ -61,20 +63,28 @@ def units_claimed_elsewhere(*, order_line_ids, exclude_claim_ids=()) -> dict[int
 
 def order_lines_claimable(*, order) -> list[tuple[OrderLine, int]]:
     """Each line of the order with the units still free to claim: those not in a claim
-    that has effect (the same count claim_start enforces)."""
-    lines = list(order.lines.select_related("product").order_by("pk"))
+    that has effect (the same count claim_start enforces). Uses the order's lines when
+    they were prefetched with it (orders.selectors.order_for_viewer does)."""
+    if "lines" in getattr(order, "_prefetched_objects_cache", {}):
+        lines = sorted(order.lines.all(), key=lambda line: line.pk)
+    else:
+        lines = list(order.lines.select_related("product").order_by("pk"))
     claimed = units_claimed_elsewhere(order_line_ids=[line.pk for line in lines])
     return [(line, max(line.quantity - claimed.get(line.pk, 0), 0)) for line in lines]
 
 
-def evidence_counts(*, claim: Claim) -> dict[str, int]:
-    """Processed files per slot; text slots count 1 when filled in."""
-    counts = dict(
-        claim.evidence.filter(status=EvidenceFile.Status.READY)
-        .values("slot_code")
-        .annotate(n=Count("pk"))
-        .values_list("slot_code", "n")
-    )
+def evidence_counts(*, claim: Claim, evidence: list[EvidenceFile] | None = None) -> dict[str, int]:
+    """Processed files per slot; text slots count 1 when filled in. `evidence`: the
+    claim's files when the page has them already (claim_evidence_files)."""
+    if evidence is None:
+        counts = dict(
+            claim.evidence.filter(status=EvidenceFile.Status.READY)
+            .values("slot_code")
+            .annotate(n=Count("pk"))
+            .values_list("slot_code", "n")
+        )
+    else:
+        counts = dict(Counter(item.slot_code for item in evidence if item.status == EvidenceFile.Status.READY))
     for code, text in (claim.texts or {}).items():
         if str(text).strip():
             counts[code] = 1
@@ -195,14 +205,19 @@ class SlotStatus:
         return max(self.slot.max_count - self.provided - self.processing, 0)
 
 
-def claim_checklist(*, claim: Claim, slots: tuple[SlotData, ...]) -> list[SlotStatus]:
-    ready = evidence_counts(claim=claim)
-    processing = dict(
-        claim.evidence.filter(status=EvidenceFile.Status.PROCESSING)
-        .values("slot_code")
-        .annotate(n=Count("pk"))
-        .values_list("slot_code", "n")
-    )
+def claim_checklist(*, claim: Claim, slots: tuple[SlotData, ...], evidence: list[EvidenceFile] | None = None) -> list[SlotStatus]:
+    """Each slot with its files provided and still being checked. `evidence`: the
+    claim's files when the page has them already (claim_evidence_files)."""
+    ready = evidence_counts(claim=claim, evidence=evidence)
+    if evidence is None:
+        processing = dict(
+            claim.evidence.filter(status=EvidenceFile.Status.PROCESSING)
+            .values("slot_code")
+            .annotate(n=Count("pk"))
+            .values_list("slot_code", "n")
+        )
+    else:
+        processing = dict(Counter(item.slot_code for item in evidence if item.status == EvidenceFile.Status.PROCESSING))
     return [SlotStatus(slot=slot, provided=ready.get(slot.code, 0), processing=processing.get(slot.code, 0)) for slot in slots]
 
 
@@ -210,18 +225,150 @@ def claim_calendar(*, claim: Claim, now=None):
     return store_calendar(store=claim.store, around=now or timezone.now())
 
 
-def claims_for_user(*, user, emails: list[str]) -> QuerySet[Claim]:
-    """The signed-in shopper's claims ("My claims"): made while signed in, or made as a
-    guest with one of their verified e-mails (the same rule that lets them open it)."""
+# --- the shopper's pages: one query per kind of row, only the columns a page shows -------
+
+# What the claim page reads of the claim and its store, order, policy version and
+# refund (claims/detail.html, the access check, the checklists, the tracking form).
+# Loading ~160 columns of four tables cost more than the query itself.
+CLAIM_PAGE_FIELDS = (
+    "id",
+    "store_id",
+    "reference",
+    "status",
+    "row_version",
+    "shopper_user_id",
+    "shopper_email",
+    "order_id",
+    "reason_code",
+    "reason_label",
+    "texts",
+    "policy_version_id",
+    "rule_code",
+    "decision",
+    "appeal_used",
+    "rma_number",
+    "rejection_reason",
+    "replacement_tracking",
+    "review_due_at",
+    "ship_by_at",
+    "refund_due_at",
+    "store",  # every column: the page's header, footer and colours read the store
+    "order__id",
+    "order__number",
+    "policy_version__id",
+    "policy_version__number",
+    "policy_version__published_at",
+    # policy_version__data is read only when this process has not built the version's
+    # engine view yet (policies.selectors.policy_data_for_version keeps it)
+    "refund__id",
+    "refund__amount",
+    "refund__currency",
+)
+
+
+def claim_for_page(*, store_slug: str, reference: str) -> Claim | None:
+    """The claim the shopper's claim page shows, with its store, order number, policy
+    version and refund in one query; None when there is none."""
+    return (
+        Claim.objects.select_related("store", "order", "policy_version", "refund")
+        .only(*CLAIM_PAGE_FIELDS)
+        .filter(store__slug=store_slug, reference=reference)
+        .first()
+    )
+
+
+def claim_refund(*, claim: Claim) -> Refund | None:
+    """The claim's refund (loaded with the claim by claim_for_page), or None."""
+    try:
+        return claim.refund
+    except Refund.DoesNotExist:
+        return None
+
+
+def claim_evidence_files(*, claim: Claim) -> list[EvidenceFile]:
+    """The claim's files (not the deleted ones), oldest first: one query for the page's
+    checklists and its "Your evidence" list."""
+    return list(
+        claim.evidence.exclude(status=EvidenceFile.Status.DELETED)
+        .only("id", "claim_id", "slot_code", "status", "original_name", "refusal_reason", "thumbnail", "created_at")
+        .order_by("created_at", "pk")
+    )
+
+
+def claim_timeline(*, claim: Claim) -> list[ClaimEvent]:
+    """The events the shopper sees on the claim's timeline, oldest first."""
+    return list(
+        claim.events.filter(action__in=SHOPPER_EVENTS).only("id", "claim_id", "action", "to_status", "note", "created_at").order_by("created_at", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class ShopperMessages:
+    shown: list[ClaimMessage]  # the conversation the shopper sees, oldest first
+    last_request: ClaimMessage | None  # staff's latest request for more information
+
+
+def claim_messages_for_shopper(*, claim: Claim) -> ShopperMessages:
+    """The claim's messages the shopper sees, and the latest one asking for evidence,
+    in one query."""
+    rows = list(
+        claim.messages.filter(Q(internal=False) | ~Q(requested_slots=[]))
+        .only("id", "claim_id", "author_role", "body", "internal", "requested_slots", "created_at")
+        .order_by("created_at", "pk")
+    )
+    requests = [row for row in rows if row.requested_slots]
+    return ShopperMessages(shown=[row for row in rows if not row.internal], last_request=requests[-1] if requests else None)
+
+
+# "My orders and claims" lists the newest of each, this many at a time, with a link to older ones.
+MY_PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class ListPage:
+    rows: list
+    page: int
+    has_older: bool
+
+
+def _list_page(queryset: QuerySet, page: int) -> ListPage:
+    """One page of a list, newest first, without counting the whole list: one row more
+    than shown tells whether older ones exist."""
+    page = max(page, 1)
+    start = (page - 1) * MY_PAGE_SIZE
+    rows = list(queryset[start : start + MY_PAGE_SIZE + 1])
+    return ListPage(rows=rows[:MY_PAGE_SIZE], page=page, has_older=len(rows) > MY_PAGE_SIZE)
+
+
+def claims_for_user(*, user, emails: list[str], page: int = 1) -> ListPage:
+    """The signed-in shopper's claims ("My claims"), newest first: made while signed in,
+    or made as a guest with one of their verified e-mails (the same rule that lets them
+    open it). Claims store the e-mail lower-case: an exact match on its index, or'ed with
+    the user's index."""
     match = Q(shopper_user=user)
-    for email in emails:
-        match |= Q(shopper_email__iexact=email)
-    return Claim.objects.filter(match).exclude(reference=None).select_related("store").order_by("-created_at")
+    if emails:
+        match |= Q(shopper_email__in=sorted({email.strip().lower() for email in emails}))
+    claims = (
+        Claim.objects.filter(match)
+        .exclude(reference=None)
+        .select_related("store")
+        .only("id", "reference", "reason_label", "status", "submitted_at", "created_at", "store__id", "store__slug", "store__name")
+        .order_by("-created_at", "-pk")
+    )
+    return _list_page(claims, page)
 
 
-def claims_of_order(*, order):
+def orders_for_user(*, emails: list[str], page: int = 1) -> ListPage:
+    """The signed-in shopper's orders ("My orders"), newest first: those placed with one of
+    their verified e-mails (stored lower-case: an exact match on the e-mail's index)."""
+    return _list_page(order_selectors.orders_for_emails(emails=emails), page)
+
+
+def claims_of_order(*, order) -> list[Claim]:
     """The order's claims the shopper sees on the order page (not the ones they withdrew)."""
-    return order.claims.exclude(status=ClaimStatus.WITHDRAWN).order_by("-created_at")
+    return list(
+        order.claims.exclude(status=ClaimStatus.WITHDRAWN).only("id", "order_id", "reference", "reason_label", "status", "created_at").order_by("-created_at")
+    )
 
 
 # --- the staff queue's search --------------------------------------------------------------

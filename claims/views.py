@@ -21,9 +21,9 @@ from claims import evidence as evidence_services
 from claims import selectors, services, states
 from claims.actors import Actor, shopper_actor, staff_actor
 from claims.forms import AnswersForm, MessageForm, OfflinePurchaseForm, StartClaimForm, TrackingForm
-from claims.models import Claim, EvidenceFile, Refund
+from claims.models import Claim, EvidenceFile
 from claims.services import ClaimError, NotPermitted
-from claims.states import SHOPPER_EVENTS, ClaimStatus
+from claims.states import ClaimStatus
 from orders import guest_access
 from orders import selectors as order_selectors
 from orders.models import Store
@@ -321,11 +321,14 @@ def claim_draft(request: HttpRequest, claim_id: int) -> HttpResponse:
     return render(request, "claims/draft.html", _draft_context(request, claim))
 
 
-def _slot_rows(claim: Claim, slots) -> list[tuple]:
-    """(checklist status, the slot's files, what the file picker offers) per upload slot."""
-    checklist = selectors.claim_checklist(claim=claim, slots=tuple(s for s in slots if s.kind != "text"))
+def _slot_rows(claim: Claim, slots, evidence: list[EvidenceFile] | None = None) -> list[tuple]:
+    """(checklist status, the slot's files, what the file picker offers) per upload slot.
+    `evidence`: the claim's files when the page has them already."""
+    if evidence is None:
+        evidence = selectors.claim_evidence_files(claim=claim)
+    checklist = selectors.claim_checklist(claim=claim, slots=tuple(s for s in slots if s.kind != "text"), evidence=evidence)
     files: dict[str, list[EvidenceFile]] = {}
-    for item in claim.evidence.exclude(status=EvidenceFile.Status.DELETED).order_by("created_at"):
+    for item in evidence:
         files.setdefault(item.slot_code, []).append(item)
     return [(status, files.get(status.slot.code, []), ACCEPT_ATTR[status.slot.kind]) for status in checklist]
 
@@ -430,7 +433,7 @@ CLAIM_NOT_YOURS = gettext_lazy("To open a claim, use the link in our e-mail or l
 
 @require_GET
 def claim_detail(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
-    claim = Claim.objects.select_related("store", "order", "policy_version").filter(store__slug=slug, reference=reference).first()
+    claim = selectors.claim_for_page(store_slug=slug, reference=reference)
     actor = claim_actor_for_request(request, claim) if claim is not None else None
     if actor is None or not actor.is_shopper:
         # Not (yet) the owner in this browser: the same answer whether or not the claim
@@ -456,18 +459,22 @@ def _next_step(claim: Claim, can_appeal: bool) -> str:
 
 
 def _detail_context(claim: Claim, tracking_form=None, message_form=None) -> dict:
+    """Everything the claim page shows, read here (the template runs no queries): one
+    query each for the timeline, the messages and the evidence."""
     snapshot_rule = selectors.claim_decided_rule(claim=claim)
     policy = selectors.claim_policy_data(claim=claim)
     rule = selectors.claim_rule(claim=claim, policy=policy)
+    evidence = selectors.claim_evidence_files(claim=claim)
+    conversation = selectors.claim_messages_for_shopper(claim=claim)
     requested = []
     if claim.status in (ClaimStatus.NEEDS_INFO, ClaimStatus.APPEALED):
         if claim.status == ClaimStatus.NEEDS_INFO:
-            last = claim.messages.exclude(requested_slots=[]).order_by("-created_at").first()
+            last = conversation.last_request
             wanted = set(last.requested_slots) if last else set()
         else:  # an appeal may bring more evidence for any item, and anything else
             wanted = {s.code for s in (rule.evidence_slots if rule else ())} | {evidence_services.APPEAL_EVIDENCE.code}
         offered = [*(rule.evidence_slots if rule else ()), evidence_services.APPEAL_EVIDENCE]
-        requested = _slot_rows(claim, [s for s in offered if s.code in wanted])
+        requested = _slot_rows(claim, [s for s in offered if s.code in wanted], evidence)
     reimbursed = selectors.postage_reimbursed(claim=claim, rule=rule)
     receipt_open = reimbursed and claim.status in states.POSTAGE_RECEIPT_STATES
     can_appeal = claim.status == ClaimStatus.REJECTED and not claim.appeal_used
@@ -476,11 +483,11 @@ def _detail_context(claim: Claim, tracking_form=None, message_form=None) -> dict
         "claim": claim,
         "rule": rule,
         "snapshot_rule": snapshot_rule,
-        "events": claim.events.filter(action__in=SHOPPER_EVENTS),
-        "messages_list": claim.messages.filter(internal=False),
-        "evidence": claim.evidence.filter(status=EvidenceFile.Status.READY),
+        "events": selectors.claim_timeline(claim=claim),
+        "messages_list": conversation.shown,
+        "evidence": sorted((item for item in evidence if item.status == EvidenceFile.Status.READY), key=lambda item: (item.slot_code, item.created_at)),
         "requested": requested,
-        "postage_receipt": _slot_rows(claim, [evidence_services.POSTAGE_RECEIPT]) if receipt_open else [],
+        "postage_receipt": _slot_rows(claim, [evidence_services.POSTAGE_RECEIPT], evidence) if receipt_open else [],
         "tracking_form": tracking_form or (TrackingForm(carriers=policy.carriers, reimbursed=reimbursed, currency=claim.store.currency) if claim.status == ClaimStatus.APPROVED_AWAITING_RETURN else None),
         "message_form": message_form or MessageForm(),
         "can_withdraw": states.transition_for("withdraw", claim.status) is not None,
@@ -489,7 +496,7 @@ def _detail_context(claim: Claim, tracking_form=None, message_form=None) -> dict
         "can_print_slip": bool(claim.rma_number) and claim.status in states.PARCEL_EXPECTED_STATES,
         "Status": ClaimStatus,
         "next_step": _next_step(claim, can_appeal),
-        "refund": Refund.objects.filter(claim=claim).first(),
+        "refund": selectors.claim_refund(claim=claim),
     }
 
 
@@ -590,14 +597,17 @@ def order_detail(request: HttpRequest, slug: str, number: str) -> HttpResponse:
 @login_required
 @require_GET
 def my_orders(request: HttpRequest) -> HttpResponse:
-    """My orders and claims: every order and claim of the shopper's verified e-mails."""
+    """My orders and claims: the newest orders and claims of the shopper's verified
+    e-mails, a page at a time (?claims=2, ?orders=2 for older ones)."""
     emails = user_verified_emails(user=request.user)
+    claims_page = _int(request.GET.get("claims")) or 1
+    orders_page = _int(request.GET.get("orders")) or 1
     return render(
         request,
         "claims/my_orders.html",
         {
-            "orders": order_selectors.orders_for_user(user=request.user),
+            "orders": selectors.orders_for_user(emails=emails, page=orders_page),
             "emails": emails,
-            "claims": selectors.claims_for_user(user=request.user, emails=emails),
+            "claims": selectors.claims_for_user(user=request.user, emails=emails, page=claims_page),
         },
     )

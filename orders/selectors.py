@@ -1,7 +1,7 @@
 """Reads of the orders domain, with the access rules of who may see an order."""
 
 from allauth.account.models import EmailAddress
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
 from orders.models import Order, OrderLine, Store
 
@@ -16,35 +16,31 @@ def user_verified_emails(*, user) -> list[str]:
     return list(EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True))
 
 
-def orders_for_user(*, user) -> QuerySet[Order]:
-    """The signed-in shopper's orders: those placed with one of their verified e-mails."""
-    emails = user_verified_emails(user=user)
-    if not emails:
+def orders_for_emails(*, emails: list[str]) -> QuerySet[Order]:
+    """Orders placed with one of these (verified) e-mails, newest first, with the columns
+    a list of them shows. Orders store the e-mail lower-case: an exact match on its index."""
+    wanted = sorted({email.strip().lower() for email in emails})
+    if not wanted:
         return Order.objects.none()
-
-    match = Q()
-    for email in emails:
-        match |= Q(customer_email__iexact=email)
-    return Order.objects.filter(match).select_related("store").order_by("-placed_at")
+    return (
+        Order.objects.filter(customer_email__in=wanted)
+        .select_related("store")
+        .only("id", "number", "status", "placed_at", "store__id", "store__slug", "store__name")
+        .order_by("-placed_at", "-pk")
+    )
 
 
 def order_for_viewer(*, store: Store, number: str, user, guest_order_ids: list[int]) -> Order | None:
     """The order if this viewer may see it: opened through a guest link in this
-    session, or placed with a verified e-mail of the signed-in account."""
-    order = (
-        Order.objects.filter(store=store, number=number)
-        .select_related("store")
-        .prefetch_related(
-            Prefetch("lines", queryset=OrderLine.objects.select_related("product", "product__category")),
-            "shipments",
-        )
-        .first()
-    )
+    session, or placed with a verified e-mail of the signed-in account. Its lines (in
+    order, with their products) and shipments come with it, for the viewer only."""
+    order = Order.objects.filter(store=store, number=number).first()
     if order is None:
         return None
-    if order.pk in guest_order_ids:
-        return order
-    emails = {e.lower() for e in user_verified_emails(user=user)}
-    if order.customer_email.lower() in emails:
-        return order
-    return None
+    order.store = store  # the caller's, not read again
+    if order.pk not in guest_order_ids and order.customer_email.lower() not in {e.lower() for e in user_verified_emails(user=user)}:
+        return None
+    prefetch_related_objects(
+        [order], Prefetch("lines", queryset=OrderLine.objects.select_related("product", "product__category")), "shipments"
+    )
+    return order

@@ -1,5 +1,6 @@
 """Reads that build the engine's plain inputs from the database."""
 
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -30,16 +31,38 @@ def policy_version_current(*, store: Store) -> PolicyVersion | None:
     return PolicyVersion.objects.filter(policy__store=store).select_related("policy__store").order_by("-number").first()
 
 
-def policy_data_for_version(*, version: PolicyVersion) -> PolicyData:
-    store = version.policy.store
-    return policy_data(
-        version.data,
-        store_name=store.name,
-        currency=store.currency,
-        store_country=store.country,
-        default_review_working_days=store.default_review_sla_days,
-        version=version.number,
-    )
+def policy_data_for_version(*, version: PolicyVersion, store: Store | None = None) -> PolicyData:
+    """The engine's view of a published version. `store`: the version's store when the
+    caller has it loaded already (a claim's page), so its policy and store are not read again.
+
+    A version never changes once published, so its engine view is kept per process,
+    keyed by the version (its id and publication time: ids can come back after a rollback)
+    and the store facts it reads (a renamed store gets a new one)."""
+    store = store or version.policy.store
+    key = (version.pk, version.published_at, version.number, store.name, store.currency, store.country, store.default_review_sla_days)
+    data = _policy_data_cache.get(key) if version.pk is not None else None
+    if data is None:
+        data = policy_data(
+            version.data,
+            store_name=store.name,
+            currency=store.currency,
+            store_country=store.country,
+            default_review_working_days=store.default_review_sla_days,
+            version=version.number,
+        )
+        if version.pk is not None:
+            with _policy_data_lock:  # the web server's threads share it
+                if len(_policy_data_cache) >= _POLICY_DATA_CACHE_SIZE:
+                    _policy_data_cache.pop(next(iter(_policy_data_cache)))  # the oldest entry
+                _policy_data_cache[key] = data
+    return data
+
+
+# A few hundred versions at most are in use at once (one current per store, and the
+# versions older open claims were made under); each is a few kilobytes.
+_POLICY_DATA_CACHE_SIZE = 512
+_policy_data_cache: dict[tuple, PolicyData] = {}
+_policy_data_lock = threading.Lock()
 
 
 def policy_data_for_draft(*, policy: Policy) -> PolicyData:

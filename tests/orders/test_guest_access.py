@@ -105,8 +105,8 @@ def test_token_stops_working_when_the_order_email_changes(client):
 def test_signed_in_shopper_sees_orders_of_verified_email(client):
     from tests.factories import UserFactory
 
-    user = UserFactory(email="pat@example.com")
-    order = OrderLineFactory(order__customer_email="Pat@Example.com").order
+    user = UserFactory(email="Pat@Example.com")  # verified in another case than the order stores it (lower-case)
+    order = OrderLineFactory(order__customer_email="pat@example.com").order
     stranger = OrderLineFactory(order__customer_email="other@example.com").order
     client.force_login(user)
     listing = client.get(reverse("claims:my_orders")).content.decode()
