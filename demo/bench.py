@@ -136,24 +136,75 @@ def bench_database_check(*, test_database_ok: bool = False) -> None:
 
 class _Table:
     """COPY rows of a model: the columns the seed sets, then every other concrete column
-    with its field's default (auto_now fields: the seed's moment)."""
+    with its field's default (auto_now fields: the seed's moment).
 
-    def __init__(self, model: type[models.Model], columns: list[str], now: datetime):
+    `templated` columns (the decision documents, kilobytes each) are not sent per row:
+    the rows go to a temporary table with the number of their template, and one
+    INSERT ... SELECT joins the template's stored value in (PostgreSQL copies the
+    compressed value instead of parsing and compressing it again a million times)."""
+
+    def __init__(self, model: type[models.Model], columns: list[str], now: datetime, templated: dict[str, str] | None = None):
         self.model = model
+        self.templated = templated or {}
         concrete = {f.column: f for f in model._meta.concrete_fields}
-        self.columns = [c for c in columns if c in concrete]
-        self.rest = [c for c in concrete if c not in self.columns]
+        self.columns = [c for c in columns if c in concrete and c not in self.templated]
+        self.rest = [c for c in concrete if c not in self.columns and c not in self.templated]
         self.tail = tuple(_column_default(concrete[c], now) for c in self.rest)
 
     def write(self, cursor, rows: Iterable[tuple]) -> int:
-        table = connection.ops.quote_name(self.model._meta.db_table)
-        names = ", ".join(connection.ops.quote_name(c) for c in [*self.columns, *self.rest])
+        """`rows`: the set columns in order (templated ones left out), then, for a
+        templated table, the template's number."""
+        quote = connection.ops.quote_name
+        table = quote(self.model._meta.db_table)
+        names = ", ".join(quote(c) for c in [*self.columns, *self.rest])
         tail, count = self.tail, 0
-        with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        if not self.templated:
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row + tail)
+                    count += 1
+            return count
+        stage = quote(f"bench_stage_{self.model._meta.db_table}")
+        cursor.execute(f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {names} FROM {table} WITH NO DATA")  # noqa: S608 - names from _meta
+        cursor.execute(f"ALTER TABLE {stage} ADD COLUMN bench_template integer")
+        with cursor.copy(f"COPY {stage} ({names}, bench_template) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row(row + tail)
+                copy.write_row(row[:-1] + tail + row[-1:])
                 count += 1
+        staged = ", ".join(f"s.{quote(c)}" for c in [*self.columns, *self.rest])
+        templated = ", ".join(quote(c) for c in self.templated)
+        values = ", ".join(f"t.{quote(v)}" for v in self.templated.values())
+        cursor.execute(
+            f"INSERT INTO {table} ({names}, {templated}) SELECT {staged}, {values} "  # noqa: S608 - names from _meta
+            f"FROM {stage} s JOIN bench_templates t ON t.id = s.bench_template"
+        )
+        cursor.execute(f"DROP TABLE {stage}")
         return count
+
+
+class _IndexesLater:
+    """Bulk loading: the tables' plain indexes are dropped first and built again at the
+    end (one sort each instead of a million inserts), in the seed's transaction. Unique
+    and primary keys (constraints) stay. The definitions come from the catalogue, so an
+    index another migration adds is rebuilt as it was."""
+
+    def __init__(self, cursor, models_: Iterable[type[models.Model]]):
+        self.cursor = cursor
+        self.definitions: list[str] = []
+        for model in models_:
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = %s "
+                "AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
+                [model._meta.db_table, model._meta.db_table],
+            )
+            for name, definition in cursor.fetchall():
+                cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+                self.definitions.append(definition)
+
+    def rebuild(self) -> int:
+        for definition in self.definitions:
+            self.cursor.execute(definition)
+        return len(self.definitions)
 
 
 def _column_default(f: models.Field, now: datetime):
@@ -210,6 +261,7 @@ class _Template:
     policy_version_id: int
     line_decision: str
     requested_slot: str
+    number: int = 0
 
 
 @dataclass
@@ -228,6 +280,7 @@ class _Store:
 def _stores() -> list[_Store]:
     User = get_user_model()
     result = []
+    numbered = 0
     for brand in BRANDS:
         store = Store.objects.get(slug=brand["slug"])
         products = {p.sku: p for p in store.products.all()}
@@ -250,8 +303,10 @@ def _stores() -> list[_Store]:
                     policy_version_id=claim.policy_version_id,
                     line_decision=json.dumps(line.decision if line else {}),
                     requested_slot=slots[0] if slots else "",
+                    number=numbered,
                 )
             )
+            numbered += 1
         if not templates:
             raise RuntimeError(f"bench_seed: the demo store {store.slug} has no demo claims to copy; run demo_load first")
         staff = {}
@@ -318,12 +373,18 @@ def bench_seed(*, orders: int, claims: int, test_database_ok: bool = False, log:
     with transaction.atomic(), connection.cursor() as django_cursor:
         cursor = django_cursor.cursor  # psycopg's own cursor: copy()
         cursor.execute("SET LOCAL synchronous_commit = off")
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        _skip_foreign_key_checks(cursor)
+        _templates_table(cursor, stores)
+        indexes = _IndexesLater(cursor, [Order, OrderLine, Claim, ClaimLine, ClaimEvent])
         user_ids = _seed_users(cursor, shoppers, now, rows)
         log(f"  users: {rows['users']:,} ({time.perf_counter() - started:.1f} s)")
         order_facts = _seed_orders(cursor, rng, stores, orders, shoppers, user_ids, now, rows)
         log(f"  orders: {rows['orders']:,}, lines: {rows['order_lines']:,} ({time.perf_counter() - started:.1f} s)")
         _seed_claims(cursor, rng, stores, order_facts, claims, now, rows, due)
         log(f"  claims: {rows['claims']:,}, lines: {rows['claim_lines']:,}, events: {rows['events']:,} ({time.perf_counter() - started:.1f} s)")
+        rebuilt = indexes.rebuild()
+        log(f"  {rebuilt} indexes built ({time.perf_counter() - started:.1f} s)")
         for model in (get_user_model(), EmailAddress, Order, OrderLine, Claim, ClaimLine, ClaimEvent, ClaimMessage):
             _sync_sequence(cursor, model)
     with connection.cursor() as cursor:
@@ -332,6 +393,27 @@ def bench_seed(*, orders: int, claims: int, test_database_ok: bool = False, log:
     seconds = time.perf_counter() - started
     log(f"  ANALYZE done ({seconds:.1f} s)")
     return SeedResult(orders=orders, claims=claims, seconds=seconds, rows=rows, due=due)
+
+
+def _skip_foreign_key_checks(cursor) -> None:
+    """The rows are made consistent here; checking each foreign key of millions of rows
+    (a trigger per row) is skipped where the role may (a superuser: replica mode)."""
+    cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+    if cursor.fetchone()[0]:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+
+
+def _templates_table(cursor, stores: list["_Store"]) -> None:
+    """The demo claims' documents, once, for the INSERT ... SELECT of claims and lines."""
+    cursor.execute(
+        "CREATE TEMP TABLE bench_templates (id integer PRIMARY KEY, decision jsonb, answers jsonb, texts jsonb, line_decision jsonb) ON COMMIT DROP"
+    )
+    for store in stores:
+        for template in store.templates:
+            cursor.execute(
+                "INSERT INTO bench_templates VALUES (%s, %s, %s, %s, %s)",
+                [template.number, template.decision, template.answers, template.texts, template.line_decision],
+            )
 
 
 def _seed_users(cursor, shoppers: int, now: datetime, rows: dict) -> dict[int, int]:
@@ -437,8 +519,10 @@ def _seed_claims(cursor, rng, stores, orders: _OrderFacts, count: int, now: date
     ]
     if has_next_due:
         claim_columns.append("next_due_at")
-    claim_table = _Table(Claim, claim_columns, now)
-    line_table = _Table(ClaimLine, ["id", "claim_id", "order_line_id", "quantity", "decision", "staff_decision"], now)
+    documents = {"decision": "decision", "answers": "answers", "texts": "texts"}
+    claim_columns = [c for c in claim_columns if c not in documents]
+    claim_table = _Table(Claim, claim_columns, now, templated=documents)
+    line_table = _Table(ClaimLine, ["id", "claim_id", "order_line_id", "quantity", "staff_decision"], now, templated={"decision": "line_decision"})
     event_table = _Table(ClaimEvent, ["id", "claim_id", "action", "from_status", "to_status", "actor_user_id", "actor_role", "actor_label", "note", "data", "created_at"], now)
     message_table = _Table(ClaimMessage, ["id", "claim_id", "author_user_id", "author_role", "body", "internal", "requested_slots", "created_at"], now)
     states = list(STATE_WEIGHTS)
@@ -463,9 +547,9 @@ def _seed_claims(cursor, rng, stores, orders: _OrderFacts, count: int, now: date
             c.update(
                 id=first_claim + k, store_id=store.pk, status=status, shopper_email=email, order_id=orders.first_id + o,
                 shopper_user_id=orders.user_ids.get(shopper) if rng.random() < 0.7 else None,
-                reason_code=template.reason_code, reason_label=template.reason_label, answers=template.answers, texts=template.texts,
+                reason_code=template.reason_code, reason_label=template.reason_label,
                 preferred_outcome=template.preferred_outcome, policy_version_id=template.policy_version_id, rule_code=template.rule_code,
-                decision=template.decision, outcome="", resolution="", rejection_reason="", appeal_used=False,
+                outcome="", resolution="", rejection_reason="", appeal_used=False,
                 return_carrier="", return_tracking_number="", inspection="{}", ship_reminder_level=0, review_escalation_level=0,
             )
             # when the claim entered its state, and when it was submitted (before that)
@@ -499,7 +583,7 @@ def _seed_claims(cursor, rng, stores, orders: _OrderFacts, count: int, now: date
             decided = status not in (S.DRAFT, S.SUBMITTED, S.NEEDS_INFO, S.APPEALED)
             for j in range(n_lines):
                 lines_out.append(
-                    (counters["line"], claim_id, orders.first_line[o] + j, orders.line_quantity[o] if j == 0 else 1, template.line_decision, "accepted" if decided else "pending")
+                    (counters["line"], claim_id, orders.first_line[o] + j, orders.line_quantity[o] if j == 0 else 1, "accepted" if decided else "pending", template.number)
                 )
                 counters["line"] += 1
             _events(events_out, counters, claim_id, path, steps, email, store, status)
@@ -508,7 +592,7 @@ def _seed_claims(cursor, rng, stores, orders: _OrderFacts, count: int, now: date
                 slots = json.dumps([template.requested_slot] if template.requested_slot else [])
                 messages_out.append((counters["message"], claim_id, store.staff[Role.REVIEWER][0], Role.REVIEWER.value, body, False, slots, steps[-1]))
                 counters["message"] += 1
-            yield tuple(c[name] for name in claim_columns)
+            yield (*(c[name] for name in claim_columns), template.number)
 
     rows["claims"] = claim_table.write(cursor, claim_rows())
     rows["claim_lines"] = line_table.write(cursor, lines_out)
