@@ -77,7 +77,7 @@ from django.utils import timezone  # noqa: E402
 from claims.models import Claim, ClaimEvent, ClaimMessage  # noqa: E402
 from claims.sla import sla_sweep  # noqa: E402
 from claims.states import AUTO_CLOSE_STATES, REVIEW_CLOCK_STATES, ClaimStatus  # noqa: E402
-from demo.bench import BENCH_DOMAIN, bench_counts, bench_drop, bench_seed, shopper_email  # noqa: E402
+from demo.bench import BENCH_DOMAIN, bench_counts, bench_drop, bench_seed, bench_seeded_at, shopper_email  # noqa: E402
 from notifications.models import OutboundEmail  # noqa: E402
 from orders.models import Order, OrderLookupRequest, Store  # noqa: E402
 from orders.services import order_access_link_request, order_lookup_process  # noqa: E402
@@ -126,7 +126,7 @@ def _get(client: Client, url: str):
     def call():
         response = client.get(url)
         if response.status_code != 200:
-            raise SystemExit(f"GET {url}: {response.status_code}")
+            raise SystemExit(f"GET {url}: {response.status_code} {response.get('Location', '')}".rstrip())
         return response
 
     return call
@@ -135,14 +135,22 @@ def _get(client: Client, url: str):
 # --- the data --------------------------------------------------------------------------------
 
 
-def ensure_data(claims: int) -> float | None:
-    """Migrate, then seed N orders and N claims unless that scale is there already."""
+STALE_AFTER = timedelta(hours=6)
+
+
+def ensure_data(claims: int, reseed: bool) -> float | None:
+    """Migrate, then seed N orders and N claims unless that scale is there already (or
+    `reseed`: the clocks are relative to the seed's moment, so as days pass more claims
+    fall due than the 1 % seeded)."""
     call_command("migrate", verbosity=0)
-    if bench_counts() == (claims, claims):
-        print(f"bench data already there: {claims:,} orders and claims")
+    if bench_counts() == (claims, claims) and not reseed:
+        seeded_at = bench_seeded_at()
+        print(f"bench data already there: {claims:,} orders and claims, seeded about {seeded_at:%Y-%m-%d %H:%M} UTC")
+        if seeded_at is not None and timezone.now() - seeded_at > STALE_AFTER:
+            print("  note: the clocks have moved on since the seed, so more than 1 % is due; --reseed (BENCH_RESEED=1) seeds again")
         return None
     if bench_counts() != (0, 0):
-        print("dropping the bench data of another scale ...")
+        print("dropping the bench data there ...", flush=True)
         bench_drop()
     print(f"seeding {claims:,} orders and {claims:,} claims ...", flush=True)
     result = bench_seed(orders=claims, claims=claims, log=lambda text: print(text, flush=True))
@@ -461,10 +469,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS") or 30), help="Timed requests per line (at most).")
     parser.add_argument("--line-seconds", type=float, default=float(os.environ.get("BENCH_LINE_SECONDS") or 10), help="Time budget per line.")
     parser.add_argument("--wrk-seconds", type=int, default=int(os.environ.get("BENCH_WRK_SECONDS") or 10))
+    parser.add_argument("--reseed", action="store_true", default=os.environ.get("BENCH_RESEED") == "1", help="Drop and seed again.")
     args = parser.parse_args()
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     print(f"database {connection.settings_dict['NAME']} on {connection.settings_dict['HOST'] or 'localhost'}")
-    seed_seconds = ensure_data(args.claims)
+    seed_seconds = ensure_data(args.claims, args.reseed)
     s = subjects()
     bench_admin(s, args.rounds, args.line_seconds)
     bench_lookup(s, args.rounds, args.line_seconds)

@@ -347,6 +347,13 @@ def bench_counts() -> tuple[int, int]:
     return _count("orders_order", "customer_email", like), _count("claims_claim", "shopper_email", like)
 
 
+def bench_seeded_at() -> datetime | None:
+    """About when the bench data was seeded (its latest state change is minutes before)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT MAX(status_changed_at) FROM claims_claim WHERE shopper_email LIKE %s", [f"%@{BENCH_DOMAIN}"])
+        return cursor.fetchone()[0]
+
+
 def _count(table: str, column: str, like: str) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE {column} LIKE %s", [like])  # noqa: S608 - names from this module

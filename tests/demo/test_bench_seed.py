@@ -35,12 +35,20 @@ def test_the_command_refuses_a_test_database_or_sqlite():
         assert "needs PostgreSQL" in str(refused.value)
 
 
+def _indexes() -> set[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename LIKE 'claims_%%' OR tablename LIKE 'orders_%%'")
+        return set(cursor.fetchall())
+
+
 @postgres_only
 def test_seed_writes_every_state_with_its_clocks_and_one_percent_due_then_drops():
     with pytest.raises(BenchRefused):
         bench_database_check()
+    indexes = _indexes()
     result = bench_seed(orders=600, claims=1000, test_database_ok=True, log=lambda text: None)
     assert bench_counts() == (600, 1000)
+    assert _indexes() == indexes  # dropped for the load, built again
     bench = Claim.objects.filter(shopper_email__endswith=f"@{BENCH_DOMAIN}")
     assert set(bench.values_list("status", flat=True)) == set(ClaimStatus)
     now = timezone.now()
