@@ -463,23 +463,36 @@ def markdown(claims: int, seed_seconds: float | None, sweep: SweepResult | None,
             print(f"| {page.url} {page.errors} | {page.requests_per_second:.1f} | {page.requests_per_second / bare:.2f} |")
 
 
+SECTIONS = ("admin", "lookup", "my_orders", "sweep", "pages")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--claims", type=int, default=int(os.environ.get("BENCH_CLAIMS") or 1_000_000))
     parser.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS") or 30), help="Timed requests per line (at most).")
     parser.add_argument("--line-seconds", type=float, default=float(os.environ.get("BENCH_LINE_SECONDS") or 10), help="Time budget per line.")
     parser.add_argument("--wrk-seconds", type=int, default=int(os.environ.get("BENCH_WRK_SECONDS") or 10))
+    parser.add_argument(
+        "--only", default=os.environ.get("BENCH_ONLY") or ",".join(SECTIONS), help=f"Comma-separated sections (default all): {', '.join(SECTIONS)}."
+    )
     parser.add_argument("--reseed", action="store_true", default=os.environ.get("BENCH_RESEED") == "1", help="Drop and seed again.")
     args = parser.parse_args()
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     print(f"database {connection.settings_dict['NAME']} on {connection.settings_dict['HOST'] or 'localhost'}")
     seed_seconds = ensure_data(args.claims, args.reseed)
+    only = {name.strip() for name in args.only.split(",")}
+    unknown = only - set(SECTIONS)
+    if unknown:
+        raise SystemExit(f"unknown sections: {', '.join(sorted(unknown))} (choose from {', '.join(SECTIONS)})")
     s = subjects()
-    bench_admin(s, args.rounds, args.line_seconds)
-    bench_lookup(s, args.rounds, args.line_seconds)
-    bench_my_orders(s, args.rounds, args.line_seconds)
-    sweep = bench_sweep()
-    pages = bench_pages(s, args.wrk_seconds)
+    if "admin" in only:
+        bench_admin(s, args.rounds, args.line_seconds)
+    if "lookup" in only:
+        bench_lookup(s, args.rounds, args.line_seconds)
+    if "my_orders" in only:
+        bench_my_orders(s, args.rounds, args.line_seconds)
+    sweep = bench_sweep() if "sweep" in only else None
+    pages = bench_pages(s, args.wrk_seconds) if "pages" in only else []
     explain_slowest()
     markdown(args.claims, seed_seconds, sweep, pages)
 
