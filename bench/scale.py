@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -313,20 +314,38 @@ def bench_sweep() -> SweepResult:
         cursor.execute("SELECT COUNT(*) FROM bench_sweep_backup")
         backed_up = cursor.fetchone()[0]
     try:
-        results = []
-        for _ in range(2):
-            with CaptureQueriesContext(connection) as captured:
-                started = time.perf_counter()
-                counts = sla_sweep()
-                elapsed = (time.perf_counter() - started) * 1000
-            results.append((elapsed, len(captured.captured_queries), counts))
+        results = [_timed_sweep()]
+        # what fell due meanwhile, or was left for the next sweep (a batch limit), until nothing is
+        for extra in range(1, 21):
+            if not _acted(results[-1][2]):
+                break
+            results.append(_timed_sweep())
+            print(f"  sweep again ({extra}): {_acted(results[-1][2]):,} acted on, {results[-1][0]:,.0f} ms, {results[-1][1]:,} queries")
     finally:
         _restore(backed_up, marks)
+    results = [results[0], results[-1]]
     (due_ms, due_q, due_counts), (idle_ms, idle_q, idle_counts) = results
-    acted = sum(v for k, v in due_counts.items() if isinstance(v, int) and k != "errors")
-    print(f"  sweep, {acted:,} claims acted on: {due_ms:,.0f} ms, {due_q:,} queries  {due_counts}")
-    print(f"  sweep, nothing due: {idle_ms:,.1f} ms, {idle_q} queries")
+    print(f"  sweep, {_acted(due_counts):,} claims acted on: {due_ms:,.0f} ms, {due_q:,} queries  {due_counts}")
+    print(f"  sweep, nothing due: {idle_ms:,.1f} ms, {idle_q} queries  {idle_counts}")
     return SweepResult(due_ms, due_q, due_counts, idle_ms, idle_q, idle_counts)
+
+
+def _acted(counts: dict) -> int:
+    return sum(v for k, v in counts.items() if isinstance(v, int) and k != "errors")
+
+
+def _timed_sweep() -> tuple[float, int, dict]:
+    """One sweep: ms, queries (as the test suite counts them, BEGIN/COMMIT included; the
+    log is unbounded here, a sweep may run more than the 9,000 Django keeps), and what
+    it reports."""
+    connection.queries_log = deque()
+    with CaptureQueriesContext(connection) as captured:
+        started = time.perf_counter()
+        counts = sla_sweep()
+        elapsed = (time.perf_counter() - started) * 1000
+    executed = len(captured.captured_queries)
+    connection.queries_log = deque(maxlen=connection.queries_limit)
+    return elapsed, executed, counts
 
 
 def _restore(backed_up: int, marks: dict) -> None:
@@ -452,8 +471,7 @@ def markdown(claims: int, seed_seconds: float | None, sweep: SweepResult | None,
     for line in LINES:
         print(f"| {line.what} | {line.pct(50):.1f} | {line.pct(95):.1f} | {line.pct(99):.1f} | {line.queries} | {len(line.timings)} |")
     if sweep is not None:
-        acted = sum(v for k, v in sweep.due_counts.items() if isinstance(v, int) and k != "errors")
-        print(f"| SLA sweep, {acted:,} due | {sweep.due_ms:,.0f} | | | {sweep.due_queries:,} | 1 |")
+        print(f"| SLA sweep, {_acted(sweep.due_counts):,} due | {sweep.due_ms:,.0f} | | | {sweep.due_queries:,} | 1 |")
         print(f"| SLA sweep, 0 due | {sweep.idle_ms:,.1f} | | | {sweep.idle_queries} | 1 |")
     if pages:
         bare = pages[0].requests_per_second
