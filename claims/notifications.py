@@ -2,15 +2,16 @@
 the shopper hears of every step that concerns them; the store's reviewers and managers
 of every new claim; staff get a daily digest. Reminders and escalations: claims.sla."""
 
+import functools
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts import access
 from claims.states import Role
-from notifications.services import SignedLink, email_enqueue_template
+from notifications.services import EmailSlot, SignedLink, email_enqueue_template, email_enqueue_template_many
 from orders.guest_access import CLAIM, guest_token_make
 
 SHOPPER_EMAILS = {
@@ -45,14 +46,56 @@ def claim_notify(*, claim, action: str, note: str = "") -> None:
         staff_notify_new_claim(claim=claim)
 
 
+def claim_notify_many(*, claims, action: str, note: str = "") -> None:
+    """claim_notify for many claims that took the same step (the SLA sweep's waivers and
+    closes): the shopper e-mails are rendered once per store and shape and queued in bulk."""
+    if action == "submit":
+        for claim in claims:
+            claim_notify(claim=claim, action=action, note=note)
+        return
+    if action not in SHOPPER_EMAILS:
+        return
+    groups: dict[tuple, list] = {}
+    for claim in claims:
+        if not claim.shopper_email:
+            continue
+        headline, body = _shopper_texts(claim, action, note)
+        details = tuple(_details(claim, action))
+        values = {"headline": headline, "body": body, "link": claim_shopper_link(claim)}
+        groups.setdefault((claim.store_id, claim_link_days(claim), details), []).append((claim, values))
+    for (_store_id, link_days, details), messages in groups.items():
+        email_enqueue_template_many(
+            template="claim_update",
+            context={
+                "headline": EmailSlot("headline"),
+                "body": EmailSlot("body"),
+                "note": note,
+                "details": list(details),
+                "link": EmailSlot("link"),
+                "link_days": link_days,
+            },
+            messages=[(claim.shopper_email, values) for claim, values in messages],
+            kind=f"claim:{action}",
+            store=messages[0][0].store,
+        )
+
+
 def _shopper_notify(*, claim, action: str, note: str) -> None:
     if action not in SHOPPER_EMAILS or not claim.shopper_email:
         return
+    headline, body = _shopper_texts(claim, action, note)
+    _claim_update_email(claim, kind=f"claim:{action}", headline=headline, body=body, note=note, details=_details(claim, action))
+
+
+def _shopper_texts(claim, action: str, note: str) -> tuple[str, str]:
     from django.utils import formats, timezone
 
-    with timezone.override(claim.store.time_zone):
-        review_due = formats.date_format(timezone.localtime(claim.review_due_at), "j M Y, H:i") if claim.review_due_at else "—"
-        ship_by = formats.date_format(timezone.localtime(claim.ship_by_at), "j M Y") if claim.ship_by_at else ""
+    subject, body = (str(text) for text in SHOPPER_EMAILS[action])
+    review_due, ship_by = "—", ""
+    if "%(review_due)" in subject + body or "%(ship_by)" in subject + body:  # dates in the store's zone cost (the sweep: thousands)
+        with timezone.override(claim.store.time_zone):
+            review_due = formats.date_format(timezone.localtime(claim.review_due_at), "j M Y, H:i") if claim.review_due_at else "—"
+            ship_by = formats.date_format(timezone.localtime(claim.ship_by_at), "j M Y") if claim.ship_by_at else ""
     values = {
         "ref": claim.reference or "",
         "rma": claim.rma_number or "",
@@ -62,10 +105,7 @@ def _shopper_notify(*, claim, action: str, note: str) -> None:
         "resolution": claim.get_resolution_display() if claim.resolution else "",
         "retention_days": settings.EVIDENCE_RETENTION_DAYS,
     }
-    subject, body = SHOPPER_EMAILS[action]
-    _claim_update_email(
-        claim, kind=f"claim:{action}", headline=str(subject) % values, body=str(body) % values, note=note, details=_details(claim, action)
-    )
+    return subject % values, body % values
 
 
 def _claim_update_email(claim, *, kind: str, headline: str, body: str, note: str, details: list[str]) -> None:
@@ -136,14 +176,24 @@ def _has_refund(claim) -> bool:
 def claim_shopper_link(claim) -> str:
     """For a guest: a signed link that opens the claim's order and then the claim; for
     a purchase without an order (signed-in shoppers): the claim page itself."""
-    try:
-        claim_path = reverse("claims:claim_detail", args=[claim.store.slug, claim.reference])
-    except NoReverseMatch:  # a draft has no reference yet
+    if not claim.reference:  # a draft has no page of its own yet
         return settings.PORTAL_BASE_URL + reverse("orders:store_home", args=[claim.store.slug])
+    claim_path = _path(claim.store.slug, "claims:claim_detail").replace(_PLACEHOLDER, claim.reference)
     if claim.order_id is None:
         return settings.PORTAL_BASE_URL + claim_path
     token = guest_token_make(order=claim.order, purpose=CLAIM)
-    return SignedLink(f"{settings.PORTAL_BASE_URL}{reverse('orders:guest_access', args=[claim.store.slug, token])}?{urlencode({'next': claim_path})}")
+    access_path = _path(claim.store.slug, "orders:guest_access").replace(_PLACEHOLDER, token)
+    return SignedLink(f"{settings.PORTAL_BASE_URL}{access_path}?{urlencode({'next': claim_path})}")
+
+
+_PLACEHOLDER = "PLACEHOLDER0"
+
+
+@functools.lru_cache(maxsize=1024)
+def _path(slug: str, name: str) -> str:
+    """A store's URL of that name with a placeholder for its last part, reversed once: the
+    sweep links thousands of claims (references and tokens are URL-safe as they are)."""
+    return reverse(name, args=[slug, _PLACEHOLDER])
 
 
 def claim_link_days(claim) -> int | None:

@@ -17,8 +17,9 @@ def evidence_process_task(evidence_id: int) -> str:
 @shared_task(acks_late=True)
 def sla_sweep_task() -> dict:
     """Every minute (beat, DatabaseScheduler; claims migration 0003): ship-by reminders and
-    waivers, overdue review escalations, overdue refund flags; evidence whose check never
-    ran is queued again. Safe to run twice at once."""
+    waivers, overdue review escalations, overdue refund flags, closes; evidence whose check
+    never ran is queued again. Safe to run twice at once: the second finds the sweep's
+    lease held and returns at once."""
     scheduled_job_ran(name="sla_sweep")
     return {**sla_sweep(), "evidence": evidence_redispatch_stuck()}
 

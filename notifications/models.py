@@ -69,6 +69,11 @@ class ScheduledJobRun(models.Model):
 
     name = models.CharField(_("job"), max_length=60, unique=True)
     last_run_at = models.DateTimeField(_("last run"))
+    # A job that must never run twice at once (the SLA sweep) holds a lease while it runs:
+    # taken with one conditional UPDATE, renewed as it goes, released at the end; a run
+    # that dies leaves it to expire (notifications.services.scheduled_job_lease).
+    lease_owner = models.CharField(_("running in"), max_length=120, blank=True)
+    lease_until = models.DateTimeField(_("lease held until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("scheduled job run")

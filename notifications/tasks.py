@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from notifications.services import DELIVERY_ERRORS, email_deliver, email_relay, scheduled_job_ran
+from notifications.services import DELIVERY_ERRORS, email_deliver, email_dispatch_each, email_relay, scheduled_job_ran
 
 
 @shared_task(
@@ -23,3 +23,10 @@ def email_relay_task() -> int:
     """Run every minute by beat (PeriodicTask "E-mail relay", notifications migration 0003)."""
     scheduled_job_ran(name="email_relay")
     return email_relay()
+
+
+@shared_task
+def email_dispatch_many(email_ids: list[int]) -> int:
+    """Many outbox rows queued at once (the SLA sweep): each gets its own email_send."""
+    email_dispatch_each(email_ids=email_ids)
+    return len(email_ids)

@@ -39,6 +39,8 @@ from claims.services.commands import (  # noqa: F401
     TransitionNotAllowed,
     allowed_commands,
     claim_command,
+    claim_command_many,
+    claim_derived_fields,
     command_check,
 )
 from claims.services.drafts import (  # noqa: F401
@@ -49,6 +51,7 @@ from claims.services.drafts import (  # noqa: F401
 from claims.services.endings import (  # noqa: F401
     claim_close,
     claim_close_finished,
+    claim_close_finished_many,
     claim_discard_draft,
     claim_follow_up,
     claim_withdraw,
@@ -62,6 +65,7 @@ from claims.services.money import (  # noqa: F401
 from claims.services.parcel import (  # noqa: F401
     PostageReceiptMissing,
     claim_expire,
+    claim_expire_many,
     claim_inspect,
     claim_receive,
     claim_ship,

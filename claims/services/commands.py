@@ -2,10 +2,12 @@
 through claim_command (lock, check state, role, store, ownership and the version the
 page saw, apply, save, audit event, outbox rows). The messages people see are here."""
 
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -143,8 +145,7 @@ def claim_command(
             claim.status = spec.target
             claim.status_changed_at = now
             changed |= {"status", "status_changed_at"}
-        # the queue's order follows the clocks and the status the command left
-        claim.next_due_at = clocks.next_due(claim)
+        changed |= set(claim_derived_fields(claim))
         claim.row_version += 1
         claim.save(update_fields=sorted({*changed, "next_due_at", "row_version", "updated_at"}))
         if spec.audited:
@@ -162,3 +163,103 @@ def claim_command(
         if notify and spec.moves:
             notifications.claim_notify(claim=claim, action=command, note=note)
     return claim
+
+
+def claim_derived_fields(claim: Claim) -> list[str]:
+    """Fields computed from the claim's other fields (its status, its clocks), set on the
+    row by both write paths after a command's changes; returns the names it set. The one
+    place such a field is written."""
+    # the staff queue's order follows the clocks and the status the command left
+    claim.next_due_at = clocks.next_due(claim)
+    return ["next_due_at"]
+
+
+def claim_command_many(
+    *,
+    claim_ids: Iterable[int],
+    command: str,
+    actor: Actor,
+    note: str = "",
+    apply: Callable[[Claim, datetime], list[str]] | None = None,
+    event_data: dict | None = None,
+    notify: bool | frozenset[str] = True,
+) -> list[Claim]:
+    """claim_command for many claims at once (the SLA sweep's waivers and closes), in a
+    number of queries that does not grow with the claims: the same table guard (the
+    command's states, the actor's roles in each store), the same changes (`apply` on
+    each row, the status, status_changed_at, derived fields, a new row version), the same
+    audit events and shopper e-mails. Rows another transaction holds are skipped (SELECT
+    ... FOR UPDATE SKIP LOCKED): the next sweep finds them again. A claim whose `apply`
+    refuses (ClaimError) is left as it is. No version check: the system acts on the rows
+    as they are under the lock. `notify`: True, False, or the previous states whose
+    claims tell the shopper. Returns the claims changed."""
+    spec = states.COMMANDS[command]
+    if Role.SHOPPER in actor.roles:
+        raise ValueError("a shopper acts on their own claims, one at a time: claim_command")
+    with transaction.atomic():
+        claims = list(
+            Claim.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("store", "order")
+            .filter(pk__in=list(claim_ids), status__in=sorted(spec.sources))
+            .order_by("pk")
+        )
+        now = timezone.now()
+        roles_in_store: dict[int, set[str]] = {}
+        done: list[tuple[Claim, str]] = []
+        updates: dict[tuple, list[int]] = defaultdict(list)
+        for claim in claims:
+            if claim.store_id not in roles_in_store:
+                roles_in_store[claim.store_id] = _roles_on(claim, actor)
+            if not roles_in_store[claim.store_id] & set(spec.roles):
+                raise NotPermitted()
+            previous = claim.status
+            try:
+                changed = set(apply(claim, now)) if apply else set()
+            except ClaimError:
+                continue
+            if spec.moves:
+                claim.status = spec.target
+                claim.status_changed_at = now
+                changed |= {"status", "status_changed_at"}
+            changed |= set(claim_derived_fields(claim))
+            claim.row_version += 1
+            claim.updated_at = now
+            updates[_values_key(claim, changed)].append(claim.pk)
+            done.append((claim, previous))
+        # one UPDATE per distinct set of new values (one for the sweep's commands)
+        for key, ids in updates.items():
+            values = dict(key[1:]) if key[0] == "shared" else dict(key[2:])
+            Claim.objects.filter(pk__in=ids).update(**values, row_version=F("row_version") + 1, updated_at=now)
+        if spec.audited and done:
+            ClaimEvent.objects.bulk_create(
+                [
+                    ClaimEvent(
+                        claim=claim,
+                        action=command,
+                        from_status=previous,
+                        to_status=claim.status,
+                        actor_user=actor.user,
+                        actor_role=actor.primary_role,
+                        actor_label=actor.label,
+                        note=note,
+                        data=event_data or {},
+                    )
+                    for claim, previous in done
+                ],
+                batch_size=1000,
+            )
+        if notify and spec.moves:
+            told = [claim for claim, previous in done if notify is True or previous in notify]
+            notifications.claim_notify_many(claims=told, action=command, note=note)
+    return [claim for claim, _previous in done]
+
+
+def _values_key(claim: Claim, fields: set[str]) -> tuple:
+    """The claim's new values as a key: claims with the same values share one UPDATE;
+    a value that cannot be a key (JSON) gets an UPDATE of its own."""
+    values = tuple((name, getattr(claim, name)) for name in sorted(fields))
+    try:
+        hash(values)
+    except TypeError:
+        return ("own", claim.pk, *values)
+    return ("shared", *values)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from claims import states
 from claims.actors import SYSTEM, Actor
 from claims.models import Claim
-from claims.services.commands import NOT_ALLOWED_NOW, TransitionNotAllowed, claim_command
+from claims.services.commands import NOT_ALLOWED_NOW, TransitionNotAllowed, claim_command, claim_command_many
 from claims.services.drafts import claim_start
 from claims.states import ClaimStatus
 
@@ -40,19 +40,19 @@ def claim_close(*, claim_id: int, actor: Actor, note: str = "", expected_version
     return claim_command(claim_id=claim_id, command="close", actor=actor, expected_version=expected_version, note=note, apply=apply, notify=False)
 
 
+def _close_finished_apply(claim: Claim, at) -> list[str]:
+    if claim.status not in states.AUTO_CLOSE_STATES or claim.status_changed_at is None:
+        raise TransitionNotAllowed(NOT_ALLOWED_NOW % {"status": claim.get_status_display()})
+    if claim.status_changed_at > at - timedelta(days=claim.store.close_claims_after_days):
+        raise TransitionNotAllowed(NOT_ALLOWED_NOW % {"status": claim.get_status_display()})
+    claim.closed_at = at
+    claim.review_due_at = claim.ship_by_at = claim.refund_due_at = None
+    return ["closed_at", "review_due_at", "ship_by_at", "refund_due_at"]
+
+
 def claim_close_finished(*, claim_id: int) -> Claim:
     """The SLA sweep closes a finished claim once its store's close_claims_after_days
     have passed since it finished; the shopper is told (unless they withdrew it)."""
-
-    def apply(claim: Claim, at) -> list[str]:
-        if claim.status not in states.AUTO_CLOSE_STATES or claim.status_changed_at is None:
-            raise TransitionNotAllowed(NOT_ALLOWED_NOW % {"status": claim.get_status_display()})
-        if claim.status_changed_at > at - timedelta(days=claim.store.close_claims_after_days):
-            raise TransitionNotAllowed(NOT_ALLOWED_NOW % {"status": claim.get_status_display()})
-        claim.closed_at = at
-        claim.review_due_at = claim.ship_by_at = claim.refund_due_at = None
-        return ["closed_at", "review_due_at", "ship_by_at", "refund_due_at"]
-
     status = Claim.objects.filter(pk=claim_id).values_list("status", flat=True).first()
     return claim_command(
         claim_id=claim_id,
@@ -60,8 +60,21 @@ def claim_close_finished(*, claim_id: int) -> Claim:
         actor=SYSTEM,
         expected_status=status,  # changed meanwhile (e.g. appealed): ClaimChanged, left alone
         note=_("Closed automatically"),
-        apply=apply,
+        apply=_close_finished_apply,
         notify=status in states.AUTO_CLOSE_NOTIFY_STATES,
+    )
+
+
+def claim_close_finished_many(*, claim_ids: list[int]) -> list[Claim]:
+    """claim_close_finished for the SLA sweep's batch; a claim not finished long enough
+    by the real clock, or appealed meanwhile, is left open. Returns the claims closed."""
+    return claim_command_many(
+        claim_ids=claim_ids,
+        command="close",
+        actor=SYSTEM,
+        note=_("Closed automatically"),
+        apply=_close_finished_apply,
+        notify=states.AUTO_CLOSE_NOTIFY_STATES,
     )
 
 

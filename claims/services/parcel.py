@@ -21,6 +21,7 @@ from claims.services.commands import (
     ClaimError,
     TransitionNotAllowed,
     claim_command,
+    claim_command_many,
 )
 from claims.states import ClaimStatus
 from policies.selectors import policy_data_for_version
@@ -67,15 +68,23 @@ def _check_postage_receipt(claim: Claim) -> None:
     raise PostageReceiptMissing(POSTAGE_RECEIPT_MISSING)
 
 
+def _expire_apply(claim: Claim, now) -> list[str]:
+    if claim.ship_by_at is None or claim.ship_by_at > now:
+        raise TransitionNotAllowed(NOT_ALLOWED_NOW % {"status": claim.get_status_display()})
+    return []
+
+
 def claim_expire(*, claim_id: int) -> Claim:
     """The ship-by time passed: the right to return is waived (W10/S3)."""
+    return claim_command(
+        claim_id=claim_id, command="expire", actor=SYSTEM, expected_status=ClaimStatus.APPROVED_AWAITING_RETURN, apply=_expire_apply
+    )
 
-    def apply(claim: Claim, now) -> list[str]:
-        if claim.ship_by_at is None or claim.ship_by_at > now:
-            raise TransitionNotAllowed(NOT_ALLOWED_NOW % {"status": claim.get_status_display()})
-        return []
 
-    return claim_command(claim_id=claim_id, command="expire", actor=SYSTEM, expected_status=ClaimStatus.APPROVED_AWAITING_RETURN, apply=apply)
+def claim_expire_many(*, claim_ids: list[int]) -> list[Claim]:
+    """claim_expire for the SLA sweep's batch; the claims not due (yet) by the real clock,
+    or changed meanwhile, are left as they are. Returns the claims expired."""
+    return claim_command_many(claim_ids=claim_ids, command="expire", actor=SYSTEM, apply=_expire_apply)
 
 
 def claim_receive(*, claim_id: int, actor: Actor, rma_number: str, note: str = "", expected_version: int | None = None) -> Claim:

@@ -26,6 +26,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def no_broker(monkeypatch):
     monkeypatch.setattr(notifications.services, "_dispatch", lambda email_id: None)
+    monkeypatch.setattr(notifications.services, "_dispatch_batch", lambda email_ids: None)
 
 
 @pytest.fixture

@@ -49,6 +49,7 @@ def _no_broker(monkeypatch):
     """What is counted here are the outbox rows. Handing them to Celery after commit is
     not under test, and would leave thousands of messages on the shared broker."""
     monkeypatch.setattr(notifications.services, "_dispatch", lambda email_id: None)
+    monkeypatch.setattr(notifications.services, "_dispatch_batch", lambda email_ids: None)
 
 
 def _together(calls: list[Callable[[], object]], timeout: float = 60) -> list[tuple[str, object]]:

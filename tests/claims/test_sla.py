@@ -8,11 +8,13 @@ Evidence retention deletes the files of claims closed long ago and keeps the row
 Clocks are moved with time_machine; the demo is loaded inside the travelled time where
 the test needs fixed dates (the orders' dates are relative to the load)."""
 
+import contextlib
 import re
 import threading
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,19 +23,21 @@ from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 import notifications.services
 from accounts.models import StoreMembership, User
+from claims import sla
 from claims.actors import shopper_actor
 from claims.models import REFERENCE_ALPHABET, Claim, ClaimEvent, EvidenceFile
 from claims.services import claim_appeal, claim_approve, claim_close, claim_receive, claim_reject
 from claims.sla import evidence_retention_sweep, sla_sweep
 from claims.states import ClaimStatus
 from claims.tasks import evidence_retention_task, sla_sweep_task
-from notifications.models import OutboundEmail
-from notifications.services import email_as_sent
+from notifications.models import OutboundEmail, ScheduledJobRun
+from notifications.services import Lease, LeaseLost, email_as_sent, scheduled_job_lease_take
 from orders.models import Store
 from tests.claims.conftest import staff, submitted_claim
 from tests.waiting import wait_until
@@ -64,6 +68,7 @@ def demo_at(request):
 def no_broker(monkeypatch):
     """Outbox rows are what is counted; handing them to Celery after commit is not under test."""
     monkeypatch.setattr(notifications.services, "_dispatch", lambda email_id: None)
+    monkeypatch.setattr(notifications.services, "_dispatch_batch", lambda email_ids: None)
 
 
 def _emails(kind: str, **filters) -> list[OutboundEmail]:
@@ -268,17 +273,37 @@ def _reference(n: int) -> str:
     return "CLM-" + digits
 
 
+def _clones(template: Claim, count: int, **fields) -> list[Claim]:
+    """`count` copies of a claim (each its own reference and RMA number) with `fields` set."""
+    values = {f.attname: getattr(template, f.attname) for f in Claim._meta.concrete_fields if not f.primary_key}
+    start = Claim.objects.count() * 100  # references not taken by earlier clones
+    references = [ref for ref in (_reference(7_000_000 + start + n) for n in range(count + 1)) if ref != template.reference][:count]
+    rma = template.rma_number is not None
+    return Claim.objects.bulk_create(
+        [
+            Claim(**{**values, **fields, "reference": ref, "rma_number": f"RMA{8_000_000 + start + n:09d}" if rma else None})
+            for n, ref in enumerate(references)
+        ],
+        batch_size=200,
+    )
+
+
+def _copies(template: Claim, count: int, **fields) -> list[Claim]:
+    """The claim with `fields` set, and `count` copies of it; the claim first."""
+    clones = _clones(template, count, **fields)
+    Claim.objects.filter(pk=template.pk).update(**fields)
+    return [Claim.objects.get(pk=template.pk), *clones]
+
+
+def _approved_mirror() -> Claim:
+    """IM-80010's mirror, approved with a return (its clones stand for other approved claims)."""
+    claim = submitted_claim("IM-80010")
+    return claim_approve(claim_id=claim.pk, actor=staff("reviewer@imirror.demo.example"), outcome=None)
+
+
 def _overdue_copies(template: Claim, count: int, due: datetime) -> list[str]:
     """Copies of a submitted claim, each with its own reference, all overdue."""
-    fields = [f for f in Claim._meta.concrete_fields if not f.primary_key]
-    values = {f.attname: getattr(template, f.attname) for f in fields}
-    taken = {template.reference}
-    references = [ref for ref in (_reference(7_000_000 + n) for n in range(count + 1)) if ref not in taken][:count]
-    Claim.objects.bulk_create(
-        [Claim(**{**values, "reference": ref, "review_due_at": due}) for ref in references], batch_size=200
-    )
-    Claim.objects.filter(pk=template.pk).update(review_due_at=due)
-    return [template.reference, *references]
+    return [claim.reference for claim in _copies(template, count, review_due_at=due)]
 
 
 def _at_once(calls: list[Callable[[], dict]], timeout: float = 120) -> list[dict]:
@@ -304,8 +329,23 @@ def _at_once(calls: list[Callable[[], dict]], timeout: float = 120) -> list[dict
     return results
 
 
+DIGEST_ROW = re.compile(r"^- (CLM-[0-9A-Z]{6}): level (\d)", re.MULTILINE)
+
+
+def _listed(kind: str) -> Counter:
+    """(reference, level) -> how many managers' e-mails list it (digests and single e-mails)."""
+    found = Counter()
+    for email in _emails(kind):
+        single = ESCALATION_SUBJECT.search(email.subject)
+        rows = [(single.group(1), single.group(2))] if single else DIGEST_ROW.findall(email.body_text)
+        found.update((ref, int(level)) for ref, level in rows)
+    return found
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_once_escalate_each_claim_once_per_level(demo, no_broker):
+    """The lease lets one sweep run; the manager gets one e-mail per level listing the
+    first claims, how many more, and the admin queue's overdue filter."""
     claims = 240
     now = timezone.now()
     references = _overdue_copies(submitted_claim("IM-80010"), claims - 1, due=now - timedelta(hours=1))
@@ -315,15 +355,197 @@ def test_two_sweeps_at_once_escalate_each_claim_once_per_level(demo, no_broker):
         results = _at_once([lambda at=at: sla_sweep(now=at), lambda at=at: sla_sweep(now=at)])
         assert sum(r["review_escalations"] for r in results) == claims, results
         assert all(r["errors"] == 0 for r in results), results
-        escalations = _escalations()
-        assert {key for key, n in escalations.items() if key[1] == level} == {
-            (ref, level, IMIRROR_MANAGER) for ref in references
-        }
-        assert set(escalations.values()) == {1}, [key for key, n in escalations.items() if n > 1][:5]
+        email = _emails("staff:escalation")[-1]
+        assert len(_emails("staff:escalation")) == level  # one per level, not one per claim
+        assert email.to == IMIRROR_MANAGER and "Reviews overdue: 240 claims" in email.subject
+        listed = DIGEST_ROW.findall(email.body_text)
+        assert len(listed) == sla.DIGEST_LIST and {ref for ref, _ in listed} <= set(references)
+        assert {int(n) for _, n in listed} == {level}
+        assert "and 190 more claims" in email.body_text and "/admin/claims/claim/?clock=overdue" in email.body_text
+        assert set(Claim.objects.values_list("review_escalation_level", flat=True)) == {level}
 
     assert sla_sweep(now=now + timedelta(days=20))["review_escalations"] == 0
-    assert len(_emails("staff:escalation")) == 2 * claims
-    assert set(Claim.objects.values_list("review_escalation_level", flat=True)) == {2}
+    assert len(_emails("staff:escalation")) == 2
+
+
+class _NoLease:
+    """As if the lease had expired under a sweep that outlived it: both sweeps run."""
+
+    def renew(self) -> None:
+        pass
+
+
+@pytest.fixture
+def without_lease(monkeypatch):
+    monkeypatch.setattr(sla, "scheduled_job_lease", lambda **kwargs: contextlib.nullcontext(_NoLease()))
+    monkeypatch.setattr(sla, "BATCH", 15)
+    monkeypatch.setattr(sla, "STAFF_BATCH", 15)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_running_together_take_each_step_once_by_the_row_locks(demo, no_broker, without_lease):
+    """Without the lease, small batches interleave: the row locks (PostgreSQL: FOR UPDATE
+    SKIP LOCKED; SQLite: one write transaction at a time) and the conditions read under
+    them keep every waiver, reminder and escalation to one per claim and level."""
+    now = timezone.now()
+    approved = _approved_mirror()
+    overdue = [c.reference for c in _clones(approved, 60, status=ClaimStatus.SUBMITTED, review_due_at=now - timedelta(hours=1))]
+    shipping = _copies(approved, 59, ship_by_at=now - timedelta(minutes=5))
+
+    results = _at_once([sla_sweep, sla_sweep])
+    assert all(r["errors"] == 0 for r in results), results
+    assert sum(r["expired"] for r in results) == 60 and sum(r["review_escalations"] for r in results) == 60, results
+    assert set(_listed("staff:escalation").items()) == {((ref, 1), 1) for ref in overdue}
+    expired = Counter(ClaimEvent.objects.filter(action="expire").values_list("claim_id", flat=True))
+    assert expired == Counter({claim.pk: 1 for claim in shipping})
+    told = Counter(OutboundEmail.objects.filter(kind="claim:expire").values_list("subject", flat=True))
+    assert sorted(told.values()) == [1] * 60 and all(claim.reference in " ".join(told) for claim in shipping)
+    assert set(Claim.objects.filter(pk__in=[c.pk for c in shipping]).values_list("status", flat=True)) == {ClaimStatus.EXPIRED}
+
+
+# --- set-based: the queries do not grow with the claims due ------------------------------------
+
+
+def _due_in_every_step(count: int, now: datetime) -> dict[str, list[Claim]]:
+    """`count` IMIRROR claims due in each step of the sweep (copies of two real claims)."""
+    approved = _approved_mirror()
+    long_ago = now - timedelta(days=60)
+    make = partial(_clones, approved, count)
+    return {
+        "review_escalations": make(status=ClaimStatus.SUBMITTED, review_due_at=now - timedelta(hours=1)),
+        "expired": make(ship_by_at=now - timedelta(minutes=1), decided_at=long_ago),
+        "ship_reminders": make(ship_by_at=now + timedelta(hours=30), decided_at=long_ago),
+        "refunds_overdue": make(status=ClaimStatus.RECEIVED, refund_due_at=now - timedelta(hours=1)),
+        "closed": make(status=ClaimStatus.REJECTED, status_changed_at=long_ago),
+    }
+
+
+@pytest.mark.django_db
+def test_the_sweeps_queries_do_not_grow_with_the_number_of_claims_due(demo, django_assert_num_queries):
+    """3 or 30 claims due in each step: the same queries (a batch per step, one UPDATE
+    per batch and level, one INSERT of the events, one of the e-mails)."""
+    queries = []
+    sla_sweep()  # the lease's row exists from the first sweep on
+    with time_machine.travel(timezone.now(), tick=False):
+        for count in (3, 30):
+            now = timezone.now()
+            due = _due_in_every_step(count, now)
+            with CaptureQueriesContext(connection) as captured:
+                counts = sla_sweep()
+            assert {step: counts[step] for step in due} == dict.fromkeys(due, count), counts
+            queries.append(len(captured))
+            Claim.objects.all().delete()
+    assert queries[0] == queries[1], queries
+    assert queries[0] < 60, queries
+
+    with django_assert_num_queries(9):  # the lease (row, take, release), the stores, one probe per step
+        assert sla_sweep() == dict.fromkeys(sla.COUNTS, 0)
+
+
+@pytest.mark.django_db
+def test_bulk_waivers_write_each_claims_version_event_and_email(demo, no_broker):
+    now = timezone.now()
+    approved = _approved_mirror()
+    claims = _copies(approved, 4, ship_by_at=now - timedelta(minutes=1))
+    versions = {claim.pk: claim.row_version for claim in claims}
+    assert sla_sweep()["expired"] == 5
+    for claim in claims:
+        claim.refresh_from_db()
+        assert claim.status == ClaimStatus.EXPIRED and claim.row_version == versions[claim.pk] + 1
+        assert claim.status_changed_at >= now
+        (event,) = claim.events.filter(action="expire")
+        assert (event.from_status, event.to_status, event.actor_role, event.actor_label) == (
+            ClaimStatus.APPROVED_AWAITING_RETURN, ClaimStatus.EXPIRED, "system", "system"
+        )  # fmt: skip
+        (email,) = _emails("claim:expire", subject__contains=claim.reference)
+        assert email.to == claim.shopper_email and "right to return has been waived" in email.body_text
+        sent = email_as_sent(email=email)
+        assert f"/s/{claim.store.slug}/access/" in sent.body and "signed-link.invalid" not in sent.body
+        assert f"?next=%2Fs%2F{claim.store.slug}%2Fclaims%2F{claim.reference}%2F" in sent.body  # its own claim
+
+
+@pytest.mark.django_db
+def test_a_manager_gets_one_email_listing_the_overdue_refunds_of_their_store(demo, monkeypatch):
+    monkeypatch.setattr(sla, "DIGEST_LIST", 2)
+    now = timezone.now()
+    approved = _approved_mirror()
+    claims = _copies(approved, 2, status=ClaimStatus.RECEIVED, refund_due_at=now - timedelta(hours=1))
+    assert [s["refunds_overdue"] for s in _sweep_times(2)] == [3, 0]
+    (email,) = _emails("staff:refund_overdue")
+    assert email.to == IMIRROR_MANAGER and "Refunds overdue: 3 claims" in email.subject
+    listed = [ref for ref in re.findall(r"^- (CLM-[0-9A-Z]{6}): refund due", email.body_text, re.MULTILINE)]
+    assert len(listed) == 2 and set(listed) < {claim.reference for claim in claims}
+    assert "and 1 more claim." in email.body_text and "and 1 more claim." in email.body_html
+    assert "/admin/claims/claim/?clock=overdue" in email.body_text
+    assert all(f"/admin/claims/claim/{claim.pk}/change/" in email.body_html for claim in claims if claim.reference in listed)
+    assert Claim.objects.filter(refund_overdue_flagged_at=now).count() == 0  # flagged at the sweep's moment
+    assert Claim.objects.filter(refund_overdue_flagged_at__isnull=False).count() == 3
+
+
+@pytest.mark.django_db
+def test_a_claim_that_fails_is_left_for_the_next_sweep_and_the_others_are_not_lost(demo, monkeypatch):
+    now = timezone.now()
+    approved = _approved_mirror()
+    claims = _copies(approved, 4, ship_by_at=now + timedelta(hours=30), decided_at=now - timedelta(days=5))
+    bad = claims[2].pk
+    link = sla.claim_shopper_link
+
+    def failing_link(claim):
+        if claim.pk == bad:
+            raise RuntimeError("a broken claim")
+        return link(claim)
+
+    monkeypatch.setattr(sla, "claim_shopper_link", failing_link)
+    counts = sla_sweep()
+    assert (counts["ship_reminders"], counts["errors"]) == (4, 1)
+    levels = dict(Claim.objects.filter(pk__in=[c.pk for c in claims]).values_list("pk", "ship_reminder_level"))
+    assert levels == {claim.pk: 0 if claim.pk == bad else 1 for claim in claims}
+    assert len(_emails("claim:ship_reminder")) == 4
+
+    monkeypatch.setattr(sla, "claim_shopper_link", link)
+    assert sla_sweep()["ship_reminders"] == 1
+    assert len(_emails("claim:ship_reminder")) == 5
+
+
+# --- one sweep at a time: the lease -----------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_sweep_that_finds_the_lease_held_returns_at_once(demo, django_assert_max_num_queries):
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        start = timezone.now()
+        claim = submitted_claim("IM-80010")
+        Claim.objects.filter(pk=claim.pk).update(review_due_at=start - timedelta(hours=1))
+        held = scheduled_job_lease_take(name="sla_sweep", seconds=sla.LEASE_SECONDS)
+        with django_assert_max_num_queries(3):
+            assert sla_sweep() == {**dict.fromkeys(sla.COUNTS, 0), "skipped": "running"}
+        assert Claim.objects.get(pk=claim.pk).review_escalation_level == 0
+
+        # a sweep longer than the beat interval renews its lease between batches: still held
+        traveller.move_to(start + timedelta(seconds=sla.LEASE_SECONDS - 10))
+        held.renew()
+        traveller.move_to(start + timedelta(seconds=sla.LEASE_SECONDS + 60))
+        assert sla_sweep()["skipped"] == "running"
+
+        # the holder died: its lease expires, the next sweep takes it, works and lets it go
+        traveller.move_to(start + timedelta(seconds=2 * sla.LEASE_SECONDS))
+        counts = sla_sweep()
+        assert "skipped" not in counts and counts["review_escalations"] == 1
+        row = ScheduledJobRun.objects.get(name="sla_sweep")
+        assert (row.lease_owner, row.lease_until) == ("", None)
+        with pytest.raises(LeaseLost):
+            held.renew()  # the dead sweep, waking up, stops
+
+
+@pytest.mark.django_db
+def test_the_sweep_renews_its_lease_between_batches(demo, monkeypatch):
+    monkeypatch.setattr(sla, "STAFF_BATCH", 2)
+    renewals = []
+    renew = Lease.renew
+    monkeypatch.setattr(Lease, "renew", lambda lease: (renewals.append(lease.owner), renew(lease))[1])
+    _overdue_copies(submitted_claim("IM-80010"), 4, due=timezone.now() - timedelta(hours=1))
+    assert sla_sweep()["review_escalations"] == 5
+    assert len(renewals) == 2 and len(set(renewals)) == 1  # after the batches of 2 and 2; the last has 1
 
 
 # --- beat's schedule and the real worker -------------------------------------------------------
