@@ -265,6 +265,9 @@ def _finish(evidence: EvidenceFile, *, processed: "media.ProcessedFile | None" =
         locked.incoming = ""
         locked.processed_at = timezone.now()
         locked.save()
+        # what the shopper's claim page shows changed (claims.page_cache keys on updated_at);
+        # not a command of the claim: its row_version (the stale-form guard) stays
+        Claim.objects.filter(pk=locked.claim_id).update(updated_at=locked.processed_at)
         if incoming_name:  # a row stuck without its upload (given up by the sweep) has none
             transaction.on_commit(lambda: storage.delete(incoming_name))
     return locked.status

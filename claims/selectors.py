@@ -4,7 +4,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, replace
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from claims.models import Claim, ClaimEvent, ClaimLine, ClaimMessage, EvidenceFile, Refund
@@ -236,6 +236,7 @@ CLAIM_PAGE_FIELDS = (
     "reference",
     "status",
     "row_version",
+    "updated_at",
     "shopper_user_id",
     "shopper_email",
     "order_id",
@@ -266,15 +267,37 @@ CLAIM_PAGE_FIELDS = (
 )
 
 
-def claim_for_page(*, store_slug: str, reference: str) -> Claim | None:
+def claim_for_page(*, pk: int) -> Claim:
     """The claim the shopper's claim page shows, with its store, order number, policy
-    version and refund in one query; None when there is none."""
-    return (
-        Claim.objects.select_related("store", "order", "policy_version", "refund")
-        .only(*CLAIM_PAGE_FIELDS)
-        .filter(store__slug=store_slug, reference=reference)
-        .first()
+    version and refund in one query (after claim_page_head found it)."""
+    return Claim.objects.select_related("store", "order", "policy_version", "refund").only(*CLAIM_PAGE_FIELDS).get(pk=pk)
+
+
+# What the access check and the page's version (claims.page_cache) need: a kept page is
+# served after this one small query, the whole page's are run only to render it.
+CLAIM_HEAD_FIELDS = ("id", "store_id", "row_version", "updated_at", "shopper_email", "order_id")
+
+
+def claim_page_head(*, store_slug: str, reference: str) -> Claim | None:
+    rows = list(Claim.objects.only(*CLAIM_HEAD_FIELDS).filter(store__slug=store_slug, reference=reference).order_by()[:1])
+    return rows[0] if rows else None
+
+
+def order_page_head(*, store_slug: str, number: str) -> Order | None:
+    """The order behind an order page, with what the access check needs and the page's
+    version (claims.page_cache): when the order last changed (webhooks save it) and how
+    many claims it has and when one last changed (every command saves its claim)."""
+    claims = Claim.objects.filter(order_id=OuterRef("pk")).order_by().values("order_id")
+    rows = (
+        Order.objects.filter(store__slug=store_slug, store__is_active=True, number=number)
+        .only("id", "store_id", "customer_email", "updated_at")
+        .annotate(
+            claims_count=Subquery(claims.annotate(n=Count("pk")).values("n")),
+            claims_changed=Subquery(claims.annotate(last=Max("updated_at")).values("last")),
+        )
+        .order_by()[:1]
     )
+    return next(iter(rows), None)
 
 
 def claim_refund(*, claim: Claim) -> Refund | None:

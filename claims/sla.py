@@ -638,6 +638,7 @@ def _purge_evidence(claim_id: int, *, now: datetime, cutoff: datetime) -> int:
         fresh = [row.pk for row in rows if row.status != EvidenceFile.Status.DELETED]
         if fresh:
             EvidenceFile.objects.filter(pk__in=fresh).update(status=EvidenceFile.Status.DELETED, deleted_at=now)
+            Claim.objects.filter(pk=claim_id).update(updated_at=now)  # the claim page shows it (claims.page_cache)
         stored = [(row.pk, [(f.storage, f.name) for f in (row.file, row.thumbnail, row.incoming) if f]) for row in rows]
         transaction.on_commit(partial(_delete_stored_files, claim_id, stored, now), robust=True)
     return len(fresh)

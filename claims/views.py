@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from claims import evidence as evidence_services
-from claims import selectors, services, states
+from claims import page_cache, selectors, services, states
 from claims.actors import Actor, shopper_actor, staff_actor
 from claims.forms import AnswersForm, MessageForm, OfflinePurchaseForm, StartClaimForm, TrackingForm
 from claims.models import Claim, EvidenceFile
@@ -433,7 +433,7 @@ CLAIM_NOT_YOURS = gettext_lazy("To open a claim, use the link in our e-mail or l
 
 @require_GET
 def claim_detail(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
-    claim = selectors.claim_for_page(store_slug=slug, reference=reference)
+    claim = selectors.claim_page_head(store_slug=slug, reference=reference)
     actor = claim_actor_for_request(request, claim) if claim is not None else None
     if actor is None or not actor.is_shopper:
         # Not (yet) the owner in this browser: the same answer whether or not the claim
@@ -444,7 +444,15 @@ def claim_detail(request: HttpRequest, slug: str, reference: str) -> HttpRespons
             return redirect(f"{reverse('account_login')}?{urlencode({'next': request.path})}")
         messages.info(request, CLAIM_NOT_YOURS)
         return redirect("orders:store_home", slug=store.slug)
-    return render(request, "claims/detail.html", _detail_context(claim))
+    cacheable = page_cache.page_cacheable(request)
+    key = page_cache.page_key(request, "claim", claim.pk, claim.row_version, claim.updated_at.isoformat())
+    if cacheable and (response := page_cache.page_from_cache(request, key)) is not None:
+        return response
+    claim = selectors.claim_for_page(pk=claim.pk)
+    context = _detail_context(claim)
+    if cacheable and not context["checking"]:
+        return page_cache.page_render_and_cache(request, key, "claims/detail.html", context)
+    return render(request, "claims/detail.html", context)
 
 
 
@@ -497,6 +505,8 @@ def _detail_context(claim: Claim, tracking_form=None, message_form=None) -> dict
         "Status": ClaimStatus,
         "next_step": _next_step(claim, can_appeal),
         "refund": selectors.claim_refund(claim=claim),
+        # a file still being checked: the page polls, so it is not kept (claims.page_cache)
+        "checking": any(item.status == EvidenceFile.Status.PROCESSING for item in evidence),
     }
 
 
@@ -579,19 +589,25 @@ def rma_slip(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
 def order_detail(request: HttpRequest, slug: str, number: str) -> HttpResponse:
     """One order as its shopper sees it: its lines, its claims, and whether a claim can
     still be started."""
-    store = get_object_or_404(Store, slug=slug, is_active=True)
-    order = order_selectors.order_for_viewer(
-        store=store,
-        number=number,
-        user=request.user,
-        guest_order_ids=guest_access.session_order_ids(session=request.session),
-    )
-    if order is None:
+    guest_order_ids = guest_access.session_order_ids(session=request.session)
+    head = selectors.order_page_head(store_slug=slug, number=number)
+    if head is None or not order_selectors.order_viewable(order=head, user=request.user, guest_order_ids=guest_order_ids):
+        store = get_object_or_404(Store, slug=slug, is_active=True)
         messages.info(request, _("To open an order, enter its number and e-mail below; we'll e-mail you a link."))
         return redirect("orders:store_home", slug=store.slug)
+    cacheable = page_cache.page_cacheable(request)
+    changed = head.claims_changed.isoformat() if head.claims_changed else ""
+    key = page_cache.page_key(request, "order", head.pk, head.updated_at.isoformat(), head.claims_count, changed)
+    if cacheable and (response := page_cache.page_from_cache(request, key)) is not None:
+        return response
+    order = order_selectors.order_with_lines(order_id=head.pk)
+    store = order.store
     claims = selectors.claims_of_order(order=order)
     can_start = any(free for _line, free in selectors.order_lines_claimable(order=order))
-    return render(request, "orders/order_detail.html", {"store": store, "order": order, "claims": claims, "can_start": can_start})
+    context = {"store": store, "order": order, "claims": claims, "can_start": can_start}
+    if cacheable:
+        return page_cache.page_render_and_cache(request, key, "orders/order_detail.html", context)
+    return render(request, "orders/order_detail.html", context)
 
 
 @login_required

@@ -30,6 +30,22 @@ def orders_for_emails(*, emails: list[str]) -> QuerySet[Order]:
     )
 
 
+def order_viewable(*, order: Order, user, guest_order_ids: list[int]) -> bool:
+    """Opened through a guest link in this session, or placed with a verified e-mail of
+    the signed-in account."""
+    return order.pk in guest_order_ids or order.customer_email.lower() in {e.lower() for e in user_verified_emails(user=user)}
+
+
+def order_with_lines(*, order_id: int) -> Order:
+    """The order with its store, its lines (in order, with their products) and shipments:
+    for a viewer order_viewable has let in."""
+    order = Order.objects.select_related("store").get(pk=order_id)
+    prefetch_related_objects(
+        [order], Prefetch("lines", queryset=OrderLine.objects.select_related("product", "product__category")), "shipments"
+    )
+    return order
+
+
 def order_for_viewer(*, store: Store, number: str, user, guest_order_ids: list[int]) -> Order | None:
     """The order if this viewer may see it: opened through a guest link in this
     session, or placed with a verified e-mail of the signed-in account. Its lines (in
@@ -38,7 +54,7 @@ def order_for_viewer(*, store: Store, number: str, user, guest_order_ids: list[i
     if order is None:
         return None
     order.store = store  # the caller's, not read again
-    if order.pk not in guest_order_ids and order.customer_email.lower() not in {e.lower() for e in user_verified_emails(user=user)}:
+    if not order_viewable(order=order, user=user, guest_order_ids=guest_order_ids):
         return None
     prefetch_related_objects(
         [order], Prefetch("lines", queryset=OrderLine.objects.select_related("product", "product__category")), "shipments"

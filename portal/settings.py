@@ -344,6 +344,8 @@ RATELIMIT_VIEW = "portal.views.rate_limited"
 # --- Portal ---------------------------------------------------------------------------
 GUEST_LINK_MAX_AGE = env.int("GUEST_LINK_MAX_AGE", default=24 * 3600)
 CLAIM_LINK_MAX_AGE = env.int("CLAIM_LINK_MAX_AGE", default=30 * 24 * 3600)
+# Shopper pages kept rendered while their data is unchanged, at most this long (claims.page_cache); 0: off
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
 LOOKUP_RATE_PER_IP = env("LOOKUP_RATE_PER_IP", default="5/m")
 LOOKUP_RATE_PER_ORDER = env("LOOKUP_RATE_PER_ORDER", default="10/h")
 # Guest look-ups are rows until the worker has matched them: one not done this long

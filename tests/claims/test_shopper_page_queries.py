@@ -21,6 +21,14 @@ from tests.claims.conftest import ready_evidence, staff, submitted_claim
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _render_every_time(settings):
+    """These tests count the queries of rendering the pages (and change rows behind the
+    write path's back), so the rendered-page cache (claims.page_cache: tests/claims/
+    test_page_cache.py) is off here."""
+    settings.PAGE_CACHE_SECONDS = 0
+
+
 def _shopper_client(email: str) -> Client:
     client = Client()
     client.force_login(User.objects.get(email=email))
