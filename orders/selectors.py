@@ -3,7 +3,7 @@
 from allauth.account.models import EmailAddress
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
-from orders.models import Order, OrderLine, Store
+from orders.models import Order, OrderLine, Store, normalise_email
 
 
 def store_list_active() -> QuerySet[Store]:
@@ -19,7 +19,7 @@ def user_verified_emails(*, user) -> list[str]:
 def orders_for_emails(*, emails: list[str]) -> QuerySet[Order]:
     """Orders placed with one of these (verified) e-mails, newest first, with the columns
     a list of them shows. Orders store the e-mail lower-case: an exact match on its index."""
-    wanted = sorted({email.strip().lower() for email in emails})
+    wanted = sorted({normalise_email(email) for email in emails})
     if not wanted:
         return Order.objects.none()
     return (
@@ -38,7 +38,9 @@ def order_for_viewer(*, store: Store, number: str, user, guest_order_ids: list[i
     if order is None:
         return None
     order.store = store  # the caller's, not read again
-    if order.pk not in guest_order_ids and order.customer_email.lower() not in {e.lower() for e in user_verified_emails(user=user)}:
+    if order.pk not in guest_order_ids and order.customer_email not in {
+        normalise_email(e) for e in user_verified_emails(user=user)
+    }:
         return None
     prefetch_related_objects(
         [order], Prefetch("lines", queryset=OrderLine.objects.select_related("product", "product__category")), "shipments"
