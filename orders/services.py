@@ -29,6 +29,7 @@ from orders.models import (
     normalise_email,
     normalise_order_number,
 )
+from orders.selectors import order_for_lookup
 
 __all__ = ["normalise_email", "normalise_order_number"]  # the stored form of numbers and e-mails, for callers
 
@@ -104,22 +105,10 @@ def _dispatch_lookups(ids: list[int]) -> None:
 
 def order_access_link_send(*, store_id: int, order_number: str, email: str, base_url: str) -> None:
     """Queues an e-mail with a signed link when the order number and e-mail match an
-    order of this store; does nothing otherwise.
-
-    A hit and a miss do the same work up to that point: one query on the (store,
-    number) unique index with the values as stored (normalised), then a constant-time
-    comparison of the e-mail (against a stand-in when there is no such order)."""
-    number = normalise_order_number(order_number)
-    candidates = list(Order.objects.filter(store_id=store_id, number=number).select_related("store").order_by())
-    order = candidates[0] if candidates else None
-    expected = order.customer_email if order is not None else _NO_ORDER_EMAIL
-    if not hmac.compare_digest(expected.encode(), normalise_email(email).encode()) or order is None:
-        return
-    _queue_access_email(order=order, base_url=base_url)
-
-
-# Compared with when no order has the number: not an e-mail anyone can type (no '@').
-_NO_ORDER_EMAIL = "no order with this number"
+    order of this store; does nothing otherwise."""
+    order = order_for_lookup(store_id=store_id, order_number=order_number, email=email)
+    if order is not None:
+        _queue_access_email(order=order, base_url=base_url)
 
 
 def order_access_link_resend(*, order_id: int, base_url: str, next_path: str = "") -> None:

@@ -18,7 +18,7 @@ from django.urls import reverse
 from notifications.models import OutboundEmail
 from orders.models import ORDER_NUMBER_EMPTY, Order
 from orders.resources import OrderLineImportResource
-from orders.selectors import order_for_viewer, orders_for_emails
+from orders.selectors import order_for_lookup, order_for_viewer, orders_for_emails
 from orders.services import normalise_email, normalise_order_number, order_access_link_send, webhook_signature
 from tests.factories import OrderFactory, ProductFactory, StoreFactory, UserFactory
 
@@ -58,6 +58,25 @@ def test_the_match_finds_the_order_however_it_is_typed(number, email):
     order = OrderFactory(number="IW-10020", customer_email="pat@example.com")
     order_access_link_send(store_id=order.store_id, order_number=number, email=email, base_url="http://testserver/")
     assert list(OutboundEmail.objects.values_list("to", flat=True)) == ["pat@example.com"]
+
+
+def _match_queries(store_id, number, email) -> tuple[list[str], object]:
+    with CaptureQueriesContext(connection) as ctx:
+        found = order_for_lookup(store_id=store_id, order_number=number, email=email)
+    return [query["sql"] for query in ctx.captured_queries], found
+
+
+def test_the_match_runs_one_and_the_same_query_for_a_hit_and_a_miss():
+    order = OrderFactory(number="IW-10020", customer_email="pat@example.com")
+    hit, found = _match_queries(order.store_id, "#iw-10020 ", "Pat@Example.com")
+    wrong_email, not_found = _match_queries(order.store_id, "IW-10020", "kim@example.com")
+    no_such_order, nothing = _match_queries(order.store_id, "IW-99999", "pat@example.com")
+
+    assert (found, not_found, nothing) == (order, None, None)
+    assert len(hit) == len(wrong_email) == len(no_such_order) == 1
+    assert hit == wrong_email
+    assert no_such_order[0].replace("IW-99999", "IW-10020") == hit[0]
+    assert "UPPER(" not in hit[0].upper()  # an exact match on the (store, number) unique index
 
 
 def _queries(store_id, number, email) -> list[str]:
