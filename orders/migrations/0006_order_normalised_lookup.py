@@ -49,6 +49,11 @@ def normalise_orders(apps, schema_editor) -> list[tuple[int, int, str]]:
         cursor.execute(NORMALISE_NUMBERS, [WHITESPACE, WHITESPACE])
         cursor.execute(LEFT_AS_THEY_ARE, [WHITESPACE, WHITESPACE])
         left = [tuple(row) for row in cursor.fetchall()]
+        if schema_editor.connection.vendor == "postgresql":
+            # The updated rows queued the deferred checks of the foreign keys pointing at
+            # orders; run them now, or the index below cannot be built in this transaction.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     if left:
         logger.warning(
             "%d order number(s) not normalised: another order of the same store has the same number in other "
