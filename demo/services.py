@@ -19,7 +19,16 @@ from accounts.roles import StaffRole
 from demo.brands import BRANDS, GUEST_EMAIL, SHIPPING_CHARGED, SHOPPER_EMAIL
 from demo.claims import demo_claims_load
 from demo.policies import demo_policy_load
-from orders.models import Order, OrderLine, Product, ProductCategory, Shipment, Store
+from orders.models import (
+    Order,
+    OrderLine,
+    Product,
+    ProductCategory,
+    Shipment,
+    Store,
+    normalise_email,
+    normalise_order_number,
+)
 
 DEMO_PASSWORD = "returns-demo-2026"  # noqa: S105 - printed on purpose: demo logins only
 ADMIN_EMAIL = "admin@demo.example"
@@ -113,7 +122,8 @@ def _ago(anchor, days):
 
 
 def _order(store: Store, anchor, products: dict, spec: dict) -> None:
-    if Order.objects.filter(store=store, number=spec["number"]).exists():
+    number = normalise_order_number(spec["number"])
+    if Order.objects.filter(store=store, number=number).exists():
         return
     delivered = _ago(anchor, spec.get("delivered"))
     shipped = _ago(anchor, spec.get("shipped"))
@@ -123,8 +133,8 @@ def _order(store: Store, anchor, products: dict, spec: dict) -> None:
     placed = _ago(anchor, spec["placed"])
     order = Order.objects.create(
         store=store,
-        number=spec["number"],
-        customer_email=spec["email"],
+        number=number,
+        customer_email=normalise_email(spec["email"]),
         customer_name=spec["name"],
         channel=spec.get("channel", Order.Channel.ONLINE),
         status=status,

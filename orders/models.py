@@ -155,6 +155,18 @@ class Product(models.Model):
         return self.category.warranty_months if self.category else None
 
 
+def normalise_order_number(raw: str) -> str:
+    """An order number as stored and looked up: without surrounding spaces or a leading
+    '#', upper-case ("#iw-10020 " and "IW-10020" are one order). Lookups are then an
+    exact match on the (store, number) unique index, never UPPER(number)."""
+    return raw.strip().lstrip("#").strip().upper()
+
+
+def normalise_email(raw: str) -> str:
+    """A customer e-mail as stored and compared: stripped, lower-case."""
+    return raw.strip().lower()
+
+
 class Order(models.Model):
     store_path = "store"
 
@@ -197,10 +209,25 @@ class Order(models.Model):
     class Meta:
         ordering = ["-placed_at"]
         constraints = [models.UniqueConstraint(fields=["store", "number"], name="orders_order_number_unique")]
-        indexes = [models.Index(fields=["customer_email"], name="orders_order_email_idx")]
+        indexes = [
+            models.Index(fields=["customer_email"], name="orders_order_email_idx"),
+            # Staff search an order number by its beginning (LIKE 'IW-100%'), in their
+            # stores or in all of them: the number leads so both are one range scan;
+            # pattern ops because the database's collation is not C (ignored on SQLite).
+            models.Index(
+                fields=["number", "store"], name="orders_order_number_prefix_idx", opclasses=["varchar_pattern_ops", "int8_ops"]
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.store.name} #{self.number}"
+
+    def clean(self) -> None:
+        # Every form, import and webhook that validates an order stores these normalised.
+        self.number = normalise_order_number(self.number or "")
+        self.customer_email = normalise_email(self.customer_email or "")
+        if not self.number:
+            raise ValidationError({"number": ORDER_NUMBER_EMPTY})
 
     @property
     def total_paid(self) -> Decimal:
@@ -208,6 +235,7 @@ class Order(models.Model):
 
 
 PRODUCT_OF_ANOTHER_STORE = _("This product belongs to another store than the order.")
+ORDER_NUMBER_EMPTY = _("Enter an order number.")
 
 
 class OrderLine(models.Model):

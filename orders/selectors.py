@@ -1,9 +1,14 @@
 """Reads of the orders domain, with the access rules of who may see an order."""
 
+import hmac
+
 from allauth.account.models import EmailAddress
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
-from orders.models import Order, OrderLine, Store
+from orders.models import Order, OrderLine, Store, normalise_email, normalise_order_number
+
+# Compared with when no order has the number: not an e-mail anyone can type (no '@').
+_NO_ORDER_EMAIL = "no order with this number"
 
 
 def store_list_active() -> QuerySet[Store]:
@@ -19,7 +24,7 @@ def user_verified_emails(*, user) -> list[str]:
 def orders_for_emails(*, emails: list[str]) -> QuerySet[Order]:
     """Orders placed with one of these (verified) e-mails, newest first, with the columns
     a list of them shows. Orders store the e-mail lower-case: an exact match on its index."""
-    wanted = sorted({email.strip().lower() for email in emails})
+    wanted = sorted({normalise_email(email) for email in emails})
     if not wanted:
         return Order.objects.none()
     return (
@@ -33,7 +38,7 @@ def orders_for_emails(*, emails: list[str]) -> QuerySet[Order]:
 def order_viewable(*, order: Order, user, guest_order_ids: list[int]) -> bool:
     """Opened through a guest link in this session, or placed with a verified e-mail of
     the signed-in account."""
-    return order.pk in guest_order_ids or order.customer_email.lower() in {e.lower() for e in user_verified_emails(user=user)}
+    return order.pk in guest_order_ids or order.customer_email in {normalise_email(e) for e in user_verified_emails(user=user)}
 
 
 def order_with_lines(*, order_id: int) -> Order:
@@ -60,3 +65,17 @@ def order_for_viewer(*, store: Store, number: str, user, guest_order_ids: list[i
         [order], Prefetch("lines", queryset=OrderLine.objects.select_related("product", "product__category")), "shipments"
     )
     return order
+
+
+def order_for_lookup(*, store_id: int, order_number: str, email: str) -> Order | None:
+    """The order a guest's look-up names, if the number and the e-mail both match.
+
+    A hit and a miss do the same work: one query on the (store, number) unique index
+    with the number as stored (normalised), then a constant-time comparison of the
+    normalised e-mail (against a stand-in when there is no such order)."""
+    number = normalise_order_number(order_number)
+    candidates = list(Order.objects.filter(store_id=store_id, number=number).select_related("store").order_by())
+    order = candidates[0] if candidates else None
+    expected = order.customer_email if order is not None else _NO_ORDER_EMAIL
+    matches = hmac.compare_digest(expected.encode(), normalise_email(email).encode())
+    return order if matches and order is not None else None

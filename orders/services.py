@@ -18,13 +18,22 @@ from django.utils.translation import gettext as _
 
 from notifications.services import SignedLink, email_enqueue_template
 from orders.guest_access import guest_link_lifetime, guest_token_make
-from orders.models import Order, OrderLine, OrderLookupRequest, Product, Shipment, Store, WebhookEvent
+from orders.models import (
+    Order,
+    OrderLine,
+    OrderLookupRequest,
+    Product,
+    Shipment,
+    Store,
+    WebhookEvent,
+    normalise_email,
+    normalise_order_number,
+)
+from orders.selectors import order_for_lookup
+
+__all__ = ["normalise_email", "normalise_order_number"]  # the stored form of numbers and e-mails, for callers
 
 logger = logging.getLogger(__name__)
-
-
-def normalise_order_number(raw: str) -> str:
-    return raw.strip().lstrip("#").strip()
 
 
 def order_access_link_request(*, store: Store, order_number: str, email: str, base_url: str) -> OrderLookupRequest:
@@ -36,7 +45,7 @@ def order_access_link_request(*, store: Store, order_number: str, email: str, ba
         lookup = OrderLookupRequest.objects.create(
             store=store,
             order_number=normalise_order_number(order_number)[:100],
-            email=email.strip().lower(),
+            email=normalise_email(email),
             base_url=base_url[:300],
             dispatched_at=timezone.now(),
         )
@@ -97,16 +106,9 @@ def _dispatch_lookups(ids: list[int]) -> None:
 def order_access_link_send(*, store_id: int, order_number: str, email: str, base_url: str) -> None:
     """Queues an e-mail with a signed link when the order number and e-mail match an
     order of this store; does nothing otherwise."""
-    order = (
-        Order.objects.filter(
-            store_id=store_id, number__iexact=normalise_order_number(order_number), customer_email__iexact=email.strip()
-        )
-        .select_related("store")
-        .first()
-    )
-    if order is None:
-        return
-    _queue_access_email(order=order, base_url=base_url)
+    order = order_for_lookup(store_id=store_id, order_number=order_number, email=email)
+    if order is not None:
+        _queue_access_email(order=order, base_url=base_url)
 
 
 def order_access_link_resend(*, order_id: int, base_url: str, next_path: str = "") -> None:

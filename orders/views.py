@@ -27,7 +27,7 @@ def _lookup_rate_per_order(group, request) -> str:
 
 
 def _order_number_key(group, request) -> str:
-    number = services.normalise_order_number(request.POST.get("order_number", "")).upper()
+    number = services.normalise_order_number(request.POST.get("order_number", ""))
     return f"{request.resolver_match.kwargs.get('slug', '')}:{number}"
 
 

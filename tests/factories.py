@@ -6,7 +6,7 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from accounts.models import User
-from orders.models import Order, OrderLine, Product, ProductCategory, Store
+from orders.models import Order, OrderLine, Product, ProductCategory, Store, normalise_email, normalise_order_number
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -60,6 +60,13 @@ class OrderFactory(factory.django.DjangoModelFactory):
     placed_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=12))
     delivered_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=8))
     status = Order.Status.DELIVERED
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        # As every write path stores them (Order.clean): the lookups match exactly.
+        kwargs["number"] = normalise_order_number(kwargs["number"])
+        kwargs["customer_email"] = normalise_email(kwargs["customer_email"])
+        return kwargs
 
 
 class OrderLineFactory(factory.django.DjangoModelFactory):
