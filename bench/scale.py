@@ -212,6 +212,7 @@ def bench_admin(s: Subjects, rounds: int, budget: float) -> None:
         client = Client()
         client.force_login(user)
         base = "/admin/claims/claim/"
+        _measure(f"admin index (claims by store), {who}", _get(client, "/admin/"), rounds=rounds, budget=budget)
         _measure(f"queue, {who}", _get(client, base), rounds=rounds, budget=budget)
         for label, term in searches:
             _measure(f"queue, {who}, {label}", _get(client, f"{base}?q={term}"), rounds=rounds, budget=budget)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from claims.models import Claim, ClaimEvent, ClaimLine, ClaimMessage, EvidenceFile, Refund
 from claims.states import SHOPPER_EVENTS, UNITS_RELEASED_STATES, ClaimStatus
 from orders import selectors as order_selectors
-from orders.models import Order, OrderLine, Store
+from orders.models import Order, OrderLine, Store, normalise_order_number
 from policies.engine import Decision, PolicyData, PurchaseFacts, RuleData, SlotData
 from policies.money import Breakdown
 from policies.selectors import (
@@ -289,7 +289,7 @@ def order_page_head(*, store_slug: str, number: str) -> Order | None:
     many claims it has and when one last changed (every command saves its claim)."""
     claims = Claim.objects.filter(order_id=OuterRef("pk")).order_by().values("order_id")
     rows = (
-        Order.objects.filter(store__slug=store_slug, store__is_active=True, number=number)
+        Order.objects.filter(store__slug=store_slug, store__is_active=True, number=normalise_order_number(number))
         .only("id", "store_id", "customer_email", "updated_at")
         .annotate(
             claims_count=Subquery(claims.annotate(n=Count("pk")).values("n")),
