@@ -24,6 +24,9 @@ def new_reference() -> str:
 # word for word, so that PostgreSQL can prove the index applies.
 # (waivers: the ship-by time passed; reminders: it is within 48 hours)
 SLA_AWAITING_RETURN = Q(status=ClaimStatus.APPROVED_AWAITING_RETURN)
+# reminders: only the returns whose two ship-by reminders (claims.sla.SHIP_REMINDERS) are not
+# all done: reminded ones no longer fill the range the sweep reads every minute
+SLA_REMINDER_PENDING = Q(status=ClaimStatus.APPROVED_AWAITING_RETURN, ship_reminder_level__lt=2)
 # the review clock runs and its second escalation is not done (a new clock starts at 0)
 SLA_ESCALATION_PENDING = Q(status__in=sorted(REVIEW_CLOCK_STATES)) & (
     Q(review_escalation_level__lt=2) | Q(review_escalation_clock__isnull=True) | ~Q(review_escalation_clock=F("review_due_at"))
@@ -148,6 +151,7 @@ class Claim(models.Model):
             models.Index(fields=["shopper_email"], name="claims_shopper_email_pat_idx", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["return_tracking_number"], name="claims_tracking_pat_idx", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["ship_by_at"], name="claims_sla_expire_idx", condition=SLA_AWAITING_RETURN),
+            models.Index(fields=["ship_by_at"], name="claims_sla_remind_idx", condition=SLA_REMINDER_PENDING),
             models.Index(fields=["review_due_at"], name="claims_sla_escalate_idx", condition=SLA_ESCALATION_PENDING),
             models.Index(fields=["refund_due_at"], name="claims_sla_refund_idx", condition=SLA_REFUND_UNFLAGGED),
             models.Index(fields=["store", "status_changed_at"], name="claims_sla_close_idx", condition=SLA_FINISHED),

@@ -49,6 +49,7 @@ from claims.models import (
     SLA_ESCALATION_PENDING,
     SLA_FINISHED,
     SLA_REFUND_UNFLAGGED,
+    SLA_REMINDER_PENDING,
     Claim,
     EvidenceFile,
 )
@@ -296,10 +297,9 @@ def _ship_remind(sweep: _Sweep, counts: dict) -> None:
     # a level is due when the ship-by time is that close and the levels done are fewer
     # (the range of the first reminder, as a bound of its own: the index range PostgreSQL reads)
     due = Claim.objects.filter(
-        SLA_AWAITING_RETURN,
+        SLA_REMINDER_PENDING,
         ship_by_at__gt=sweep.now,
         ship_by_at__lte=sweep.now + max(SHIP_REMINDERS.values()),
-        ship_reminder_level__lt=max(SHIP_REMINDERS),
     ).filter(
         reduce(
             operator.or_,

@@ -632,3 +632,14 @@ def test_retention_deletes_the_files_of_claims_closed_long_ago_and_keeps_the_row
         with django_capture_on_commit_callbacks(execute=True):
             assert evidence_retention_task() == recent.evidence.count()
         assert not any(default_storage.exists(name) for name in recent_names)
+
+
+def test_the_reminder_index_covers_every_reminder_level():
+    """The partial index the reminder step reads (claims.models.SLA_REMINDER_PENDING)
+    keeps the returns with a reminder level still to do: as many levels as SHIP_REMINDERS."""
+    from django.db.models import Q
+
+    from claims.models import SLA_REMINDER_PENDING
+    from claims.sla import SHIP_REMINDERS
+
+    assert Q(status=ClaimStatus.APPROVED_AWAITING_RETURN, ship_reminder_level__lt=max(SHIP_REMINDERS)) == SLA_REMINDER_PENDING
