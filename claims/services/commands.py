@@ -147,7 +147,7 @@ def claim_command(
             changed |= {"status", "status_changed_at"}
         changed |= set(claim_derived_fields(claim))
         claim.row_version += 1
-        claim.save(update_fields=sorted({*changed, "next_due_at", "row_version", "updated_at"}))
+        claim.save(update_fields=sorted({*changed, "row_version", "updated_at"}))
         if spec.audited:
             ClaimEvent.objects.create(
                 claim=claim,
