@@ -73,18 +73,18 @@ def order_lines_claimable(*, order) -> list[tuple[OrderLine, int]]:
     return [(line, max(line.quantity - claimed.get(line.pk, 0), 0)) for line in lines]
 
 
+def _files_per_slot(claim: Claim, status: str, evidence: list[EvidenceFile] | None) -> dict[str, int]:
+    """The claim's files in `status` per slot: counted from `evidence` when the page has
+    the files already, else by one query."""
+    if evidence is not None:
+        return dict(Counter(item.slot_code for item in evidence if item.status == status))
+    return dict(claim.evidence.filter(status=status).values("slot_code").annotate(n=Count("pk")).values_list("slot_code", "n"))
+
+
 def evidence_counts(*, claim: Claim, evidence: list[EvidenceFile] | None = None) -> dict[str, int]:
     """Processed files per slot; text slots count 1 when filled in. `evidence`: the
     claim's files when the page has them already (claim_evidence_files)."""
-    if evidence is None:
-        counts = dict(
-            claim.evidence.filter(status=EvidenceFile.Status.READY)
-            .values("slot_code")
-            .annotate(n=Count("pk"))
-            .values_list("slot_code", "n")
-        )
-    else:
-        counts = dict(Counter(item.slot_code for item in evidence if item.status == EvidenceFile.Status.READY))
+    counts = _files_per_slot(claim, EvidenceFile.Status.READY, evidence)
     for code, text in (claim.texts or {}).items():
         if str(text).strip():
             counts[code] = 1
@@ -209,15 +209,7 @@ def claim_checklist(*, claim: Claim, slots: tuple[SlotData, ...], evidence: list
     """Each slot with its files provided and still being checked. `evidence`: the
     claim's files when the page has them already (claim_evidence_files)."""
     ready = evidence_counts(claim=claim, evidence=evidence)
-    if evidence is None:
-        processing = dict(
-            claim.evidence.filter(status=EvidenceFile.Status.PROCESSING)
-            .values("slot_code")
-            .annotate(n=Count("pk"))
-            .values_list("slot_code", "n")
-        )
-    else:
-        processing = dict(Counter(item.slot_code for item in evidence if item.status == EvidenceFile.Status.PROCESSING))
+    processing = _files_per_slot(claim, EvidenceFile.Status.PROCESSING, evidence)
     return [SlotStatus(slot=slot, provided=ready.get(slot.code, 0), processing=processing.get(slot.code, 0)) for slot in slots]
 
 

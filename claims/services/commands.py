@@ -141,28 +141,41 @@ def claim_command(
         now = timezone.now()
         changed = set(apply(claim, now)) if apply else set()
         previous = claim.status
-        if spec.moves:
-            claim.status = spec.target
-            claim.status_changed_at = now
-            changed |= {"status", "status_changed_at"}
-        changed |= set(claim_derived_fields(claim))
-        claim.row_version += 1
+        changed |= _moved(claim, spec, now)
         claim.save(update_fields=sorted({*changed, "row_version", "updated_at"}))
         if spec.audited:
-            ClaimEvent.objects.create(
-                claim=claim,
-                action=command,
-                from_status=previous,
-                to_status=claim.status,
-                actor_user=actor.user,
-                actor_role=actor.primary_role,
-                actor_label=actor.label,
-                note=note,
-                data=event_data or {},
-            )
+            _audit_event(claim, command, previous, actor, note, event_data).save()
         if notify and spec.moves:
             notifications.claim_notify(claim=claim, action=command, note=note)
     return claim
+
+
+def _moved(claim: Claim, spec, now: datetime) -> set[str]:
+    """What both write paths do after a command's changes: the status it moves to (with
+    status_changed_at), the derived fields, a new row version; the fields it set."""
+    changed: set[str] = set()
+    if spec.moves:
+        claim.status = spec.target
+        claim.status_changed_at = now
+        changed |= {"status", "status_changed_at"}
+    changed |= set(claim_derived_fields(claim))
+    claim.row_version += 1
+    return changed
+
+
+def _audit_event(claim: Claim, command: str, previous: str, actor: Actor, note: str, event_data: dict | None) -> ClaimEvent:
+    """The command's audit row (unsaved: one path saves it, the other creates them in bulk)."""
+    return ClaimEvent(
+        claim=claim,
+        action=command,
+        from_status=previous,
+        to_status=claim.status,
+        actor_user=actor.user,
+        actor_role=actor.primary_role,
+        actor_label=actor.label,
+        note=note,
+        data=event_data or {},
+    )
 
 
 def claim_derived_fields(claim: Claim) -> list[str]:
@@ -217,12 +230,7 @@ def claim_command_many(
                 changed = set(apply(claim, now)) if apply else set()
             except ClaimError:
                 continue
-            if spec.moves:
-                claim.status = spec.target
-                claim.status_changed_at = now
-                changed |= {"status", "status_changed_at"}
-            changed |= set(claim_derived_fields(claim))
-            claim.row_version += 1
+            changed |= _moved(claim, spec, now)
             claim.updated_at = now
             updates[_values_key(claim, changed)].append(claim.pk)
             done.append((claim, previous))
@@ -232,21 +240,7 @@ def claim_command_many(
             Claim.objects.filter(pk__in=ids).update(**values, row_version=F("row_version") + 1, updated_at=now)
         if spec.audited and done:
             ClaimEvent.objects.bulk_create(
-                [
-                    ClaimEvent(
-                        claim=claim,
-                        action=command,
-                        from_status=previous,
-                        to_status=claim.status,
-                        actor_user=actor.user,
-                        actor_role=actor.primary_role,
-                        actor_label=actor.label,
-                        note=note,
-                        data=event_data or {},
-                    )
-                    for claim, previous in done
-                ],
-                batch_size=1000,
+                [_audit_event(claim, command, previous, actor, note, event_data) for claim, previous in done], batch_size=1000
             )
         if notify and spec.moves:
             told = [claim for claim, previous in done if notify is True or previous in notify]
