@@ -96,3 +96,47 @@ def test_password_change_when_signed_in(page, site):
     page.get_by_role("textbox", name=re.compile(r"^New Password \(again\)")).fill("another-long-pass-77")
     page.get_by_role("button", name="Change Password").click()
     expect(page.get_by_text("Password successfully changed.")).to_be_visible()
+
+
+def test_my_orders_and_claims_shows_the_newest_and_older_ones_a_link_away(page, site):
+    """A shopper with more claims than one list shows (claims.selectors.MY_PAGE_SIZE)
+    sees the newest first and reaches the older ones by "Older claims"."""
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from claims.models import Claim
+    from claims.selectors import MY_PAGE_SIZE
+    from demo.services import DEMO_PASSWORD
+
+    call_command("demo_load")
+    template = Claim.objects.filter(shopper_email="shopper@demo.example").exclude(reference=None).first()
+    now = timezone.now()
+    Claim.objects.bulk_create(
+        Claim(
+            store=template.store,
+            reference=f"CLM-OLD{n:03d}",
+            status="submitted",
+            shopper_email=template.shopper_email,
+            order=template.order,
+            reason_code=template.reason_code,
+            reason_label=template.reason_label,
+            policy_version=template.policy_version,
+            submitted_at=now - timedelta(days=400 + n),
+        )
+        for n in range(MY_PAGE_SIZE)
+    )
+    Claim.objects.filter(reference__startswith="CLM-OLD").update(created_at=now - timedelta(days=400))
+    page.goto(f"{site.url}/account/login/")
+    page.get_by_role("textbox", name=re.compile("^Email")).fill("shopper@demo.example")
+    page.get_by_role("textbox", name=re.compile("^Password")).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.goto(f"{site.url}/account/orders/")
+    expect(page.get_by_role("link", name=template.reference)).to_be_visible()
+    expect(page.get_by_text("CLM-OLD000")).to_have_count(0)
+    assert_accessible(page)
+    page.get_by_role("link", name="Older claims").click()
+    expect(page.get_by_text("CLM-OLD000").first).to_be_visible()
+    expect(page.get_by_role("link", name="Newer claims")).to_be_visible()
+    assert_accessible(page)

@@ -104,3 +104,37 @@ def test_reviewer_of_another_store_cannot_reach_a_claim_its_evidence_or_export(p
     assert response.status == 404
     export = page.request.get(f"{site.url}/admin/claims/claim/export.csv?store__id__exact={claim.store_id}")
     assert export.status == 200 and claim.reference not in export.text()
+
+
+def test_reviewer_finds_a_claim_in_the_queue_by_any_number_typed_in_any_case(page, site):
+    """The queue's search box: a tracking number's first characters in lower case, an
+    order number with '#', the shopper's e-mail in capitals; then the clock and reason
+    filters. The admin index says when its counts were taken."""
+    call_command("demo_load")
+    from claims.models import Claim
+
+    in_transit = Claim.objects.get(order__number="IW-10020")
+    other = Claim.objects.get(order__number="IW-10045")  # another iWALK claim, another shopper
+    _admin_login(page, site, "reviewer@iwalk.demo.example")
+    expect(page.get_by_text(re.compile(r"Counted at \d\d:\d\d"))).to_be_visible()
+    page.goto(f"{site.url}/admin/claims/claim/")
+    assert_accessible(page)
+    expect(page.get_by_role("link", name=other.reference)).to_be_visible()
+    search = page.locator("#searchbar")
+    for typed in ("1z999aa", "#iw-10020", in_transit.shopper_email.upper()):
+        search.fill(typed)
+        search.press("Enter")
+        expect(page.locator("#searchbar")).to_have_value(typed)
+        expect(page.get_by_role("link", name=in_transit.reference)).to_be_visible()
+        expect(page.get_by_role("link", name=other.reference)).to_have_count(0)
+    search.fill("1z")  # under 3 characters: whole values only
+    search.press("Enter")
+    expect(page.get_by_text("0 results")).to_be_visible()
+    page.goto(f"{site.url}/admin/claims/claim/")
+    page.get_by_role("link", name="overdue").click()
+    expect(page).to_have_url(re.compile(r"clock=overdue"))
+    reason = page.locator("#changelist-filter").get_by_role("link", name=in_transit.reason_label)
+    page.goto(f"{site.url}/admin/claims/claim/")
+    reason.click()
+    expect(page.get_by_role("link", name=in_transit.reference)).to_be_visible()
+    assert_accessible(page)
