@@ -1,6 +1,7 @@
 import os
 import shutil
 import sys
+import threading
 import uuid
 from pathlib import Path
 
@@ -86,7 +87,17 @@ def pytest_sessionfinish(session, exitstatus):
 def pytest_unconfigure(config):
     """With the clock moved, end the process once pytest has reported: finalising the
     kept worker would join its thread (see celery_session_worker)."""
-    if _KEPT_UNTIL_EXIT:
+    stuck = [
+        thread.name
+        for thread in threading.enumerate()
+        if thread is not threading.main_thread() and not thread.daemon and thread.is_alive()
+    ]
+    if stuck:
+        # A test left a thread running (e.g. it failed before telling the thread to
+        # stop): Python would wait for it at exit and CI would hang until its timeout.
+        # Say so and end with pytest's status instead.
+        print(f"\nthreads still running after the suite: {', '.join(stuck)}", file=sys.stderr)
+    if _KEPT_UNTIL_EXIT or stuck:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(int(getattr(config, "_portal_exitstatus", 1)))

@@ -43,14 +43,61 @@ def test_a_reader_never_gets_a_message_being_written(tmp_path):
                 received.append(message.payload["n"])
                 message.ack()
 
-    reader = threading.Thread(target=read)
+    reader = threading.Thread(target=read, daemon=True)
     reader.start()
-    with _connection(tmp_path) as connection:
-        queue = connection.SimpleQueue("race")
-        for n in range(count):
-            queue.put({"n": n, "body": body})
-    reader.join(timeout=120)
-    done.set()
+    try:
+        with _connection(tmp_path) as connection:
+            queue = connection.SimpleQueue("race")
+            for n in range(count):
+                queue.put({"n": n, "body": body})
+        reader.join(timeout=120)
+    finally:
+        done.set()  # a failed put must not leave the reader polling for ever
     assert not errors, errors[0]
     assert sorted(received) == list(range(count))
     assert connection.transport_cls == "filesystem"
+
+
+def test_a_publisher_never_reads_an_exchange_table_being_created(tmp_path):
+    """kombu creates an exchange's table file empty and writes it after: a publisher
+    reading it in between failed with JSONDecodeError (seen in CI)."""
+    (tmp_path / "processed").mkdir()
+    (tmp_path / "control").mkdir()
+    names = [f"table{n}" for n in range(400)]
+    errors = []
+    done = threading.Event()
+
+    def bind():
+        try:
+            with _connection(tmp_path) as connection:
+                channel = connection.default_channel
+                for name in names:
+                    channel.exchange_declare(name, type="direct")
+                    channel.queue_declare(name)
+                    channel.queue_bind(name, exchange=name, routing_key=name)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            done.set()
+
+    binder = threading.Thread(target=bind, daemon=True)
+    with _connection(tmp_path) as connection:
+        channel = connection.default_channel
+        binder.start()
+        try:
+            while not done.is_set():
+                for name in names:
+                    try:
+                        table = channel.get_table(name)
+                    except Exception as exc:
+                        errors.append(exc)
+                        break
+                    assert table in ([], [(name, "", name)])
+                if errors:
+                    break
+        finally:
+            done.set()
+        binder.join(timeout=60)
+        final = [channel.get_table(name) for name in names]
+    assert not errors, errors[0]
+    assert all(table == [(name, "", name)] for name, table in zip(names, final, strict=True))
