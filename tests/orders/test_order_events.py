@@ -273,3 +273,23 @@ def test_an_event_of_another_stores_type_is_refused():
         OrderEvent(order=order, event_type=OrderEventType.objects.filter(store=store).first(), occurred_at=datetime(2027, 1, 1, tzinfo=UTC)).full_clean()
 
 
+
+
+def test_staff_see_and_pick_only_their_stores_event_types(client):
+    store, _product = _store_with_events()
+    other = StoreFactory(name="Other brand")
+    foreign = OrderEventType.objects.create(store=other, name="secret_event", label="secret label")
+    manager = UserFactory(is_staff=True)
+    StoreMembership.objects.create(user=manager, store=store)
+    from django.contrib.auth.models import Group
+
+    manager.groups.add(Group.objects.get(name="manager"))
+    client.force_login(manager)
+    listing = client.get(reverse("admin:orders_ordereventtype_changelist")).content.decode()
+    assert "payment confirmation" in listing and "secret label" not in listing
+    assert client.get(reverse("admin:orders_ordereventtype_change", args=[foreign.pk])).status_code in (302, 404)
+
+    order = OrderFactory(store=store)
+    page = client.get(reverse("admin:orders_order_change", args=[order.pk]))
+    formset = next(f.formset for f in page.context["inline_admin_formsets"] if f.formset.model is OrderEvent)
+    assert foreign not in set(formset.empty_form.fields["event_type"].queryset)

@@ -261,3 +261,17 @@ def test_utc_is_not_the_stores_day():
     """The 2 Jan 00:30 Shanghai payment is 1 Jan in UTC; counting in UTC would end a day early."""
     assert PAID.astimezone(UTC).day == 1
     assert _decide("mind", datetime(2027, 2, 1, 12, 0, tzinfo=SHANGHAI), [("payment_confirmed", PAID)]).eligible
+
+
+@pytest.mark.django_db
+def test_the_rule_page_offers_only_the_policy_stores_events(client):
+    store, policy, paid, stock = _brand()
+    OrderEventType.objects.create(store=StoreFactory(), name="payment_confirmed", label="elsewhere")
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    rule = CoverageRule.objects.get(policy=policy, code="return30")
+    page = client.get(reverse("admin:policies_coveragerule_change", args=[rule.pk]))
+    form = page.context["adminform"].form
+    assert set(form.fields["window_anchor_event"].queryset) == {paid, stock}
+    assert set(form.fields["window_until_event"].queryset) == {paid, stock}
+    listing = client.get(reverse("admin:policies_policy_change", args=[policy.pk])).content.decode()
+    assert "30 calendar (natural) days · payment confirmation" in listing and "until the product is in stock" in listing
