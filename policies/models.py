@@ -221,8 +221,8 @@ class CoverageRule(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("counted from the order event"),
-        help_text=_("With “counted from: an order event”, e.g. payment confirmation."),
+        verbose_name=_("starting order event"),
+        help_text=_("The order event the window is counted from, with “counted from: an order event”; e.g. payment confirmation."),
     )
     window_until_event = models.ForeignKey(
         OrderEventType,
@@ -230,8 +230,8 @@ class CoverageRule(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("open until the order event"),
-        help_text=_("With “open until: an order event happens”, e.g. the product is in stock."),
+        verbose_name=_("closing order event"),
+        help_text=_("The order event that closes the window, with “open until: an order event happens”; e.g. in stock."),
     )
     late_shipment_opens = models.BooleanField(
         _("open and approved automatically when the expected ship date passed unshipped"), default=False

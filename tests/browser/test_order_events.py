@@ -19,7 +19,7 @@ from policies.models import CoverageRule, Policy, Reason, ReturnCarrier
 from policies.services import policy_publish
 from tests.browser.conftest import CONTEXT_DEFAULTS, assert_accessible
 from tests.browser.test_shopper_claim import _open_order
-from tests.factories import PASSWORD, ProductFactory, StoreFactory, UserFactory
+from tests.factories import PASSWORD, OrderLineFactory, ProductFactory, StoreFactory, UserFactory
 
 pytestmark = pytest.mark.browser
 
@@ -107,3 +107,47 @@ def test_an_imported_payment_confirmation_opens_the_return_counted_from_it(page,
         "from then you can claim within 30 days of payment confirmation."
     )
     shopper_context.close()
+
+
+def test_a_manager_counts_a_window_from_an_order_event_tries_it_and_the_policy_page_says_so(page, site):
+    store = _brand()
+    rule = CoverageRule.objects.get(code="return30")
+    rule.window_anchor, rule.window_anchor_event = "placed", None
+    rule.save()
+    policy_publish(policy=rule.policy, actor=None)  # version 2: counted from the order's placing
+    OrderLineFactory(order__store=store, order__number="MW-7", order__currency="CNY", order__delivered_at=None, product=store.products.get())
+
+    page.goto(f"{site.url}/admin/")
+    page.get_by_label(re.compile("e-mail address", re.I)).fill("manager@mirrorworks.example")
+    page.get_by_label(re.compile("^Password")).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{site.url}/admin/policies/coveragerule/{rule.pk}/change/")
+    page.get_by_label("Counted from").select_option(label="an order event (choose it below)")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".errorlist")).to_contain_text("The window is counted from an order event: choose which one.")
+    page.get_by_label("Starting order event").select_option(label="payment confirmation")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+
+    page.goto(f"{site.url}/admin/policies/policy/{rule.policy_id}/change/")
+    expect(page.get_by_text("30 calendar (natural) days · payment confirmation")).to_be_visible()
+    page.get_by_label("What changed").fill("30 days from payment confirmation")
+    page.get_by_role("button", name="Publish a new version").click()
+    expect(page.locator(".messagelist")).to_contain_text("Published version 3")
+
+    page.get_by_role("link", name="Try it").click()
+    page.get_by_label("an order line").check()
+    page.get_by_label(re.compile("^Order line")).select_option(label="MW-7 · 1 × Smart Mirror S1")
+    page.get_by_label(re.compile("^Reason")).select_option(label="I changed my mind")
+    page.get_by_label(re.compile("^As if on")).fill("2027-02-01 23:00")
+    page.get_by_role("button", name="Show the decision").click()
+    expect(page.get_by_test_id("decision")).to_contain_text("opens with payment confirmation, which has not happened yet")
+    page.get_by_label("Event: payment confirmation").fill("2027-01-02 00:30")
+    page.get_by_role("button", name="Show the decision").click()
+    expect(page.get_by_test_id("decision")).to_contain_text(
+        "Payment confirmation was on 2 Jan 2027; you can claim within 30 days of payment confirmation (until 1 Feb 2027)."
+    )
+    assert_accessible(page)
+
+    page.goto(f"{site.url}/s/{store.slug}/policy/")
+    expect(page.get_by_role("region", name="30-day return")).to_contain_text("Within 30 days of payment confirmation.")
