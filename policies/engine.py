@@ -639,7 +639,7 @@ def _capfirst(text: str) -> str:
 
 
 def _window_words_from_event(rule: RuleData, purchase: PurchaseFacts) -> str:
-    """"within 30 days of payment confirmation", "for the 24-month warranty from installation"."""
+    """"within 30 days of payment confirmation", "for the 24-month warranty counted from installation"."""
     label = rule.window_anchor_event_label or rule.window_anchor_event
     if rule.window_unit == "warranty":
         months = f"{purchase.warranty_months}-month " if purchase.warranty_months else ""
