@@ -40,6 +40,8 @@ _READ_ORDERS = [
     "orders.view_order",
     "orders.view_orderline",
     "orders.view_shipment",
+    "orders.view_orderevent",
+    "orders.view_ordereventtype",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -62,6 +64,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.add_shipment",
         "orders.change_shipment",
         "orders.view_webhookevent",
+        "orders.add_orderevent",
+        "orders.change_orderevent",
+        "orders.delete_orderevent",
+        "orders.add_ordereventtype",
+        "orders.change_ordereventtype",
+        "orders.delete_ordereventtype",
         "notifications.view_outboundemail",
         "notifications.resend_outboundemail",
     ],

@@ -5,9 +5,19 @@ from import_export.admin import ImportMixin
 
 from accounts import access
 from accounts.roles import StaffRole
-from accounts.scoped_admin import StoreScopedAdmin, StoreScopedTabularInline
-from orders.models import Order, OrderLine, Product, ProductCategory, Shipment, Store, WebhookEvent
-from orders.resources import OrderLineImportResource
+from accounts.scoped_admin import StoreScopedAdmin, StoreScopedTabularInline, request_store_ids
+from orders.models import (
+    Order,
+    OrderEvent,
+    OrderEventType,
+    OrderLine,
+    Product,
+    ProductCategory,
+    Shipment,
+    Store,
+    WebhookEvent,
+)
+from orders.resources import EVENT_COLUMN_PREFIX, OrderLineImportResource
 
 
 @admin.register(Store)
@@ -54,6 +64,31 @@ class ShipmentInline(StoreScopedTabularInline):
     extra = 0
 
 
+class OrderEventInline(StoreScopedTabularInline):
+    """What happened to the order, by name (payment confirmed, in stock …): staff add
+    one here; the webhook and the CSV import add theirs."""
+
+    model = OrderEvent
+    extra = 0
+    fields = ["event_type", "occurred_at", "source"]
+    readonly_fields = ["source"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if obj is not None:  # the order's own store's events only
+            field = formset.form.base_fields["event_type"]
+            field.queryset = field.queryset.filter(store_id=obj.store_id)
+        return formset
+
+
+@admin.register(OrderEventType)
+class OrderEventTypeAdmin(StoreScopedAdmin):
+    list_display = ["label", "name", "store", "until_words"]
+    list_filter = ["store"]
+    search_fields = ["name", "label"]
+    list_select_related = ["store"]
+
+
 @admin.register(Order)
 class OrderAdmin(ImportMixin, StoreScopedAdmin):
     resource_classes = [OrderLineImportResource]
@@ -62,7 +97,8 @@ class OrderAdmin(ImportMixin, StoreScopedAdmin):
     search_fields = ["number", "customer_email", "customer_name", "shipments__tracking_number"]
     list_select_related = ["store"]
     date_hierarchy = "placed_at"
-    inlines = [OrderLineInline, ShipmentInline]
+    inlines = [OrderLineInline, ShipmentInline, OrderEventInline]
+    import_template_name = "admin/orders/order/import.html"
     fieldsets = (
         (None, {"fields": ("store", "number", "status", "channel", "currency", "shipping_charged")}),
         (_("Customer"), {"fields": ("customer_name", "customer_email", "shipping_name", "shipping_address", "shipping_country")}),
@@ -81,6 +117,23 @@ class OrderAdmin(ImportMixin, StoreScopedAdmin):
             and user.has_perm("orders.change_order")
             and access.staff_store_ids(user, roles={StaffRole.MANAGER}) != set()
         )
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is OrderEvent:  # an event staff add or move is theirs
+            for event_form in formset.forms:
+                if event_form.has_changed():
+                    event_form.instance.source = OrderEvent.Source.STAFF
+        super().save_formset(request, form, formset, change)
+
+    def import_action(self, request, **kwargs):
+        """The import page also names the event columns the importer may use: their
+        stores' order event names."""
+        response = super().import_action(request, **kwargs)
+        if getattr(response, "context_data", None) is not None:
+            types = access.in_stores(OrderEventType.objects.select_related("store"), request_store_ids(request))
+            response.context_data["event_column_prefix"] = EVENT_COLUMN_PREFIX
+            response.context_data["event_types"] = list(types.order_by("store__name", "name"))
+        return response
 
     def get_import_resource_kwargs(self, request, **kwargs):
         return {**super().get_import_resource_kwargs(request, **kwargs), "user": request.user}

@@ -331,3 +331,79 @@ class OrderLookupRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store_id}:{self.order_number}"
+
+
+EVENT_NAME_HELP = _("A short code the webhook and the CSV import use, e.g. payment_confirmed, in_stock, installed.")
+EVENT_TYPE_OF_ANOTHER_STORE = _("This event is not one of the order's store.")
+
+
+class OrderEventType(models.Model):
+    """An order event a store records (payment confirmation, in stock, installation):
+    the names its webhook and CSV import may send, and the words shoppers read when a
+    coverage rule's window is counted from it or open until it."""
+
+    store_path = "store"
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="order_event_types")
+    name = models.SlugField(_("name"), max_length=40, help_text=EVENT_NAME_HELP)
+    label = models.CharField(
+        _("label (shown)"),
+        max_length=80,
+        help_text=_("Words shoppers read, as in “within 30 days of payment confirmation”: e.g. payment confirmation."),
+    )
+    until_words = models.CharField(
+        _("“until …” words (shown)"),
+        max_length=120,
+        blank=True,
+        help_text=_("As in “possible until the product is in stock”: e.g. the product is in stock. Empty: the label."),
+    )
+
+    class Meta:
+        ordering = ["store", "label"]
+        constraints = [models.UniqueConstraint(fields=["store", "name"], name="orders_event_type_name_unique")]
+        verbose_name = _("order event type")
+        verbose_name_plural = _("order event types")
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def until_text(self) -> str:
+        return self.until_words or self.label
+
+
+class OrderEvent(models.Model):
+    """Something that happened to an order, by name (payment_confirmed at 3 Jan 10:00).
+    One per order and name: a later report of the same event moves its time."""
+
+    store_path = "order__store"
+
+    class Source(models.TextChoices):
+        WEBHOOK = "webhook", _("webhook")
+        CSV = "csv", _("CSV import")
+        STAFF = "staff", _("staff")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    event_type = models.ForeignKey(OrderEventType, on_delete=models.PROTECT, related_name="events", verbose_name=_("event"))
+    occurred_at = models.DateTimeField(_("happened"))
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.STAFF)
+    recorded_at = models.DateTimeField(_("recorded"), auto_now=True)
+
+    class Meta:
+        ordering = ["order", "occurred_at", "pk"]
+        # the unique index leads with the order: it also serves "the events of this order"
+        constraints = [models.UniqueConstraint(fields=["order", "event_type"], name="orders_event_once_per_order")]
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.occurred_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def name(self) -> str:
+        return self.event_type.name
+
+    def clean(self) -> None:
+        order, event_type = getattr(self, "order", None), getattr(self, "event_type", None)  # None while unset
+        if order is not None and event_type is not None and event_type.store_id != order.store_id:
+            raise ValidationError({"event_type": EVENT_TYPE_OF_ANOTHER_STORE})

@@ -12,8 +12,14 @@ from import_export import fields, resources, widgets
 
 from accounts import access
 from accounts.roles import StaffRole
-from orders.models import Order, OrderLine, Product, Store
-from orders.services import normalise_order_number
+from orders.models import Order, OrderEvent, OrderLine, Product, Store
+from orders.services import (
+    normalise_order_number,
+    order_event_names_known,
+    order_event_time_parse,
+    order_event_types_by_name,
+    order_events_record,
+)
 
 ORDER_COLUMNS = (
     "customer_email",
@@ -35,6 +41,11 @@ TIME_COLUMNS = (
     "picked_up_at",
     "delivered_at",
 )
+
+# An order event is a column per event name, its cell the time it happened:
+# `event:payment_confirmed` = 2027-01-03T10:00:00+08:00 (names: the store's order event types).
+EVENT_COLUMN_PREFIX = "event:"
+EVENT_COLUMN_UNKNOWN = _("%(store)s has no order event %(name)r; its events are: %(known)s.")
 
 
 class OrderLineImportResource(resources.ModelResource):
@@ -108,6 +119,7 @@ class OrderLineImportResource(resources.ModelResource):
             setattr(order, column, parsed)
         if order.placed_at is None:
             errors.setdefault("placed_at", _("Required for a new order."))
+        events = self._row_events(row, store, errors)
         if errors:
             raise ValidationError(errors)
         try:
@@ -115,9 +127,33 @@ class OrderLineImportResource(resources.ModelResource):
         except ValidationError as exc:
             raise ValidationError(exc.message_dict) from None
         order.save()
+        order_events_record(order=order, events=events, source=OrderEvent.Source.CSV)
         row["order_number"] = order.pk
         row["sku"] = product.pk
         row["store"] = store.slug
+
+    def _row_events(self, row, store: Store, errors: dict) -> list:
+        """The row's `event:<name>` columns (an empty cell: nothing reported)."""
+        columns = [column for column in row if isinstance(column, str) and column.strip().startswith(EVENT_COLUMN_PREFIX)]
+        if not columns:
+            return []
+        types = order_event_types_by_name(store=store)
+        events = []
+        for column in columns:
+            raw = row.get(column)
+            if raw in (None, "") or (isinstance(raw, str) and not raw.strip()):
+                continue
+            name = column.strip().removeprefix(EVENT_COLUMN_PREFIX).strip()
+            event_type = types.get(name)
+            if event_type is None:
+                errors[column] = EVENT_COLUMN_UNKNOWN % {"name": name, "store": store, "known": order_event_names_known(types=types)}
+                continue
+            at = order_event_time_parse(raw if isinstance(raw, str) else str(raw))
+            if at is None:
+                errors[column] = _("Use ISO 8601 with a UTC offset, e.g. 2026-10-03T14:00:00+00:00.")
+                continue
+            events.append((event_type, at))
+        return events
 
     def import_instance(self, instance, row, **kwargs) -> None:
         super().import_instance(instance, row, **kwargs)

@@ -20,6 +20,8 @@ from notifications.services import SignedLink, email_enqueue_template
 from orders.guest_access import guest_link_lifetime, guest_token_make
 from orders.models import (
     Order,
+    OrderEvent,
+    OrderEventType,
     OrderLine,
     OrderLookupRequest,
     Product,
@@ -267,6 +269,8 @@ def _apply(*, store: Store, event_type: str, data: dict) -> Order:
     # so a later event never rewrites them.
     if event_type == "order.created" and not order.lines.exists():
         _create_lines(order=order, lines=data.get("lines") or [])
+    if "events" in data:
+        order_events_record(order=order, events=_parse_events(store=store, raw=data["events"]), source=OrderEvent.Source.WEBHOOK)
     if event_type == "order.shipped" and data.get("tracking_number"):
         Shipment.objects.get_or_create(
             order=order,
@@ -307,3 +311,63 @@ def _create_lines(*, order: Order, lines: list) -> None:
             )
         )
     OrderLine.objects.bulk_create(new_lines)
+
+
+# --- Order events (payment confirmed, in stock, installed …) -----------------------
+
+EVENTS_NOT_A_LIST = _('events must be a list of objects like {"name": "payment_confirmed", "at": "2027-01-03T10:00:00+08:00"}.')
+EVENT_NOT_AN_OBJECT = _('events[%(n)d] must be an object with "name" and "at".')
+EVENT_UNKNOWN_NAME = _("events[%(n)d]: %(name)r is not an order event of this store; its events are: %(known)s.")
+EVENT_BAD_TIME = _("events[%(n)d] (%(name)s): “at” must be an ISO 8601 time with a UTC offset, e.g. 2027-01-03T10:00:00+08:00.")
+EVENT_TWICE = _("events[%(n)d]: %(name)s is listed twice.")
+NO_EVENTS_DECLARED = _("none yet (a manager adds them under Orders › Order event types)")
+
+
+def order_event_types_by_name(*, store: Store) -> dict[str, OrderEventType]:
+    return {event_type.name: event_type for event_type in OrderEventType.objects.filter(store=store)}
+
+
+def order_event_names_known(*, types: dict[str, OrderEventType]) -> str:
+    return ", ".join(sorted(types)) or str(NO_EVENTS_DECLARED)
+
+
+def order_event_time_parse(raw) -> datetime | None:
+    """An event time as sent: ISO 8601 with a UTC offset, else None."""
+    try:
+        parsed = parse_datetime(raw.strip()) if isinstance(raw, str) else None
+    except ValueError:  # well formed but not a date, e.g. month 13
+        return None
+    return parsed if parsed is not None and parsed.tzinfo is not None else None
+
+
+def _parse_events(*, store: Store, raw) -> list[tuple[OrderEventType, datetime]]:
+    """The webhook's `events` list, checked whole before anything is written."""
+    if not isinstance(raw, list):
+        raise WebhookRejected(str(EVENTS_NOT_A_LIST))
+    types = order_event_types_by_name(store=store)
+    parsed: list[tuple[OrderEventType, datetime]] = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict):
+            raise WebhookRejected(EVENT_NOT_AN_OBJECT % {"n": index})
+        name = str(item.get("name") or "").strip()
+        event_type = types.get(name)
+        if event_type is None:
+            raise WebhookRejected(EVENT_UNKNOWN_NAME % {"n": index, "name": name, "known": order_event_names_known(types=types)})
+        if any(seen.pk == event_type.pk for seen, _at in parsed):
+            raise WebhookRejected(EVENT_TWICE % {"n": index, "name": name})
+        at = order_event_time_parse(item.get("at"))
+        if at is None:
+            raise WebhookRejected(EVENT_BAD_TIME % {"n": index, "name": name})
+        parsed.append((event_type, at))
+    return parsed
+
+
+def order_events_record(*, order: Order, events: list[tuple[OrderEventType, datetime]], source: str) -> None:
+    """Record what happened to an order. One event per order and name: a later report
+    of an event the order has already moves its time (and notes where it came from)."""
+    for event_type, occurred_at in events:
+        OrderEvent.objects.update_or_create(
+            order=order, event_type=event_type, defaults={"occurred_at": occurred_at, "source": source}
+        )
+    if events:  # the order's pages show decisions that depend on its events (claims.page_cache)
+        Order.objects.filter(pk=order.pk).update(updated_at=timezone.now())

@@ -36,14 +36,21 @@ class CoverageRuleInline(StoreScopedTabularInline):
     def window(self, obj):
         if not obj.pk:
             return "—"
+        if obj.window_unit == "until_event" and obj.window_until == "event" and obj.window_until_event_id:
+            return _("until %s") % obj.window_until_event.until_text
         if obj.window_unit == "until_event":
             return _("until %s") % obj.get_window_until_display()
+        if obj.window_anchor == "event" and obj.window_anchor_event_id:
+            return f"{obj.window_length or ''} {obj.get_window_unit_display()} · {obj.window_anchor_event.label}".strip()
         if obj.window_unit == "warranty":
             return _("warranty, from %s") % obj.get_window_anchor_display()
         return f"{obj.window_length} {obj.get_window_unit_display()} · {obj.get_window_anchor_display()}"
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False  # rules are added on their own page, with their evidence and deductions
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("window_anchor_event", "window_until_event")
 
 
 class ReturnCarrierInline(StoreScopedTabularInline):
@@ -188,6 +195,7 @@ class PolicyAdmin(StoreScopedAdmin):
                 country=form.cleaned_data["country"].upper(),
                 currency=store.currency,
             )
+        purchase = selectors.purchase_facts_with_events(purchase=purchase, events=form.events())
         reason = form.cleaned_data["reason"]
         if data.reason(reason.code) is None:
             return None, _("This reason is not in the chosen version of the policy.")
@@ -226,7 +234,20 @@ class CoverageRuleAdmin(StoreScopedAdmin):
     fieldsets = (
         (None, {"fields": ("policy", "name", "code", "description", "position", "is_active", "sources")}),
         (_("Reasons"), {"fields": ("reasons",)}),
-        (_("Window"), {"fields": ("window_length", "window_unit", "window_anchor", "window_until", "late_shipment_opens")}),
+        (
+            _("Window"),
+            {
+                "fields": (
+                    "window_length",
+                    "window_unit",
+                    "window_anchor",
+                    "window_anchor_event",
+                    "window_until",
+                    "window_until_event",
+                    "late_shipment_opens",
+                )
+            },
+        ),
         (_("Who can claim"), {"fields": ("excluded_channels", "allowed_countries", "product_scope", "categories")}),
         (_("Outcomes"), {"fields": ("outcomes", "shopper_states_preference", "compensation_percent")}),
         (

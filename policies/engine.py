@@ -119,6 +119,13 @@ class RuleData:
     window_length: int | None = None
     window_anchor: str = ""
     window_until: str = ""
+    # a window counted from / open until a named order event (window_anchor or
+    # window_until "event"): its name, and the words shoppers read
+    window_anchor_event: str = ""
+    window_anchor_event_label: str = ""
+    window_until_event: str = ""
+    window_until_event_label: str = ""
+    window_until_event_words: str = ""
     late_shipment_opens: bool = False
     excluded_channels: tuple[str, ...] = ()
     allowed_countries: tuple[str, ...] = ()
@@ -213,6 +220,11 @@ class PurchaseFacts:
     # e.g. ("1 × SD card",): see companions_missing()
     bundle_missing: tuple[str, ...] = ()
     gifts_missing: tuple[str, ...] = ()
+    # the order's named events that have happened: (("payment_confirmed", aware time), …)
+    events: tuple[tuple[str, datetime], ...] = ()
+
+    def event_at(self, name: str) -> datetime | None:
+        return next((at for event, at in self.events if event == name), None)
 
     def moment(self, anchor: str) -> datetime | None:
         if anchor == "purchase":
@@ -574,6 +586,8 @@ def _window_length_words(rule: RuleData, purchase: PurchaseFacts) -> str:
 
 def _window(rule: RuleData, purchase: PurchaseFacts, calendar: BusinessCalendar, now: datetime):
     """(status, text, deadline, auto_approve); status: open | closed | not_yet."""
+    if rule.window_unit == "until_event" and rule.window_until == "event":
+        return _window_until_order_event(rule, purchase, calendar, now)
     if rule.window_unit == "until_event":
         happened = purchase.moment(rule.window_until)
         late = (
@@ -599,6 +613,8 @@ def _window(rule: RuleData, purchase: PurchaseFacts, calendar: BusinessCalendar,
         }[rule.window_until]
         return "open", text, Deadline("claim_by", text, None, text), False
 
+    if rule.window_anchor == "event":
+        return _window_from_order_event(rule, purchase, calendar, now)
     start = purchase.moment(rule.window_anchor)
     if start is None:
         text = f"“{rule.name}” starts at {ANCHOR_WORDS.get(rule.window_anchor, rule.window_anchor)}, which has not happened yet."
@@ -616,6 +632,49 @@ def _window(rule: RuleData, purchase: PurchaseFacts, calendar: BusinessCalendar,
     else:
         text = f"{started}; you can claim until {when} ({length_words})."
     return "open", text, Deadline("claim_by", f"Claim by ({rule.name})", deadline, text), False
+
+
+def _capfirst(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _window_words_from_event(rule: RuleData, purchase: PurchaseFacts) -> str:
+    """"within 30 days of payment confirmation", "for the 24-month warranty counted from installation"."""
+    label = rule.window_anchor_event_label or rule.window_anchor_event
+    if rule.window_unit == "warranty":
+        months = f"{purchase.warranty_months}-month " if purchase.warranty_months else ""
+        return f"for the {months}warranty counted from {label}"
+    unit = {"hours": "hours", "calendar_days": "days", "working_days": "working days", "months": "months"}[rule.window_unit]
+    return f"within {rule.window_length} {unit} of {label}"
+
+
+def _window_from_order_event(rule: RuleData, purchase: PurchaseFacts, calendar: BusinessCalendar, now: datetime):
+    """A window counted from a named order event: not yet open until it happens."""
+    label = rule.window_anchor_event_label or rule.window_anchor_event
+    within = _window_words_from_event(rule, purchase)
+    start = purchase.event_at(rule.window_anchor_event)
+    if start is None or start > now:
+        text = f"“{rule.name}” opens with {label}, which has not happened yet: from then you can claim {within}."
+        return "not_yet", text, None, False
+    deadline = window_deadline(rule, purchase, calendar, start)
+    when = _fmt_time(deadline, calendar) if rule.window_unit == "hours" else _fmt_date(deadline, calendar)
+    started = f"{_capfirst(label)} was on {_fmt_date(start, calendar)}"
+    if now > deadline:
+        text = f"{started}; “{rule.name}” was possible {within}, until {when}."
+        return "closed", text, Deadline("claim_by", rule.name, deadline, text), False
+    text = f"{started}; you can claim {within} (until {when})."
+    return "open", text, Deadline("claim_by", f"Claim by ({rule.name})", deadline, text), False
+
+
+def _window_until_order_event(rule: RuleData, purchase: PurchaseFacts, calendar: BusinessCalendar, now: datetime):
+    """A window open until a named order event: closed once it has happened."""
+    until = rule.window_until_event_words or rule.window_until_event_label or rule.window_until_event
+    happened = purchase.event_at(rule.window_until_event)
+    if happened is not None and happened <= now:
+        text = f"“{rule.name}” was possible until {until}, which happened on {_fmt_date(happened, calendar)}: it is no longer possible."
+        return "closed", text, None, False
+    text = f"Possible until {until}."
+    return "open", text, Deadline("claim_by", f"Open until {until}", None, text), False
 
 
 def _shipping_payer(rule, purchase, policy, reason, shopper_pays_by_answer, slots, evidence_counts):

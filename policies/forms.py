@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from orders.models import Order, OrderLine, Product
+from orders.models import Order, OrderEventType, OrderLine, Product
 from policies.models import CoverageRule, Outcome, Reason
 
 
@@ -49,6 +49,7 @@ class CoverageRuleForm(forms.ModelForm):
         fields = [
             "policy", "name", "code", "description", "position", "is_active", "sources", "reasons",
             "window_length", "window_unit", "window_anchor", "window_until", "late_shipment_opens",
+            "window_anchor_event", "window_until_event",
             "excluded_channels", "allowed_countries", "product_scope", "categories",
             "outcomes", "shopper_states_preference", "compensation_percent",
             "requires_approval", "requires_return", "tracking_required", "ship_by_length", "ship_by_unit",
@@ -70,6 +71,9 @@ class CoverageRuleForm(forms.ModelForm):
             # within what the admin already allows this user (their stores)
             self.fields["reasons"].queryset = self.fields["reasons"].queryset.filter(store=store)
             self.fields["categories"].queryset = self.fields["categories"].queryset.filter(store=store)
+        for name in ("window_anchor_event", "window_until_event"):
+            if store is not None and name in self.fields:
+                self.fields[name].queryset = self.fields[name].queryset.filter(store=store)
 
     def clean(self):
         data = super().clean()
@@ -117,6 +121,15 @@ class TryItForm(forms.Form):
         self.fields["order_line"].label_from_instance = lambda line: f"{line.order.number} · {line.quantity} × {line.product.name}"
         self.fields["product"].queryset = store.products.all()
         self.fields["reason"].queryset = Reason.objects.filter(store=store, is_active=True)
+        self.event_fields = []
+        for event_type in OrderEventType.objects.filter(store=store).order_by("label"):
+            name = f"event_{event_type.name}"
+            self.fields[name] = forms.DateTimeField(
+                required=False,
+                label=_("Event: %(label)s") % {"label": event_type.label},
+                help_text=_("When it happened, YYYY-MM-DD HH:MM, store time. Empty: the order's own (an offline purchase has none)."),
+            )
+            self.event_fields.append(name)
         self.question_fields = []
         for code, question in questions:
             name = f"answer_{code}"
@@ -140,6 +153,12 @@ class TryItForm(forms.Form):
             if value in ("yes", "no"):
                 result[name.removeprefix("answer_")] = value == "yes"
         return result
+
+    def events(self) -> dict:
+        """The order events set for the hypothetical purchase: name -> aware time."""
+        return {
+            name.removeprefix("event_"): self.cleaned_data[name] for name in self.event_fields if self.cleaned_data.get(name)
+        }
 
     def moment(self):
         return self.cleaned_data.get("now") or timezone.now()

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
-from orders.models import Order, ProductCategory, Store
+from orders.models import Order, OrderEventType, ProductCategory, Store
 
 
 class ReasonKind(models.TextChoices):
@@ -137,6 +137,7 @@ class Anchor(models.TextChoices):
     PICKED_UP = "picked_up", _("picked up by the carrier")
     DELIVERED = "delivered", _("delivered / received")
     PURCHASE = "purchase", _("purchase (paid, else placed)")
+    EVENT = "event", _("an order event (choose it below)")
 
 
 class UntilEvent(models.TextChoices):
@@ -144,6 +145,7 @@ class UntilEvent(models.TextChoices):
     SHIPPED = "shipped", _("the order ships")
     PICKED_UP = "picked_up", _("the carrier picks the parcel up")
     DELIVERED = "delivered", _("the parcel is delivered")
+    EVENT = "event", _("an order event happens (choose it below)")
 
 
 class ProductScope(models.TextChoices):
@@ -213,6 +215,24 @@ class CoverageRule(models.Model):
     window_unit = models.CharField(_("window unit"), max_length=20, choices=WindowUnit.choices)
     window_anchor = models.CharField(_("counted from"), max_length=20, choices=Anchor.choices, blank=True)
     window_until = models.CharField(_("open until"), max_length=20, choices=UntilEvent.choices, blank=True)
+    window_anchor_event = models.ForeignKey(
+        OrderEventType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("starting order event"),
+        help_text=_("The order event the window is counted from, with “counted from: an order event”; e.g. payment confirmation."),
+    )
+    window_until_event = models.ForeignKey(
+        OrderEventType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closing order event"),
+        help_text=_("The order event that closes the window, with “open until: an order event happens”; e.g. in stock."),
+    )
     late_shipment_opens = models.BooleanField(
         _("open and approved automatically when the expected ship date passed unshipped"), default=False
     )
@@ -314,6 +334,7 @@ class CoverageRule(models.Model):
                 errors["window_length"] = _("A window needs a length.")
             if not self.window_anchor:
                 errors["window_anchor"] = _("A window needs a point it is counted from.")
+        errors.update(self._order_event_errors())
         if self.ship_by_length and not self.ship_by_unit:
             errors["ship_by_unit"] = _("Say how the ship-by time is counted.")
         if self.ship_by_length and not self.ship_by_effect:
@@ -337,6 +358,33 @@ class CoverageRule(models.Model):
                 errors["allowed_countries"] = _("Use two-letter upper-case country codes, e.g. US.")
         if errors:
             raise ValidationError(errors)
+
+    def _order_event_errors(self) -> dict[str, str]:
+        """A window counted from, or open until, an order event names one of the store's events."""
+        errors: dict[str, str] = {}
+        counted_from_event = self.window_unit not in ("", WindowUnit.UNTIL_EVENT) and self.window_anchor == Anchor.EVENT
+        until_event = self.window_unit == WindowUnit.UNTIL_EVENT and self.window_until == UntilEvent.EVENT
+        if counted_from_event and not self.window_anchor_event_id:
+            errors["window_anchor_event"] = RULE_ANCHOR_EVENT_MISSING
+        if until_event and not self.window_until_event_id:
+            errors["window_until_event"] = RULE_UNTIL_EVENT_MISSING
+        if self.window_anchor_event_id and not counted_from_event:
+            errors["window_anchor_event"] = RULE_ANCHOR_EVENT_UNUSED
+        if self.window_until_event_id and not until_event:
+            errors["window_until_event"] = RULE_UNTIL_EVENT_UNUSED
+        store_id = self.policy.store_id if self.policy_id else None
+        for field in ("window_anchor_event", "window_until_event"):
+            event_type = getattr(self, field)
+            if event_type is not None and store_id is not None and event_type.store_id != store_id:
+                errors[field] = RULE_EVENT_OF_ANOTHER_STORE
+        return errors
+
+
+RULE_ANCHOR_EVENT_MISSING = _("The window is counted from an order event: choose which one.")
+RULE_UNTIL_EVENT_MISSING = _("The window is open until an order event: choose which one.")
+RULE_ANCHOR_EVENT_UNUSED = _("Choose “counted from: an order event” to count the window from this event, or leave it empty.")
+RULE_UNTIL_EVENT_UNUSED = _("Choose “open until an event happens” and “an order event happens” to use this event, or leave it empty.")
+RULE_EVENT_OF_ANOTHER_STORE = _("Pick an order event of the policy's store.")
 
 
 class ConditionEffect(models.TextChoices):

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
-from orders.models import Order, OrderLine, Product, Store
+from orders.models import Order, OrderEvent, OrderLine, Product, Store
 from policies.calendar import BusinessCalendar, holiday_dates
 from policies.engine import Decision, PolicyData, PurchaseFacts, ReasonData, SetLine, companions_missing, evaluate
 from policies.models import Policy, PolicyVersion
@@ -123,15 +123,34 @@ def purchase_facts_for_order_lines(*, order: Order, claimed: dict[int, int], exc
         )
         for line in lines
     )
+    events = order_events_facts(order=order)
     facts = {}
     for line in lines:
         if line.pk not in claimed:
             continue
         bundle_missing, gifts_missing = companions_missing(set_lines, line.pk)
         facts[line.pk] = replace(
-            _line_facts(order, line, claimed[line.pk], items_total), bundle_missing=bundle_missing, gifts_missing=gifts_missing
+            _line_facts(order, line, claimed[line.pk], items_total),
+            bundle_missing=bundle_missing,
+            gifts_missing=gifts_missing,
+            events=events,
         )
     return facts
+
+
+def order_events_facts(*, order: Order) -> tuple[tuple[str, datetime], ...]:
+    """The order's named events as the engine reads them (one query)."""
+    rows = OrderEvent.objects.filter(order=order).values_list("event_type__name", "occurred_at").order_by("occurred_at", "pk")
+    return tuple((name, occurred_at) for name, occurred_at in rows)
+
+
+def purchase_facts_with_events(*, purchase: PurchaseFacts, events: dict[str, datetime]) -> PurchaseFacts:
+    """The purchase as if these events had happened at these times (Try it's
+    hypothetical order): they replace the order's own times of the same events."""
+    if not events:
+        return purchase
+    kept = tuple((name, at) for name, at in purchase.events if name not in events)
+    return replace(purchase, events=kept + tuple(sorted(events.items())))
 
 
 def purchase_facts_for_line(*, line: OrderLine, quantity: int | None = None) -> PurchaseFacts:

@@ -26,6 +26,7 @@ def policy_snapshot(policy: Policy) -> dict:
     rules = (
         policy.rules.filter(is_active=True)
         .prefetch_related("reasons", "categories", "conditions", "evidence_slots", "deductions")
+        .select_related("window_anchor_event", "window_until_event")
         .order_by("position", "pk")
     )
     reasons = policy.store.claim_reasons.filter(is_active=True).order_by("position", "label")
@@ -63,6 +64,7 @@ def _rule(rule) -> dict:
         "window_anchor": rule.window_anchor,
         "window_until": rule.window_until,
         "late_shipment_opens": rule.late_shipment_opens,
+        **_order_event_keys(rule),
         "excluded_channels": list(rule.excluded_channels or []),
         "allowed_countries": list(rule.allowed_countries or []),
         "product_scope": rule.product_scope,
@@ -131,6 +133,20 @@ def _rule(rule) -> dict:
     }
 
 
+def _order_event_keys(rule) -> dict:
+    """The order events a rule's window is counted from or open until, with the words
+    shoppers read (frozen: renaming the event later does not change a version)."""
+    keys = {}
+    if rule.window_anchor == "event" and rule.window_anchor_event is not None:
+        keys["window_anchor_event"] = rule.window_anchor_event.name
+        keys["window_anchor_event_label"] = rule.window_anchor_event.label
+    if rule.window_until == "event" and rule.window_until_event is not None:
+        keys["window_until_event"] = rule.window_until_event.name
+        keys["window_until_event_label"] = rule.window_until_event.label
+        keys["window_until_event_words"] = rule.window_until_event.until_text
+    return keys
+
+
 def _opt_dec(value) -> Decimal | None:
     return None if value in (None, "") else Decimal(value)
 
@@ -152,6 +168,11 @@ def policy_data(
                 window_anchor=r.get("window_anchor", ""),
                 window_until=r.get("window_until", ""),
                 late_shipment_opens=r.get("late_shipment_opens", False),
+                window_anchor_event=r.get("window_anchor_event", ""),
+                window_anchor_event_label=r.get("window_anchor_event_label", ""),
+                window_until_event=r.get("window_until_event", ""),
+                window_until_event_label=r.get("window_until_event_label", ""),
+                window_until_event_words=r.get("window_until_event_words", ""),
                 excluded_channels=tuple(r.get("excluded_channels", ())),
                 allowed_countries=tuple(r.get("allowed_countries", ())),
                 product_scope=r.get("product_scope", "all"),

@@ -17,6 +17,10 @@ _UNTIL = {
 
 @register.filter
 def window_words(rule) -> str:
+    if rule.window_unit == "until_event" and rule.window_until == "event":
+        return f"until {rule.window_until_event_words or rule.window_until_event_label or rule.window_until_event}"
+    if rule.window_anchor == "event" and rule.window_unit != "until_event":
+        return order_event_window_words(rule)
     if rule.window_unit == "until_event":
         return _UNTIL.get(rule.window_until, "")
     anchor = ANCHOR_WORDS.get(rule.window_anchor, rule.window_anchor)
@@ -43,3 +47,11 @@ def payer_words(rule) -> str:
         "brand_if_defect": "The brand pays return shipping for a confirmed defect; otherwise you do.",
         "none": "Nothing is shipped back.",
     }.get(rule.return_shipping_payer, "")
+
+
+def order_event_window_words(rule) -> str:
+    """"within 30 days of payment confirmation" (a window counted from an order event)."""
+    label = rule.window_anchor_event_label or rule.window_anchor_event
+    if rule.window_unit == "warranty":
+        return f"for the product's warranty period, counted from {label}"
+    return f"within {rule.window_length} {_UNITS[rule.window_unit]} of {label}"
