@@ -197,7 +197,10 @@ def _parse_time(data: dict, key: str) -> datetime | None:
     value = data.get(key)
     if value in (None, ""):
         return None
-    parsed = parse_datetime(str(value))
+    try:
+        parsed = parse_datetime(str(value))
+    except ValueError:  # well formed but impossible, e.g. month 13
+        parsed = None
     if parsed is None or parsed.tzinfo is None:
         raise WebhookRejected(_("%(field)s must be an ISO 8601 time with a UTC offset.") % {"field": key})
     return parsed

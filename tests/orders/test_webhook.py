@@ -114,6 +114,7 @@ def test_shipped_then_delivered(client):
         (lambda p: p["order"]["lines"][0].update(sku="NOPE"), 422, "unknown SKU"),
         (lambda p: p["order"]["lines"][0].update(quantity=0), 400, "quantity must be 1 or more"),
         (lambda p: p["order"].update(placed_at="yesterday"), 400, "placed_at must be an ISO 8601 time"),
+        (lambda p: p["order"].update(placed_at="2026-13-02T08:00:00Z"), 400, "placed_at must be an ISO 8601 time"),
         (lambda p: p["order"].update(customer_email="not-an-email"), 400, "customer_email"),
         (lambda p: p.update(type="order.exploded"), 400, "Unknown event type"),
         (lambda p: p.pop("id"), 400, "no id"),
