@@ -21,6 +21,7 @@ from policies.models import (
     Reason,
     ReturnCarrier,
     StoreClosure,
+    StoreWorkingDay,
 )
 
 
@@ -226,7 +227,7 @@ class CoverageRuleAdmin(StoreScopedAdmin):
     fieldsets = (
         (None, {"fields": ("policy", "name", "code", "description", "position", "is_active", "sources")}),
         (_("Reasons"), {"fields": ("reasons",)}),
-        (_("Window"), {"fields": ("window_length", "window_unit", "window_anchor", "window_until", "late_shipment_opens")}),
+        (_("Window"), {"fields": ("window_length", "window_unit", "window_anchor", "window_until", "late_shipment_opens", "window_enforced")}),
         (_("Who can claim"), {"fields": ("excluded_channels", "allowed_countries", "product_scope", "categories")}),
         (_("Outcomes"), {"fields": ("outcomes", "shopper_states_preference", "compensation_percent")}),
         (
@@ -247,7 +248,7 @@ class CoverageRuleAdmin(StoreScopedAdmin):
             },
         ),
         (_("Money"), {"fields": ("return_shipping_payer", "shopper_pays_if_international", "shipping_reimbursement_cap")}),
-        (_("Service levels"), {"fields": ("refund_due_business_days", "refund_clock")}),
+        (_("Service levels"), {"fields": ("refund_due_business_days", "refund_clock", "refund_min_business_days", "refund_method")}),
     )
 
 
@@ -261,6 +262,16 @@ class ReasonAdmin(StoreScopedAdmin):
 
 @admin.register(StoreClosure)
 class StoreClosureAdmin(StoreScopedAdmin):
+    list_display = ["day", "store", "reason"]
+    list_filter = ["store"]
+    date_hierarchy = "day"
+
+
+@admin.register(StoreWorkingDay)
+class StoreWorkingDayAdmin(StoreScopedAdmin):
+    """Make-up working days, next to the closures: the two ways a store's calendar
+    differs from its working week and public holidays."""
+
     list_display = ["day", "store", "reason"]
     list_filter = ["store"]
     date_hierarchy = "day"
