@@ -41,10 +41,17 @@ class CoverageRuleInline(StoreScopedTabularInline):
             return _("until %s") % obj.get_window_until_display()
         if obj.window_unit == "warranty":
             return _("warranty, from %s") % obj.get_window_anchor_display()
+        if not obj.window_enforced:
+            return advised_window_display(obj)
         return f"{obj.window_length} {obj.get_window_unit_display()} · {obj.get_window_anchor_display()}"
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False  # rules are added on their own page, with their evidence and deductions
+
+
+def advised_window_display(rule: CoverageRule) -> str:
+    length = f"{rule.window_length} {rule.get_window_unit_display()}" if rule.window_length else _("as soon as possible")
+    return _("%(length)s · %(anchor)s (advised)") % {"length": length, "anchor": rule.get_window_anchor_display()}
 
 
 class ReturnCarrierInline(StoreScopedTabularInline):

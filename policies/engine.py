@@ -451,6 +451,7 @@ def _evaluate_rule(
     elif window_status == "not_yet":
         status = Status.NOT_YET_OPEN
         blockers.append(window_text)
+        blockers.append(_not_yet_open_alternative(rule, purchase, calendar, now))
     elif questions:
         status = Status.NEEDS_ANSWERS
     else:

@@ -221,6 +221,14 @@ def test_kwoking_processed_undelivered_cancel_names_the_60_day_return_once_deliv
     assert {a.rule_code for a in decision.alternatives if a.not_yet_open} == {"conditional-60", "doa-14", "warranty"}
 
 
+def test_a_covering_rule_not_open_yet_says_when_it_opens(brands):
+    kw = brands["kwoking"]
+    now = local(kw, 2026, 10, 15, 12, 0)
+    doa = rule(decide(kw, "not-working", now=now, shipped_at=local(kw, 2026, 10, 10, 9, 0)), "doa-14")
+    assert doa.status == Status.NOT_YET_OPEN
+    assert doa.explanation[1] == "Once your parcel is delivered, you can claim within 14 days (“14-day DOA guarantee”)."
+
+
 def test_a_rule_counted_from_shipping_names_the_expected_ship_date():
     ships = RuleData(
         code="early",
