@@ -94,3 +94,25 @@ def test_manager_adds_a_make_up_working_saturday(page, site):
     assert StoreWorkingDay.objects.get(store=kwoking).day == date(2030, 10, 12)
     calendar = store_calendar(store=kwoking, around=datetime(2030, 10, 1, tzinfo=ZoneInfo("Asia/Shanghai")))
     assert calendar.add_working_days_to_date(date(2030, 10, 11), 1) == date(2030, 10, 12)
+
+
+def test_manager_sets_a_refund_range_with_its_method(page, site):
+    call_command("demo_load", no_claims=True)
+    _login(page, site, "manager@voltaic.demo.example")
+    page.goto(f"{site.url}/admin/policies/coveragerule/?q=quality-defect")
+    page.get_by_role("link", name="Quality defect").click()
+    page.get_by_label("Refund issued at the earliest after (business days)").fill("20")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text("The earliest refund cannot be later than the latest.")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Refund issued at the earliest after (business days)").fill("1")
+    page.get_by_label("Refund paid to").select_option(label="store credit")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+
+    page.goto(f"{site.url}/admin/policies/policy/")
+    page.get_by_role("link", name="Voltaic Components").click()
+    page.get_by_role("link", name="Try it").click()
+    now = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+    draft = _try(page, "VC-70010 · 5 × VC32 microcontroller board", "Process defect or functional failure on receipt", version="draft (unpublished edits)", when=now)
+    expect(draft.get_by_test_id("refund-timing")).to_contain_text("Refund within 1–2 business days after inspection, as store credit.")
