@@ -23,10 +23,11 @@ _READ_POLICIES = [
     "policies.view_deduction",
     "policies.view_returncarrier",
     "policies.view_packingitem",
+    "policies.view_storeworkingday",
 ]
 _EDIT_POLICIES = [
     f"policies.{action}_{model}"
-    for model in ("policy", "coveragerule", "reason", "storeclosure", "conditionquestion", "evidenceslot", "deduction", "returncarrier", "packingitem")
+    for model in ("policy", "coveragerule", "reason", "storeclosure", "conditionquestion", "evidenceslot", "deduction", "returncarrier", "packingitem", "storeworkingday")
     for action in ("add", "change", "delete")
     if not (model == "policy" and action in ("add", "delete"))
 ]

@@ -584,7 +584,13 @@ class ClaimAdmin(StoreScopedAdmin):
     @admin.display(description=_("decision the shopper saw"))
     def decision_display(self, obj):
         decision = obj.decision or {}
-        return decision.get("summary") or "—"
+        summary = decision.get("summary") or "—"
+        if claim_decided_rule(claim=obj).get("reported_late"):
+            return format_html('{} <span class="badge text-bg-warning" data-testid="reported-late">{}</span>', summary, REPORTED_LATE)
+        return summary
+
+
+REPORTED_LATE = _("reported late (advised window)")
 
 
 def _not_possible(claim: Claim, actor: Actor, action: str) -> str:

@@ -350,6 +350,7 @@ def kwoking(store: Store) -> Policy:
         return_shipping_payer="none",
         inspection_before_refund=False,
         refund_due_business_days=5,
+        refund_method="original_payment",  # S5, S7, S8: back to the payment account / card
         refund_clock="approval",
         sources="W6, S8, O7",
     )
@@ -405,6 +406,7 @@ def voltaic(store: Store) -> Policy:
         ship_by_effect="waive",
         return_shipping_payer="shopper",
         refund_due_business_days=2,
+        refund_method="original_payment",  # S5, S7, S8: back to the payment account / card
         refund_clock="inspection",
         sources="W7, W10, X10, X12, E3, M4, P1, P2, P3, S3, S4, S5",
         conditions=[
@@ -501,6 +503,7 @@ def voltaic(store: Store) -> Policy:
         return_shipping_payer="brand_if_defect",
         is_complex=True,
         refund_due_business_days=2,
+        refund_method="original_payment",  # S5, S7, S8: back to the payment account / card
         refund_clock="inspection",
         sources="W7, W10, E5, P7, M5, S2, S3, S4",
         slots=[
@@ -592,6 +595,7 @@ def imirror(store: Store) -> Policy:
         tracking_required=True,
         return_shipping_payer="brand_if_defect",
         refund_due_business_days=10,
+        refund_method="original_payment",  # S5, S7, S8: back to the payment account / card
         refund_clock="receipt",
         sources="W11, X1, X5, X6, X11, E6, P4, P5, P6, M7, M8, S6, S7",
         conditions=[
@@ -692,6 +696,7 @@ def imirror(store: Store) -> Policy:
         tracking_required=True,
         return_shipping_payer="brand",
         refund_due_business_days=10,
+        refund_method="original_payment",  # S5, S7, S8: back to the payment account / card
         refund_clock="receipt",
         sources="X6, P4",
         slots=[{"code": "damage", "kind": "photo", "label": "Photos of the damage", "min_count": 1, "max_count": 4, "sources": "X6"}],
@@ -728,6 +733,7 @@ def imirror(store: Store) -> Policy:
         return_shipping_payer="none",
         inspection_before_refund=False,
         refund_due_business_days=10,
+        refund_method="original_payment",  # S5, S7, S8: back to the payment account / card
         refund_clock="approval",
         sources="W12, O7",
     )
@@ -769,6 +775,7 @@ def imirror(store: Store) -> Policy:
         return_shipping_payer="none",
         inspection_before_refund=False,
         refund_due_business_days=10,
+        refund_method="original_payment",  # S5, S7, S8: back to the payment account / card
         refund_clock="receipt",
         sources="P9, M9, S6",
         deductions=[

@@ -21,6 +21,7 @@ from policies.models import (
     Reason,
     ReturnCarrier,
     StoreClosure,
+    StoreWorkingDay,
 )
 
 
@@ -44,6 +45,8 @@ class CoverageRuleInline(StoreScopedTabularInline):
             return f"{obj.window_length or ''} {obj.get_window_unit_display()} · {obj.window_anchor_event.label}".strip()
         if obj.window_unit == "warranty":
             return _("warranty, from %s") % obj.get_window_anchor_display()
+        if not obj.window_enforced:
+            return advised_window_display(obj)
         return f"{obj.window_length} {obj.get_window_unit_display()} · {obj.get_window_anchor_display()}"
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -51,6 +54,11 @@ class CoverageRuleInline(StoreScopedTabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("window_anchor_event", "window_until_event")
+
+
+def advised_window_display(rule: CoverageRule) -> str:
+    length = f"{rule.window_length} {rule.get_window_unit_display()}" if rule.window_length else _("as soon as possible")
+    return _("%(length)s · %(anchor)s (advised)") % {"length": length, "anchor": rule.get_window_anchor_display()}
 
 
 class ReturnCarrierInline(StoreScopedTabularInline):
@@ -245,6 +253,7 @@ class CoverageRuleAdmin(StoreScopedAdmin):
                     "window_until",
                     "window_until_event",
                     "late_shipment_opens",
+                    "window_enforced",
                 )
             },
         ),
@@ -268,7 +277,7 @@ class CoverageRuleAdmin(StoreScopedAdmin):
             },
         ),
         (_("Money"), {"fields": ("return_shipping_payer", "shopper_pays_if_international", "shipping_reimbursement_cap")}),
-        (_("Service levels"), {"fields": ("refund_due_business_days", "refund_clock")}),
+        (_("Service levels"), {"fields": ("refund_due_business_days", "refund_clock", "refund_min_business_days", "refund_method")}),
     )
 
 
@@ -282,6 +291,16 @@ class ReasonAdmin(StoreScopedAdmin):
 
 @admin.register(StoreClosure)
 class StoreClosureAdmin(StoreScopedAdmin):
+    list_display = ["day", "store", "reason"]
+    list_filter = ["store"]
+    date_hierarchy = "day"
+
+
+@admin.register(StoreWorkingDay)
+class StoreWorkingDayAdmin(StoreScopedAdmin):
+    """Make-up working days, next to the closures: the two ways a store's calendar
+    differs from its working week and public holidays."""
+
     list_display = ["day", "store", "reason"]
     list_filter = ["store"]
     date_hierarchy = "day"

@@ -25,6 +25,8 @@ class BusinessCalendar:
     holidays: frozenset[date] = field(default_factory=frozenset)
     opens_at: time = time(9, 0)
     closes_at: time = time(17, 0)
+    # make-up working days (a Saturday in China) that the week or a holiday leaves off
+    extra_working_days: frozenset[date] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         if not self.working_weekdays:
@@ -43,6 +45,8 @@ class BusinessCalendar:
         return moment.astimezone(self.tz).date()
 
     def is_working_day(self, day: date) -> bool:
+        if day in self.extra_working_days:
+            return True
         return day.weekday() in self.working_weekdays and day not in self.holidays
 
     def end_of_day(self, day: date) -> datetime:

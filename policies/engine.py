@@ -19,6 +19,22 @@ from policies.money import ZERO, Breakdown, build_refund, format_money, percent_
 
 # --- input ------------------------------------------------------------------------
 
+PAYING_OUTCOMES = frozenset({"refund", "partial_refund", "cancel_refund", "keep_with_compensation"})
+REFUND_METHOD_WORDS = {
+    "original_payment": "to your original payment method",
+    "store_credit": "as store credit",
+    "bank_transfer": "by bank transfer",
+    "shoppers_choice": "by the method you choose",
+}
+REFUND_CLOCK_WORDS = {"approval": "after approval", "receipt": "after we receive the return", "inspection": "after inspection"}
+ANCHOR_FUTURE = {
+    "placed": "your order is placed",
+    "paid": "your payment is confirmed",
+    "purchase": "you buy it",
+    "shipped": "your order ships",
+    "picked_up": "the carrier picks your parcel up",
+    "delivered": "your parcel is delivered",
+}
 DEFECT_KINDS = frozenset({"dead_on_arrival", "functional_failure", "wrong_item", "damaged_in_transit", "missing_parts"})
 MONEY_OUTCOMES = frozenset({"refund", "partial_refund", "cancel_refund"})
 
@@ -152,6 +168,9 @@ class RuleData:
     evidence_slots: tuple[SlotData, ...] = ()
     deductions: tuple[DeductionData, ...] = ()
     sources: str = ""
+    window_enforced: bool = True
+    refund_min_business_days: int | None = None
+    refund_method: str = ""
 
 
 @dataclass(frozen=True)
@@ -297,6 +316,11 @@ class RuleDecision:
     carriers: tuple[CarrierData, ...]
     packing_checklist: tuple[str, ...]
     sources: str
+    # "Refund within 7–14 business days after inspection, to your original payment
+    # method." only where an outcome pays money
+    refund_timing: str = ""
+    # an advised (not enforced) window has passed: still open, flagged for staff
+    reported_late: bool = False
 
     @property
     def eligible(self) -> bool:
@@ -318,6 +342,7 @@ class Alternative:
     rule_name: str
     reasons: tuple[str, ...]
     text: str
+    not_yet_open: bool = False  # opens when its anchor event happens (the text says when)
 
 
 @dataclass(frozen=True)
@@ -438,6 +463,8 @@ def _evaluate_rule(
     elif window_status == "not_yet":
         status = Status.NOT_YET_OPEN
         blockers.append(window_text)
+        if rule.window_anchor != "event":  # an event's window text already says when it opens
+            blockers.append(_not_yet_open_alternative(rule, purchase, calendar, now))
     elif questions:
         status = Status.NEEDS_ANSWERS
     else:
@@ -478,6 +505,8 @@ def _evaluate_rule(
         carriers=policy.carriers if rule.requires_return else (),
         packing_checklist=policy.packing_checklist if rule.requires_return else (),
         sources=rule.sources,
+        refund_timing=refund_timing_text(rule, policy.funds_arrival_note),
+        reported_late=advised_window_late(rule, purchase, calendar, now),
     )
 
 
@@ -619,6 +648,8 @@ def _window(rule: RuleData, purchase: PurchaseFacts, calendar: BusinessCalendar,
     if start is None:
         text = f"“{rule.name}” starts at {ANCHOR_WORDS.get(rule.window_anchor, rule.window_anchor)}, which has not happened yet."
         return "not_yet", text, None, False
+    if not rule.window_enforced:
+        return _advised_window(rule=rule, purchase=purchase, calendar=calendar, start=start, now=now)
     deadline = window_deadline(rule, purchase, calendar, start)
     length_words = _window_length_words(rule, purchase)
     when = _fmt_time(deadline, calendar) if rule.window_unit == "hours" else _fmt_date(deadline, calendar)
@@ -675,6 +706,80 @@ def _window_until_order_event(rule: RuleData, purchase: PurchaseFacts, calendar:
         return "closed", text, None, False
     text = f"Possible until {until}."
     return "open", text, Deadline("claim_by", f"Open until {until}", None, text), False
+
+
+def _advised_window(*, rule: RuleData, purchase: PurchaseFacts, calendar: BusinessCalendar, start: datetime, now: datetime):
+    """An advised window ("as soon as possible", "within 48 hours if possible"): open
+    once started, also past its length (then the text says staff will look at the late
+    report, and advised_window_late flags it)."""
+    started = f"{ANCHOR_PAST[rule.window_anchor]} on {_fmt_date(start, calendar)}"
+    if not rule.window_length:
+        text = f"{started}. Please report it as soon as possible."
+        return "open", text, Deadline("advised_by", "As soon as possible (advised)", None, text), False
+    deadline = window_deadline(rule, purchase, calendar, start)
+    when = _fmt_time(deadline, calendar) if rule.window_unit == "hours" else _fmt_date(deadline, calendar)
+    label = f"Advised: report by ({rule.name})"
+    if now > deadline:
+        text = (
+            f"{started}. We ask you to report it within {_advised_length_words(rule)} (by {when}); "
+            "you can still claim, and staff will look at your late report."
+        )
+        return "open", text, Deadline("advised_by", label, deadline, text), False
+    text = f"{started}. Please report it within {_advised_length_words(rule)}, by {when} (advised: a later report is still looked at)."
+    return "open", text, Deadline("advised_by", label, deadline, text), False
+
+
+def _advised_length_words(rule: RuleData) -> str:
+    if not rule.window_length:
+        return "as soon as possible"
+    unit = {"hours": "hour", "calendar_days": "day", "working_days": "working day", "months": "month"}[rule.window_unit]
+    return f"{rule.window_length} {unit}{'' if rule.window_length == 1 else 's'}"
+
+
+def advised_window_late(rule: RuleData, purchase: PurchaseFacts, calendar: BusinessCalendar, now: datetime) -> bool:
+    """Past an advised window's length: the claim stays open but staff see it was reported late."""
+    if rule.window_enforced or not rule.window_length or rule.window_unit in ("until_event", "warranty"):
+        return False
+    start = purchase.moment(rule.window_anchor)
+    return start is not None and now > window_deadline(rule, purchase, calendar, start)
+
+
+def refund_timing_text(rule: RuleData, funds_arrival_note: str = "") -> str:
+    """When and how refunded money is paid ("Refund within 7–14 business days after
+    inspection, to your original payment method."), then the policy's note on when the
+    money arrives; "" for a rule none of whose outcomes pays money (a repair, an address change)."""
+    if not PAYING_OUTCOMES.intersection(rule.outcomes):
+        return ""
+    text = ""
+    if rule.refund_due_business_days or rule.refund_method:
+        parts = ["Refund"]
+        if rule.refund_due_business_days:
+            low, high = rule.refund_min_business_days, rule.refund_due_business_days
+            days = f"{low}–{high}" if low is not None and low < high else f"{high}"
+            parts.append(f"within {days} business day{'' if days == '1' else 's'}")
+            parts.append(REFUND_CLOCK_WORDS.get(rule.refund_clock, ""))
+        text = " ".join(p for p in parts if p)
+        if rule.refund_method:
+            text += ("," if rule.refund_due_business_days else "") + " " + REFUND_METHOD_WORDS.get(rule.refund_method, "")
+        text += "."
+    return " ".join(p for p in (text, funds_arrival_note) if p)
+
+
+def _not_yet_open_alternative(rule: RuleData, purchase: PurchaseFacts, calendar: BusinessCalendar, now: datetime) -> str:
+    """"Once your parcel is delivered you can return it within 60 days." for a rule whose
+    window starts at an event that has not happened; with a date where the event's date is
+    expected (an expected ship date)."""
+    event = ANCHOR_FUTURE.get(rule.window_anchor, rule.window_anchor)
+    expected = purchase.expected_ship_at if rule.window_anchor == "shipped" else None
+    if expected is not None and expected > now:
+        event = f"{event} (expected by {_fmt_date(expected, calendar)})"
+    verb = "return it" if rule.requires_return else "claim"
+    if rule.window_unit == "warranty":
+        length = f"its {purchase.warranty_months}-month warranty" if purchase.warranty_months else "its warranty"
+        return f"Once {event}, you can claim under {length} (“{rule.name}”)."
+    if not rule.window_enforced:
+        return f"Once {event}, you can {verb} under “{rule.name}”: please report it {('within ' + _advised_length_words(rule)) if rule.window_length else 'as soon as possible'}."
+    return f"Once {event}, you can {verb} within {_advised_length_words(rule)} (“{rule.name}”)."
 
 
 def _shipping_payer(rule, purchase, policy, reason, shopper_pays_by_answer, slots, evidence_counts):
@@ -829,12 +934,24 @@ def _percent_words(percent: Decimal) -> str:
 
 
 def _alternatives(policy, purchase, calendar, reason, now) -> tuple[Alternative, ...]:
-    """Open rules that cover other reasons: what is still possible."""
-    found = []
+    """Open rules that cover other reasons: what is still possible; then the rules whose
+    window has not started yet, saying when they open."""
+    found, not_yet = [], []
     for rule in policy.rules:
         if reason.code in rule.reason_codes or _scope_blockers(rule, purchase):
             continue
         status, text, deadline, _auto = _window(rule, purchase, calendar, now)
+        if status == "not_yet":
+            not_yet.append(
+                Alternative(
+                    rule.code,
+                    rule.name,
+                    tuple(r.label for r in policy.reasons if r.code in rule.reason_codes),
+                    text if rule.window_anchor == "event" else _not_yet_open_alternative(rule, purchase, calendar, now),
+                    not_yet_open=True,
+                )
+            )
+            continue
         if status != "open":
             continue
         labels = tuple(r.label for r in policy.reasons if r.code in rule.reason_codes)
@@ -843,7 +960,20 @@ def _alternatives(policy, purchase, calendar, reason, now) -> tuple[Alternative,
         else:
             text = f"You can still use “{rule.name}”. {text}"
         found.append(Alternative(rule.code, rule.name, labels, text))
-    return tuple(found)
+    return tuple(found) + _not_yet_first_fitting(policy, reason, not_yet)
+
+
+def _not_yet_first_fitting(policy: PolicyData, reason: ReasonData, not_yet: list[Alternative]) -> tuple[Alternative, ...]:
+    """Rules for the same kind of trouble first: a shopper cancelling (no defect) is
+    offered the return that opens on delivery before a dead-on-arrival guarantee."""
+    asked_defect = reason.kind in DEFECT_KINDS
+    kinds = {r.code: r.kind for r in policy.reasons}
+    rules = {r.code: r for r in policy.rules}
+
+    def fits(alternative: Alternative) -> bool:
+        return any((kinds.get(code, "") in DEFECT_KINDS) == asked_defect for code in rules[alternative.rule_code].reason_codes)
+
+    return tuple(sorted(not_yet, key=lambda alternative: not fits(alternative)))
 
 
 def _summary(policy, reason, decisions, alternatives) -> str:

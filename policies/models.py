@@ -167,6 +167,13 @@ class RefundClock(models.TextChoices):
     INSPECTION = "inspection", _("after inspection")
 
 
+class RefundMethod(models.TextChoices):
+    ORIGINAL_PAYMENT = "original_payment", _("the original payment method")
+    STORE_CREDIT = "store_credit", _("store credit")
+    BANK_TRANSFER = "bank_transfer", _("a bank transfer")
+    SHOPPERS_CHOICE = "shoppers_choice", _("the shopper's choice of method")
+
+
 class BundleReturn(models.TextChoices):
     SEPARATELY = "separately", _("items of a bundle can be claimed one by one")
     TOGETHER = "together", _("a bundle goes back complete")
@@ -235,6 +242,15 @@ class CoverageRule(models.Model):
     )
     late_shipment_opens = models.BooleanField(
         _("open and approved automatically when the expected ship date passed unshipped"), default=False
+    )
+    window_enforced = models.BooleanField(
+        _("the window is enforced"),
+        default=True,
+        help_text=_(
+            "Unticked: the window is only advised (“report it as soon as possible”, “within 48 hours if possible”): "
+            "a later claim is still accepted and flagged for staff as reported late. An advised window may have no "
+            "length: “as soon as possible”."
+        ),
     )
     # who and what
     excluded_channels = models.JSONField(
@@ -306,6 +322,15 @@ class CoverageRule(models.Model):
     refund_due_business_days = models.PositiveSmallIntegerField(_("refund issued within (business days)"), null=True, blank=True)
     refund_clock = models.CharField(_("refund clock starts"), max_length=12, choices=RefundClock.choices, blank=True)
     sources = models.CharField(_("sources (policy matrix IDs)"), max_length=200, blank=True)
+    refund_min_business_days = models.PositiveSmallIntegerField(
+        _("refund issued at the earliest after (business days)"),
+        null=True,
+        blank=True,
+        help_text=_("With “refund issued within”, the range told to the shopper, e.g. 7–14 business days. The clock uses the maximum."),
+    )
+    refund_method = models.CharField(
+        _("refund paid to"), max_length=20, choices=RefundMethod.choices, blank=True, help_text=_("Told to the shopper with the refund timing.")
+    )
 
     class Meta:
         ordering = ["policy", "position", "pk"]
@@ -330,7 +355,7 @@ class CoverageRule(models.Model):
             if not self.window_anchor:
                 errors["window_anchor"] = _("A window needs a point it is counted from.")
         elif unit:
-            if not self.window_length:
+            if not self.window_length and self.window_enforced:
                 errors["window_length"] = _("A window needs a length.")
             if not self.window_anchor:
                 errors["window_anchor"] = _("A window needs a point it is counted from.")
@@ -356,6 +381,7 @@ class CoverageRule(models.Model):
         for code in self.allowed_countries or []:
             if not isinstance(code, str) or len(code) != 2 or not code.isupper():
                 errors["allowed_countries"] = _("Use two-letter upper-case country codes, e.g. US.")
+        self._clean_advised_window_and_refund_timing(errors)
         if errors:
             raise ValidationError(errors)
 
@@ -378,6 +404,24 @@ class CoverageRule(models.Model):
             if event_type is not None and store_id is not None and event_type.store_id != store_id:
                 errors[field] = RULE_EVENT_OF_ANOTHER_STORE
         return errors
+
+
+    def _clean_advised_window_and_refund_timing(self, errors: dict) -> None:
+        if not self.window_enforced and self.window_unit in (WindowUnit.UNTIL_EVENT, WindowUnit.WARRANTY):
+            errors["window_enforced"] = _("Only a window counted in hours, days or months can be advised; this one is always enforced.")
+        if not self.window_enforced and self.window_anchor == Anchor.EVENT:
+            errors["window_enforced"] = _("A window counted from an order event is always enforced.")
+        if not self.window_enforced and self.late_shipment_opens:
+            errors["window_enforced"] = _("An advised window cannot open on a late shipment.")
+        if self.refund_min_business_days is not None:
+            if not self.refund_due_business_days:
+                errors["refund_min_business_days"] = _("Give the longest time too (“refund issued within”).")
+            elif self.refund_min_business_days > self.refund_due_business_days:
+                errors["refund_min_business_days"] = _("The earliest refund cannot be later than the latest.")
+        money = {Outcome.REFUND, Outcome.PARTIAL_REFUND, Outcome.CANCEL_REFUND, Outcome.KEEP_WITH_COMPENSATION}
+        if (self.refund_method or self.refund_due_business_days) and not money.intersection(self.outcomes or []):
+            field = "refund_method" if self.refund_method else "refund_due_business_days"
+            errors[field] = _("Refund timing needs an outcome that pays money (refund, partial refund, cancellation, compensation).")
 
 
 RULE_ANCHOR_EVENT_MISSING = _("The window is counted from an order event: choose which one.")
@@ -619,6 +663,30 @@ class StoreClosure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.reason}"
+
+
+class StoreWorkingDay(models.Model):
+    """An extra working day on a day the store's week or public holidays leave off,
+    e.g. a make-up working Saturday in China. Review, ship-by and refund clocks count it."""
+
+    store_path = "store"
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="extra_working_days")
+    day = models.DateField(_("day"))
+    reason = models.CharField(_("reason"), max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["store", "day"]
+        verbose_name = _("extra working day")
+        verbose_name_plural = _("extra working days")
+        constraints = [models.UniqueConstraint(fields=["store", "day"], name="policies_extra_working_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.reason}"
+
+    def clean(self) -> None:
+        if self.store_id and self.day and StoreClosure.objects.filter(store_id=self.store_id, day=self.day).exists():
+            raise ValidationError({"day": _("The store is closed that day (see its closures): remove the closure first.")})
 
 
 class PolicyVersion(models.Model):

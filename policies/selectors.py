@@ -18,13 +18,20 @@ def store_calendar(*, store: Store, around: datetime) -> BusinessCalendar:
     `around` to three years after (enough for any window or warranty we evaluate)."""
     years = range(around.year - 2, around.year + 4)
     closures = set(store.closures.filter(day__year__gte=years.start, day__year__lt=years.stop).values_list("day", flat=True))
+    extra_working_days = _extra_working_days(store=store, years=years) - closures
     return BusinessCalendar(
         time_zone=str(store.time_zone),
         working_weekdays=frozenset(store.weekday_numbers),
         holidays=holiday_dates(country=store.country, subdivision=store.holiday_subdivision, years=years) | closures,
         opens_at=store.opens_at,
         closes_at=store.closes_at,
+        extra_working_days=frozenset(extra_working_days),
     )
+
+
+def _extra_working_days(*, store: Store, years: range) -> set:
+    """Make-up working days; a closure on the same day wins (the caller removes it)."""
+    return set(store.extra_working_days.filter(day__year__gte=years.start, day__year__lt=years.stop).values_list("day", flat=True))
 
 
 def policy_version_current(*, store: Store) -> PolicyVersion | None:

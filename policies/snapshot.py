@@ -88,6 +88,9 @@ def _rule(rule) -> dict:
         "refund_due_business_days": rule.refund_due_business_days,
         "refund_clock": rule.refund_clock,
         "sources": rule.sources,
+        "window_enforced": rule.window_enforced,
+        "refund_min_business_days": rule.refund_min_business_days,
+        "refund_method": rule.refund_method,
         "conditions": [
             {
                 "code": c.code,
@@ -196,6 +199,10 @@ def policy_data(
                 refund_due_business_days=r.get("refund_due_business_days"),
                 refund_clock=r.get("refund_clock", ""),
                 sources=r.get("sources", ""),
+                # keys added after version 1 of the schema: older snapshots lack them
+                window_enforced=r.get("window_enforced", True),
+                refund_min_business_days=r.get("refund_min_business_days"),
+                refund_method=r.get("refund_method", ""),
                 conditions=tuple(
                     ConditionData(
                         code=c["code"],

@@ -2,7 +2,7 @@
 
 from django import template
 
-from policies.engine import ANCHOR_WORDS, CHANNEL_LABELS, OUTCOME_LABELS
+from policies.engine import ANCHOR_WORDS, CHANNEL_LABELS, OUTCOME_LABELS, refund_timing_text
 
 register = template.Library()
 
@@ -21,6 +21,8 @@ def window_words(rule) -> str:
         return f"until {rule.window_until_event_words or rule.window_until_event_label or rule.window_until_event}"
     if rule.window_anchor == "event" and rule.window_unit != "until_event":
         return order_event_window_words(rule)
+    if not getattr(rule, "window_enforced", True):
+        return advised_window_words(rule)
     if rule.window_unit == "until_event":
         return _UNTIL.get(rule.window_until, "")
     anchor = ANCHOR_WORDS.get(rule.window_anchor, rule.window_anchor)
@@ -55,3 +57,16 @@ def order_event_window_words(rule) -> str:
     if rule.window_unit == "warranty":
         return f"for the product's warranty period, counted from {label}"
     return f"within {rule.window_length} {_UNITS[rule.window_unit]} of {label}"
+
+
+def advised_window_words(rule) -> str:
+    anchor = ANCHOR_WORDS.get(rule.window_anchor, rule.window_anchor)
+    if not rule.window_length:
+        return f"as soon as possible after {anchor} (advised: a later report is still looked at)"
+    return f"within {rule.window_length} {_UNITS[rule.window_unit]} of {anchor} if possible (advised: a later report is still looked at)"
+
+
+@register.filter
+def refund_timing_words(rule, funds_arrival_note: str = "") -> str:
+    """The refund timing and method of a rule whose outcomes pay money, else ""."""
+    return refund_timing_text(rule, funds_arrival_note or "")

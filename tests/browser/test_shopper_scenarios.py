@@ -50,7 +50,7 @@ def test_late_order_cancelled_with_the_keyboard_alone(page, site):
     page.keyboard.press("Enter")
     decision = page.get_by_test_id("decision")
     expect(decision).to_contain_text("it is approved automatically")
-    expect(decision).to_contain_text("refund within 5 business days")
+    expect(decision.get_by_test_id("refund-timing")).to_contain_text("Refund within 5 business days after approval, to your original payment method.")
     assert_accessible(page)
     page.get_by_role("button", name="Submit my claim").focus()
     page.keyboard.press("Enter")
