@@ -10,7 +10,7 @@ from django.utils import timezone
 from claims.models import Claim, ClaimEvent, ClaimLine, ClaimMessage, EvidenceFile, Refund
 from claims.states import SHOPPER_EVENTS, UNITS_RELEASED_STATES, ClaimStatus
 from orders import selectors as order_selectors
-from orders.models import Order, OrderLine, Store, normalise_order_number
+from orders.models import Order, OrderLine, Product, Store, normalise_order_number
 from policies.engine import Decision, PolicyData, PurchaseFacts, RuleData, SlotData
 from policies.money import Breakdown
 from policies.selectors import (
@@ -45,6 +45,13 @@ def claim_purchases(*, claim: Claim) -> list[tuple[object, PurchaseFacts]]:
     return [(line, facts[line.order_line_id]) for line in claimed]
 
 
+
+
+def claim_products(*, claim: Claim) -> list[Product]:
+    """The products a claim is about: its order lines' products, or the offline one."""
+    if claim.order_id is None:
+        return [claim.offline_product] if claim.offline_product_id else []
+    return [line.order_line.product for line in claim.lines.select_related("order_line__product")]
 
 
 def units_claimed_elsewhere(*, order_line_ids, exclude_claim_ids=()) -> dict[int, int]:

@@ -49,7 +49,7 @@ class CoverageRuleInline(StoreScopedTabularInline):
 class ReturnCarrierInline(StoreScopedTabularInline):
     model = ReturnCarrier
     extra = 0
-    fields = ["name", "tracking_pattern", "tracking_example", "sources"]
+    fields = ["name", "tracking_pattern", "tracking_example", "any_carrier", "sources"]
 
 
 class PackingItemInline(StoreScopedTabularInline):
@@ -228,7 +228,7 @@ class CoverageRuleAdmin(StoreScopedAdmin):
         (_("Reasons"), {"fields": ("reasons",)}),
         (_("Window"), {"fields": ("window_length", "window_unit", "window_anchor", "window_until", "late_shipment_opens")}),
         (_("Who can claim"), {"fields": ("excluded_channels", "allowed_countries", "product_scope", "categories")}),
-        (_("Outcomes"), {"fields": ("outcomes", "shopper_states_preference", "compensation_percent")}),
+        (_("Outcomes"), {"fields": ("outcomes", "shopper_states_preference", "compensation_percent", "replacement_same_model")}),
         (
             _("Process"),
             {

@@ -55,6 +55,7 @@ class CoverageRuleForm(forms.ModelForm):
             "ship_by_effect", "inspection_before_refund", "is_complex", "bundle_return", "gift_return",
             "return_shipping_payer", "shopper_pays_if_international", "shipping_reimbursement_cap",
             "refund_due_business_days", "refund_clock",
+            "replacement_same_model",
         ]  # fmt: skip
         widgets = {"reasons": forms.CheckboxSelectMultiple, "categories": forms.CheckboxSelectMultiple}
 

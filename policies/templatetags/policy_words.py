@@ -2,7 +2,7 @@
 
 from django import template
 
-from policies.engine import ANCHOR_WORDS, CHANNEL_LABELS, OUTCOME_LABELS
+from policies.engine import ANCHOR_WORDS, CHANNEL_LABELS, OUTCOME_LABELS, carriers_words, outcome_label
 
 register = template.Library()
 
@@ -43,3 +43,14 @@ def payer_words(rule) -> str:
         "brand_if_defect": "The brand pays return shipping for a confirmed defect; otherwise you do.",
         "none": "Nothing is shipped back.",
     }.get(rule.return_shipping_payer, "")
+
+
+@register.filter
+def rule_outcome_words(rule) -> str:
+    """A rule's outcomes, with "Replacement with the same model only" where it says so."""
+    return ", ".join(outcome_label(o, same_model=rule.replacement_same_model) for o in rule.outcomes)
+
+
+@register.filter
+def accepted_carriers(carriers) -> str:
+    return carriers_words(tuple(carriers))
