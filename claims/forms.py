@@ -103,7 +103,8 @@ class TrackingForm(forms.Form):
 
     def __init__(self, *args, carriers, reimbursed: bool, currency: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["carrier"].choices = [(c.name, c.name) for c in carriers]
+        # the named carriers first; "any carrier" is the last resort, never preselected
+        self.fields["carrier"].choices = [(c.name, c.name) for c in sorted(carriers, key=lambda c: c.any_carrier)]
         self.fields["carrier"].help_text = _("Accepted carriers: %(carriers)s.") % {"carriers": carriers_words(tuple(carriers))}
         if any(c.any_carrier for c in carriers):
             self.fields["carrier_name"].help_text = _("If you chose “%(any)s”: the carrier you sent it with, e.g. UPS.") % {
