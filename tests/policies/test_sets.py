@@ -255,3 +255,35 @@ def test_the_new_options_travel_in_the_snapshot_and_old_versions_read_with_defau
         del carrier["any_carrier"], carrier["tracking_pattern"]
     read = policy_data(old, store_name="x", currency="GBP", store_country="GB", default_review_working_days=3)
     assert read.rules[0].replacement_same_model is False and read.carriers[0].any_carrier is False
+
+
+# --- where people read it: Try it and the public policy page --------------------------------
+
+
+@pytest.mark.django_db
+def test_try_it_and_the_policy_page_show_the_kept_part_and_the_same_model_replacement(client):
+    from django.core.management import call_command
+
+    from accounts.models import User
+    from orders.models import Order
+
+    call_command("demo_load", no_claims=True)
+    order = Order.objects.get(number="KW-50002")  # camera + microSD in one bundle, strap as a gift
+    order.lines.filter(product__sku="KW-SDCARD").update(unit_price=Decimal("0.00"))  # the card came free with the camera
+    policy = Policy.objects.get(store=order.store)
+    policy.rules.filter(code="conditional-60").update(bundle_return="keep_deduct")
+    policy.rules.filter(code="warranty").update(replacement_same_model=True)
+    policy_publish(policy=policy, actor=None)
+    client.force_login(User.objects.get(email="manager@kwoking.demo.example"))
+    camera = order.lines.get(product__sku="KW-CAM")
+    reason = Reason.objects.get(store=order.store, code="changed-mind")
+    page = client.get(
+        f"/admin/policies/policy/{policy.pk}/try/",
+        {"version": "published", "source": "order", "order_line": camera.pk, "reason": reason.pk, "answer_mint": "yes", "answer_unused": "yes"},
+    ).content.decode()
+    assert "Kept: 32 GB microSD card" in page and "-8.00" in page
+    assert "You may keep 32 GB microSD card from the set: its value, 8.00 USD, is deducted from your refund." in page
+
+    public = client.get("/s/kwoking/policy/").content.decode()
+    assert "You may keep part of a bundle and return the rest: the value of what you keep is deducted from your refund." in public
+    assert "Replacement part, Repair, Replacement with the same model only" in public
