@@ -203,7 +203,7 @@ class AssignForm(ClaimActionForm):
 class ShipForm(ClaimActionForm):
     submit_label = _("Save the tracking")
     carrier = forms.ChoiceField(label=_("Carrier"), choices=())
-    carrier_name = forms.CharField(label=_("Which carrier (for “any carrier”)"), max_length=60, required=False)
+    carrier_name = forms.CharField(label=_("Shipping company (for “any carrier”)"), max_length=60, required=False)
     tracking_number = forms.CharField(label=_("Tracking number"), max_length=60)
     postage_paid = forms.DecimalField(label=_("Postage the shopper paid"), required=False, **MONEY)
 

@@ -95,7 +95,7 @@ class AnswersForm(forms.Form):
 
 class TrackingForm(forms.Form):
     carrier = forms.ChoiceField(label=_("Carrier"))
-    carrier_name = forms.CharField(label=_("Which carrier?"), max_length=60, required=False)
+    carrier_name = forms.CharField(label=_("Shipping company, if not listed"), max_length=60, required=False)
     tracking_number = forms.CharField(label=_("Tracking number"), max_length=60)
     postage_paid = forms.DecimalField(
         label=_("Postage you paid"), required=False, min_value=0, max_digits=10, decimal_places=2, help_text=_("Leave empty if you paid nothing.")

@@ -76,7 +76,7 @@ def test_a_kept_gift_is_deducted_in_the_decision_and_any_carrier_takes_the_track
     expect(page.get_by_text("Say which carrier you sent it with.")).to_be_visible()
     expect(page.get_by_role("textbox", name="Tracking number")).to_have_value("JD0148 2201 77")
     assert_accessible(page)
-    page.get_by_role("textbox", name="Which carrier?").fill("Parcelforce")
+    page.get_by_role("textbox", name="Shipping company, if not listed").fill("Parcelforce")
     page.get_by_role("button", name="Save tracking number").click()
     expect(page.get_by_text("Return in transit").first).to_be_visible()
     claim.refresh_from_db()
