@@ -126,3 +126,36 @@ def test_a_kept_free_gift_is_deducted_from_the_claims_refund(demo):
     assert lines.count(("Kept: Camera mounting strap (gift)", Decimal("-6.50"))) == 1  # once, not per claimed line
     decided = claim.decision["rules"][0]
     assert "You may keep Camera mounting strap (gift) from the set: its value, 6.50 USD, is deducted from your refund." in decided["refund_notes"]
+
+
+def test_the_admin_resolve_page_offers_only_the_same_model_and_records_it(demo):
+    import html
+
+    from django.test import Client
+
+    from accounts.models import User
+
+    claim = _replacement_claim(same_model=True)
+    claimed = claim.lines.get().order_line.product
+    Product.objects.filter(pk=claimed.pk).update(model_family="PB-20K")
+    white = ProductFactory(store=claim.store, name="Power bank 20K, white", model_family="PB-20K")
+    other_model = Product.objects.filter(store=claim.store).exclude(model_family="PB-20K").first()
+    manager = Client()
+    manager.force_login(User.objects.get(email="manager@iwalk.demo.example"))
+    url = f"/admin/claims/claim/{claim.pk}/act/resolve/"
+    claim.refresh_from_db()
+    page = html.unescape(manager.get(f"{url}?version={claim.row_version}").content.decode())
+    assert "Replacement with the same model only: the claimed product or its model family." in page
+    assert f">{white}</option>" in page and f">{claimed}</option>" in page and f">{other_model}</option>" not in page
+
+    form = {"expected_version": claim.row_version, "resolution": "replaced", "replacement_product": other_model.pk, "note": ""}
+    refused = html.unescape(manager.post(url, form).content.decode())
+    assert "Select a valid choice." in refused and Claim.objects.get(pk=claim.pk).status == "inspected"
+    assert manager.post(url, {**form, "replacement_product": white.pk}).status_code == 302
+    claim.refresh_from_db()
+    assert (claim.status, claim.replacement_product) == ("resolved", white)
+    assert str(white) in html.unescape(manager.get(f"/admin/claims/claim/{claim.pk}/change/").content.decode())
+    shopper = Client()
+    shopper.force_login(User.objects.get(email=claim.shopper_email))
+    claim_page = html.unescape(shopper.get(f"/s/iwalk/claims/{claim.reference}/").content.decode())
+    assert f"Replacement: {white.name}" in claim_page
