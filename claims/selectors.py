@@ -249,6 +249,8 @@ CLAIM_PAGE_FIELDS = (
     "rma_number",
     "rejection_reason",
     "replacement_tracking",
+    "replacement_product__id",
+    "replacement_product__name",
     "review_due_at",
     "ship_by_at",
     "refund_due_at",
@@ -269,7 +271,11 @@ CLAIM_PAGE_FIELDS = (
 def claim_for_page(*, pk: int) -> Claim:
     """The claim the shopper's claim page shows, with its store, order number, policy
     version and refund in one query (after claim_page_head found it)."""
-    return Claim.objects.select_related("store", "order", "policy_version", "refund").only(*CLAIM_PAGE_FIELDS).get(pk=pk)
+    return (
+        Claim.objects.select_related("store", "order", "policy_version", "refund", "replacement_product")
+        .only(*CLAIM_PAGE_FIELDS)
+        .get(pk=pk)
+    )
 
 
 # What the access check and the page's version (claims.page_cache) need: a kept page is
