@@ -345,6 +345,7 @@ class ClaimAdmin(StoreScopedAdmin):
         "return_tracking_number",
         "postage_paid",
         "resolution",
+        "replacement_product",
         "rejection_reason",
         "assignee",
         "submitted_at",
@@ -357,7 +358,7 @@ class ClaimAdmin(StoreScopedAdmin):
     fieldsets = (
         (None, {"fields": ("reference", "rma_number", "store", "status", "shopper_email", "order", "assignee")}),
         (_("What the shopper asked"), {"fields": ("reason_label", "answers_display", "texts_display", "preferred_outcome")}),
-        (_("Decision"), {"fields": ("policy_version", "rule_code", "decision_display", "outcome", "resolution", "rejection_reason")}),
+        (_("Decision"), {"fields": ("policy_version", "rule_code", "decision_display", "outcome", "resolution", "replacement_product", "rejection_reason")}),
         (
             _("Clocks"),
             {

@@ -12,7 +12,7 @@ from accounts import access
 from claims import services
 from claims.actors import Actor
 from claims.models import Claim
-from claims.selectors import claim_decided_rule, claim_rule
+from claims.selectors import claim_decided_rule, claim_products, claim_rule
 from policies.engine import OUTCOME_LABELS
 from policies.selectors import policy_data_for_version
 
@@ -203,6 +203,7 @@ class AssignForm(ClaimActionForm):
 class ShipForm(ClaimActionForm):
     submit_label = _("Save the tracking")
     carrier = forms.ChoiceField(label=_("Carrier"), choices=())
+    carrier_name = forms.CharField(label=_("Shipping company (for “any carrier”)"), max_length=60, required=False)
     tracking_number = forms.CharField(label=_("Tracking number"), max_length=60)
     postage_paid = forms.DecimalField(label=_("Postage the shopper paid"), required=False, **MONEY)
 
@@ -210,6 +211,8 @@ class ShipForm(ClaimActionForm):
         super().__init__(*args, **kwargs)
         policy = policy_data_for_version(version=self.claim.policy_version)
         self.fields["carrier"].choices = [("", "—"), *((c.name, c.name) for c in policy.carriers)]
+        if not any(c.any_carrier for c in policy.carriers):
+            del self.fields["carrier_name"]
 
     def perform(self, *, actor):
         return services.claim_ship(
@@ -219,6 +222,7 @@ class ShipForm(ClaimActionForm):
             tracking_number=self.cleaned_data["tracking_number"],
             postage_paid=self.cleaned_data["postage_paid"],
             expected_version=self.version,
+            carrier_name=self.cleaned_data.get("carrier_name", ""),
         )
 
     def success_message(self, claim):
@@ -375,12 +379,25 @@ class ResolveForm(ClaimActionForm):
     submit_label = _("Resolve")
     resolution = forms.ChoiceField(label=_("Resolution"), choices=())
     replacement_tracking = forms.CharField(label=_("Tracking of the replacement or part"), required=False, max_length=120)
+    replacement_product = forms.ModelChoiceField(
+        label=_("Product sent as the replacement"), queryset=None, required=False, help_text=_("For a replacement.")
+    )
     note = forms.CharField(label=_("Note for the history"), required=False, widget=textarea(2), max_length=2000)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["resolution"].choices = [("", "—"), *((r.value, r.label) for r in RESOLUTIONS_WITHOUT_MONEY)]
         self.fields["resolution"].initial = RESOLUTION_FOR_OUTCOME.get(self.claim.outcome, "")
+        self.fields["replacement_product"].queryset = self.claim.store.products.order_by("name")
+        rule = claim_rule(claim=self.claim)
+        if rule is not None and rule.replacement_same_model:
+            # only what the policy accepts is offered; the service checks it again
+            claimed = claim_products(claim=self.claim)
+            same = [p.pk for p in self.fields["replacement_product"].queryset if any(p.is_same_model_as(c) for c in claimed)]
+            self.fields["replacement_product"].queryset = self.claim.store.products.filter(pk__in=same).order_by("name")
+            self.fields["replacement_product"].help_text = _("Replacement with the same model only: the claimed product or its model family.")
+            if len(same) == 1:
+                self.fields["replacement_product"].initial = same[0]
 
     def perform(self, *, actor):
         return services.claim_resolve(
@@ -390,6 +407,7 @@ class ResolveForm(ClaimActionForm):
             replacement_tracking=self.cleaned_data["replacement_tracking"],
             note=self.cleaned_data["note"],
             expected_version=self.version,
+            replacement_product=self.cleaned_data["replacement_product"],
         )
 
     def success_message(self, claim):

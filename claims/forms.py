@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from policies.engine import OUTCOME_LABELS
+from policies.engine import carriers_words, outcome_label
 
 
 class StartClaimForm(forms.Form):
@@ -50,7 +50,7 @@ YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 class AnswersForm(forms.Form):
     """The condition questions of the rules that cover the reason, and the preferred outcome."""
 
-    def __init__(self, *args, questions, outcomes, answers, preferred, texts, text_slots, **kwargs):
+    def __init__(self, *args, questions, outcomes, answers, preferred, texts, text_slots, same_model=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.question_names = []
         for question in questions:
@@ -63,7 +63,7 @@ class AnswersForm(forms.Form):
         if outcomes:
             self.fields["preferred_outcome"] = forms.ChoiceField(
                 label=_("What would you prefer?"),
-                choices=[(o, OUTCOME_LABELS.get(o, o)) for o in outcomes],
+                choices=[(o, outcome_label(o, same_model=same_model)) for o in outcomes],
                 widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
                 required=False,
                 initial=preferred or None,
@@ -95,6 +95,7 @@ class AnswersForm(forms.Form):
 
 class TrackingForm(forms.Form):
     carrier = forms.ChoiceField(label=_("Carrier"))
+    carrier_name = forms.CharField(label=_("Shipping company, if not listed"), max_length=60, required=False)
     tracking_number = forms.CharField(label=_("Tracking number"), max_length=60)
     postage_paid = forms.DecimalField(
         label=_("Postage you paid"), required=False, min_value=0, max_digits=10, decimal_places=2, help_text=_("Leave empty if you paid nothing.")
@@ -102,7 +103,15 @@ class TrackingForm(forms.Form):
 
     def __init__(self, *args, carriers, reimbursed: bool, currency: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["carrier"].choices = [(c.name, c.name) for c in carriers]
+        # the named carriers first; "any carrier" is the last resort, never preselected
+        self.fields["carrier"].choices = [(c.name, c.name) for c in sorted(carriers, key=lambda c: c.any_carrier)]
+        self.fields["carrier"].help_text = _("Accepted carriers: %(carriers)s.") % {"carriers": carriers_words(tuple(carriers))}
+        if any(c.any_carrier for c in carriers):
+            self.fields["carrier_name"].help_text = _("If you chose “%(any)s”: the carrier you sent it with, e.g. UPS.") % {
+                "any": next(c.name for c in carriers if c.any_carrier)
+            }
+        else:
+            del self.fields["carrier_name"]
         if not reimbursed:
             del self.fields["postage_paid"]
         elif currency:

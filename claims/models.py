@@ -88,6 +88,9 @@ class Claim(models.Model):
     return_tracking_number = models.CharField(max_length=60, blank=True)
     postage_paid = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     replacement_tracking = models.CharField(max_length=120, blank=True)
+    replacement_product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("replacement sent")
+    )
     # clocks (computed from the policy version and the store calendar)
     submitted_at = models.DateTimeField(null=True, blank=True)
     review_due_at = models.DateTimeField(null=True, blank=True)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from claims.models import Claim, ClaimEvent, ClaimLine, ClaimMessage, EvidenceFile, Refund
 from claims.states import SHOPPER_EVENTS, UNITS_RELEASED_STATES, ClaimStatus
 from orders import selectors as order_selectors
-from orders.models import Order, OrderLine, Store, normalise_order_number
+from orders.models import Order, OrderLine, Product, Store, normalise_order_number
 from policies.engine import Decision, PolicyData, PurchaseFacts, RuleData, SlotData
 from policies.money import Breakdown
 from policies.selectors import (
@@ -45,6 +45,13 @@ def claim_purchases(*, claim: Claim) -> list[tuple[object, PurchaseFacts]]:
     return [(line, facts[line.order_line_id]) for line in claimed]
 
 
+
+
+def claim_products(*, claim: Claim) -> list[Product]:
+    """The products a claim is about: its order lines' products, or the offline one."""
+    if claim.order_id is None:
+        return [claim.offline_product] if claim.offline_product_id else []
+    return [line.order_line.product for line in claim.lines.select_related("order_line__product")]
 
 
 def units_claimed_elsewhere(*, order_line_ids, exclude_claim_ids=()) -> dict[int, int]:
@@ -242,6 +249,8 @@ CLAIM_PAGE_FIELDS = (
     "rma_number",
     "rejection_reason",
     "replacement_tracking",
+    "replacement_product__id",
+    "replacement_product__name",
     "review_due_at",
     "ship_by_at",
     "refund_due_at",
@@ -262,7 +271,11 @@ CLAIM_PAGE_FIELDS = (
 def claim_for_page(*, pk: int) -> Claim:
     """The claim the shopper's claim page shows, with its store, order number, policy
     version and refund in one query (after claim_page_head found it)."""
-    return Claim.objects.select_related("store", "order", "policy_version", "refund").only(*CLAIM_PAGE_FIELDS).get(pk=pk)
+    return (
+        Claim.objects.select_related("store", "order", "policy_version", "refund", "replacement_product")
+        .only(*CLAIM_PAGE_FIELDS)
+        .get(pk=pk)
+    )
 
 
 # What the access check and the page's version (claims.page_cache) need: a kept page is

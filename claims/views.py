@@ -210,6 +210,7 @@ def _answers_form(claim: Claim, rules, data=None) -> AnswersForm:
         data,
         questions=selectors.claim_questions(claim=claim),
         outcomes=tuple(outcomes),
+        same_model=any(rule.replacement_same_model for rule in rules if rule.shopper_states_preference),
         answers=claim.answers,
         preferred=claim.preferred_outcome,
         texts=claim.texts,
@@ -543,11 +544,17 @@ def claim_act(request: HttpRequest, slug: str, reference: str, action: str) -> H
                     tracking_number=form.cleaned_data["tracking_number"],
                     postage_paid=form.cleaned_data.get("postage_paid"),
                     expected_version=expected,
+                    carrier_name=form.cleaned_data.get("carrier_name", ""),
                 )
             except services.ClaimChanged:
                 raise
             except services.ClaimError as exc:
-                form.add_error("postage_paid" if isinstance(exc, services.PostageReceiptMissing) else "tracking_number", exc.message)
+                field = "tracking_number"
+                if isinstance(exc, services.PostageReceiptMissing):
+                    field = "postage_paid"
+                elif isinstance(exc, services.CarrierNameMissing):
+                    field = "carrier_name"
+                form.add_error(field, exc.message)
                 return render(request, "claims/detail.html", _detail_context(claim, tracking_form=form), status=400)
             messages.success(request, _("Thanks! We'll tell you when your return arrives."))
         elif action == "message":

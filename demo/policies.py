@@ -792,6 +792,8 @@ def imirror(store: Store) -> Policy:
         ],
     )
     _carriers(policy, ANY_TRACKED_CARRIERS, sources="P4")
+    # IMIRROR's text asks for "the tracking number", whatever the carrier (P4)
+    ReturnCarrier.objects.create(policy=policy, name="Another carrier (with tracking)", any_carrier=True, sources="P4")
     _packing(
         policy,
         [

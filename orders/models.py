@@ -135,7 +135,25 @@ class Product(models.Model):
     warranty_months = models.PositiveSmallIntegerField(
         _("warranty (months)"), null=True, blank=True, help_text=_("Empty: the category's warranty applies.")
     )
-    price = models.DecimalField(_("list price"), max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    price = models.DecimalField(
+        _("list price"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        help_text=_(
+            "Also the value of a free gift or a bundle part a shopper keeps where the policy deducts it "
+            "(less what was paid for it)."
+        ),
+    )
+    model_family = models.CharField(
+        _("model family"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "Products with the same family are the same model for a “same model only” replacement, "
+            "e.g. PB-20K for the black and the white 20,000 mAh power bank. Empty: only this product itself."
+        ),
+    )
 
     class Meta:
         ordering = ["store", "name"]
@@ -153,6 +171,12 @@ class Product(models.Model):
         if self.warranty_months is not None:
             return self.warranty_months
         return self.category.warranty_months if self.category else None
+
+    def is_same_model_as(self, other: "Product") -> bool:
+        """The same product, or one of the same model family in the same store."""
+        if self.pk == other.pk:
+            return True
+        return bool(self.model_family) and self.store_id == other.store_id and self.model_family.strip().upper() == other.model_family.strip().upper()
 
 
 def normalise_order_number(raw: str) -> str:

@@ -64,7 +64,7 @@ def advised_window_display(rule: CoverageRule) -> str:
 class ReturnCarrierInline(StoreScopedTabularInline):
     model = ReturnCarrier
     extra = 0
-    fields = ["name", "tracking_pattern", "tracking_example", "sources"]
+    fields = ["name", "tracking_pattern", "tracking_example", "any_carrier", "sources"]
 
 
 class PackingItemInline(StoreScopedTabularInline):
@@ -258,7 +258,7 @@ class CoverageRuleAdmin(StoreScopedAdmin):
             },
         ),
         (_("Who can claim"), {"fields": ("excluded_channels", "allowed_countries", "product_scope", "categories")}),
-        (_("Outcomes"), {"fields": ("outcomes", "shopper_states_preference", "compensation_percent")}),
+        (_("Outcomes"), {"fields": ("outcomes", "shopper_states_preference", "compensation_percent", "replacement_same_model")}),
         (
             _("Process"),
             {

@@ -9,6 +9,7 @@ purchase, and the store). The shopper pages, the admin "try it" panel and the SL
 clocks all call it, so they always agree.
 """
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -171,13 +172,15 @@ class RuleData:
     window_enforced: bool = True
     refund_min_business_days: int | None = None
     refund_method: str = ""
+    replacement_same_model: bool = False  # a replacement is the same product or model family
 
 
 @dataclass(frozen=True)
 class CarrierData:
     name: str
-    tracking_pattern: str
+    tracking_pattern: str  # "": any tracking number of a sane shape (FREE_TRACKING)
     tracking_example: str = ""
+    any_carrier: bool = False  # the shopper names the carrier they used
 
 
 @dataclass(frozen=True)
@@ -244,6 +247,10 @@ class PurchaseFacts:
 
     def event_at(self, name: str) -> datetime | None:
         return next((at for event, at in self.events if event == name), None)
+    # the same companions with their value, for a rule that lets the shopper keep
+    # them and deducts it (bundle_return / gift_return "keep_deduct"): see companions_kept()
+    bundle_kept: tuple["KeptPart", ...] = ()
+    gifts_kept: tuple["KeptPart", ...] = ()
 
     def moment(self, anchor: str) -> datetime | None:
         if anchor == "purchase":
@@ -321,6 +328,7 @@ class RuleDecision:
     refund_timing: str = ""
     # an advised (not enforced) window has passed: still open, flagged for staff
     reported_late: bool = False
+    replacement_same_model: bool = False
 
     @property
     def eligible(self) -> bool:
@@ -333,7 +341,7 @@ class RuleDecision:
 
     @property
     def outcome_labels(self) -> tuple[str, ...]:
-        return tuple(OUTCOME_LABELS.get(o, o) for o in self.outcomes)
+        return tuple(outcome_label(o, same_model=self.replacement_same_model) for o in self.outcomes)
 
 
 @dataclass(frozen=True)
@@ -507,6 +515,7 @@ def _evaluate_rule(
         sources=rule.sources,
         refund_timing=refund_timing_text(rule, policy.funds_arrival_note),
         reported_late=advised_window_late(rule, purchase, calendar, now),
+        replacement_same_model=rule.replacement_same_model,
     )
 
 
@@ -546,7 +555,9 @@ def _and_join(items: tuple[str, ...]) -> str:
 @dataclass(frozen=True)
 class SetLine:
     """One order line as the bundle and gift checks see it. `covered` counts the units
-    in this claim plus those in the shopper's other open claims."""
+    in this claim plus those in the shopper's other open claims. `unit_value`: what one
+    unit is worth beyond what was paid for it (its list price less its share of the
+    line's price, never below zero): what a shopper who keeps it owes."""
 
     line_id: int
     name: str
@@ -554,31 +565,99 @@ class SetLine:
     bundle_group: str
     is_gift: bool
     covered: int
+    unit_value: Decimal = ZERO
 
 
-def companions_missing(lines: tuple[SetLine, ...], line_id: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(bundle items missing, gifts missing) for claiming line `line_id` as far as the
-    claim covers it: the other items of its bundle in the same proportion (two of two
-    bundles need both sets), and a gift once everything it came with is covered (a
-    gift with a bundle group came with that bundle, one without came with the order)."""
+def companion_shortfall(lines: tuple[SetLine, ...], line_id: int) -> tuple[tuple[tuple[SetLine, int], ...], tuple[tuple[SetLine, int], ...]]:
+    """(bundle lines, gift lines) missing, each with the number of units, for claiming
+    line `line_id` as far as the claim covers it: the other items of its bundle in the
+    same proportion (two of two bundles need both sets), and a gift once everything it
+    came with is covered (a gift with a bundle group came with that bundle, one without
+    came with the order)."""
     line = next(item for item in lines if item.line_id == line_id)
-    bundle: list[str] = []
+    bundle: list[tuple[SetLine, int]] = []
     if line.bundle_group and not line.is_gift and line.quantity > 0:
         for other in lines:
             if other.line_id == line.line_id or other.is_gift or other.bundle_group != line.bundle_group:
                 continue
             needed = -(-line.covered * other.quantity // line.quantity)  # ceiling, exact in integers
             if other.covered < needed:
-                bundle.append(f"{needed - other.covered} × {other.name}")
-    gifts: list[str] = []
+                bundle.append((other, needed - other.covered))
+    gifts: list[tuple[SetLine, int]] = []
     if not line.is_gift:
         for gift in lines:
             if not gift.is_gift or gift.covered >= gift.quantity:
                 continue
             came_with = [item for item in lines if not item.is_gift and (not gift.bundle_group or item.bundle_group == gift.bundle_group)]
             if line in came_with and all(item.covered >= item.quantity for item in came_with):
-                gifts.append(f"{gift.quantity - gift.covered} × {gift.name}")
+                gifts.append((gift, gift.quantity - gift.covered))
     return tuple(bundle), tuple(gifts)
+
+
+def companions_missing(lines: tuple[SetLine, ...], line_id: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(bundle items missing, gifts missing) as "1 × SD card": see companion_shortfall()."""
+    bundle, gifts = companion_shortfall(lines, line_id)
+    return tuple(f"{n} × {other.name}" for other, n in bundle), tuple(f"{n} × {gift.name}" for gift, n in gifts)
+
+
+@dataclass(frozen=True)
+class KeptPart:
+    """A part of a set the shopper keeps, under a rule that deducts its value."""
+
+    line_id: int
+    name: str
+    quantity: int
+    value: Decimal  # of all the units kept
+
+    @property
+    def label(self) -> str:
+        return f"Kept: {self.name}" if self.quantity == 1 else f"Kept: {self.quantity} × {self.name}"
+
+
+def companions_kept(lines: tuple[SetLine, ...], claimed_line_ids) -> dict[int, tuple[tuple[KeptPart, ...], tuple[KeptPart, ...]]]:
+    """Per claimed line: (bundle parts, gifts) the claim leaves with the shopper, with
+    their value. Each part is counted once per claim, on the first claimed line that
+    misses it, with the most units any claimed line misses (two items of one bundle
+    both miss its card: one card is kept, not two)."""
+    claimed = sorted(claimed_line_ids)
+    owner: dict[tuple[str, int], tuple[int, int]] = {}  # (bundle|gift, part line) -> (claimed line, units)
+    for line_id in claimed:
+        bundle, gifts = companion_shortfall(lines, line_id)
+        for kind, found in (("bundle", bundle), ("gift", gifts)):
+            for part, units in found:
+                first, most = owner.get((kind, part.line_id), (line_id, 0))
+                owner[(kind, part.line_id)] = (first, max(most, units))
+    by_id = {item.line_id: item for item in lines}
+    kept: dict[int, tuple[list[KeptPart], list[KeptPart]]] = {line_id: ([], []) for line_id in claimed}
+    for (kind, part_id), (line_id, units) in sorted(owner.items(), key=lambda item: item[0][1]):
+        part = by_id[part_id]
+        kept[line_id][0 if kind == "bundle" else 1].append(KeptPart(part_id, part.name, units, part.unit_value * units))
+    return {line_id: (tuple(bundle), tuple(gifts)) for line_id, (bundle, gifts) in kept.items()}
+
+
+def kept_parts(rule: RuleData, purchase: PurchaseFacts) -> tuple[KeptPart, ...]:
+    """The parts of a set this rule lets the shopper keep against their value."""
+    if not rule.requires_return:
+        return ()
+    parts = purchase.bundle_kept if rule.bundle_return == "keep_deduct" else ()
+    return parts + (purchase.gifts_kept if rule.gift_return == "keep_deduct" else ())
+
+
+def _kept_notes(rule: RuleData, purchase: PurchaseFacts) -> list[str]:
+    notes = []
+    for part in kept_parts(rule, purchase):
+        what = part.name if part.quantity == 1 else f"{part.quantity} × {part.name}"
+        if part.value > ZERO:
+            notes.append(f"You may keep {what} from the set: its value, {format_money(part.value, purchase.currency)}, is deducted from your refund.")
+        else:
+            notes.append(f"You may keep {what} from the set: nothing is deducted for it.")
+    return notes
+
+
+def outcome_label(outcome: str, *, same_model: bool = False) -> str:
+    if outcome == "replacement" and same_model:
+        return "Replacement with the same model only"
+    return OUTCOME_LABELS.get(outcome, outcome)
 
 
 def _fmt_date(moment: datetime, calendar: BusinessCalendar) -> str:
@@ -881,6 +960,10 @@ def refund_for(
             c.deduction_code == deduction.code and c.code in unanswered for c in rule.conditions
         ):
             pending.append((deduction.code, deduction.label, "depends on your answers"))
+    for part in kept_parts(rule, purchase):
+        if part.value > ZERO:
+            deductions.append((f"kept-{part.line_id}", part.label, part.value, False))
+    notes.extend(_kept_notes(rule, purchase))
     reimbursement = None
     if payer == "brand" and rule.shipping_reimbursement_cap is not None:
         if postage_paid is not None:
@@ -1000,3 +1083,24 @@ def triggered_deductions(rule: RuleData, answers: Mapping[str, bool]) -> set[str
         for condition in rule.conditions
         if condition.effect == "deduction" and condition.code in answers and answers[condition.code] == condition.blocking_answer
     }
+
+
+# --- return carriers -------------------------------------------------------------------
+
+# A tracking number where the carrier has no format (any carrier): 5–40 letters and
+# digits, with spaces or dashes inside; enough to tell a number from a sentence.
+FREE_TRACKING = r"[A-Za-z0-9][A-Za-z0-9 \-]{3,38}[A-Za-z0-9]"
+
+
+def tracking_number_fits(carrier: CarrierData, tracking_number: str) -> bool:
+    """Whether a tracking number fits the carrier's format, or for a carrier without
+    one, the free shape (FREE_TRACKING)."""
+    return re.fullmatch(carrier.tracking_pattern or FREE_TRACKING, tracking_number, flags=re.IGNORECASE) is not None
+
+
+def carriers_words(carriers: tuple[CarrierData, ...]) -> str:
+    """Which carriers a return may travel with, in plain words ("FedEx, DHL")."""
+    named = [c.name for c in carriers if not c.any_carrier]
+    if any(c.any_carrier for c in carriers):
+        return "any carrier with a tracking number" + (f" (for example {', '.join(named)})" if named else "")
+    return ", ".join(named)

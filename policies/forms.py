@@ -57,6 +57,7 @@ class CoverageRuleForm(forms.ModelForm):
             "return_shipping_payer", "shopper_pays_if_international", "shipping_reimbursement_cap",
             "refund_due_business_days", "refund_clock",
             "window_enforced", "refund_min_business_days", "refund_method",
+            "replacement_same_model",
         ]  # fmt: skip
         widgets = {"reasons": forms.CheckboxSelectMultiple, "categories": forms.CheckboxSelectMultiple}
 

@@ -177,11 +177,13 @@ class RefundMethod(models.TextChoices):
 class BundleReturn(models.TextChoices):
     SEPARATELY = "separately", _("items of a bundle can be claimed one by one")
     TOGETHER = "together", _("a bundle goes back complete")
+    KEEP_DEDUCT = "keep_deduct", _("the shopper may keep part of a bundle; its value is deducted from the refund")
 
 
 class GiftReturn(models.TextChoices):
     KEEP = "keep", _("the shopper keeps free gifts")
     WITH_ITEMS = "with_items", _("free gifts go back when everything they came with goes back")
+    KEEP_DEDUCT = "keep_deduct", _("the shopper may keep a free gift; its value is deducted from the refund")
 
 
 class ShipByEffect(models.TextChoices):
@@ -294,6 +296,14 @@ class CoverageRule(models.Model):
         default=GiftReturn.KEEP,
         help_text=_("A gift came with the lines of its bundle group, or with the whole order when it has none."),
     )
+    replacement_same_model = models.BooleanField(
+        _("replacement with the same model only"),
+        default=False,
+        help_text=_(
+            "“Exchange for the same type only”: a replacement is the same product, or a product of the same model "
+            "family (the product's “model family” field, e.g. the colours of one power bank)."
+        ),
+    )
     # money
     return_shipping_payer = models.CharField(
         _("return shipping paid by"), max_length=20, choices=ShippingPayer.choices, default=ShippingPayer.SHOPPER
@@ -382,6 +392,7 @@ class CoverageRule(models.Model):
             if not isinstance(code, str) or len(code) != 2 or not code.isupper():
                 errors["allowed_countries"] = _("Use two-letter upper-case country codes, e.g. US.")
         self._clean_advised_window_and_refund_timing(errors)
+        errors.update(self._keep_part_errors())
         if errors:
             raise ValidationError(errors)
 
@@ -422,6 +433,22 @@ class CoverageRule(models.Model):
         if (self.refund_method or self.refund_due_business_days) and not money.intersection(self.outcomes or []):
             field = "refund_method" if self.refund_method else "refund_due_business_days"
             errors[field] = _("Refund timing needs an outcome that pays money (refund, partial refund, cancellation, compensation).")
+
+    def _keep_part_errors(self) -> dict[str, str]:
+        """A kept part's value is deducted from a refund the shopper gets for what goes back;
+        a rule with nothing sent back or no refund has nothing to deduct it from."""
+        errors = {}
+        refunds = {Outcome.REFUND, Outcome.PARTIAL_REFUND, Outcome.CANCEL_REFUND}.intersection(self.outcomes or [])
+        for field, label in (("bundle_return", _("part of a bundle")), ("gift_return", _("a free gift"))):
+            if getattr(self, field) != BundleReturn.KEEP_DEDUCT:
+                continue
+            if not self.requires_return:
+                errors[field] = _("Keeping %(what)s against its value needs a rule where the item is sent back.") % {"what": label}
+            elif not refunds:
+                errors[field] = _("Keeping %(what)s against its value needs a refund outcome to deduct it from.") % {"what": label}
+        if self.replacement_same_model and Outcome.REPLACEMENT not in (self.outcomes or []):
+            errors["replacement_same_model"] = _("“Same model only” needs the outcome “Replacement”.")
+        return errors
 
 
 RULE_ANCHOR_EVENT_MISSING = _("The window is counted from an order event: choose which one.")
@@ -610,7 +637,18 @@ class ReturnCarrier(models.Model):
     policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="carriers")
     name = models.CharField(_("carrier"), max_length=60)
     tracking_pattern = models.CharField(
-        _("tracking number format (regular expression)"), max_length=200, help_text=_(r"e.g. ^\d{10}$ for DHL Express.")
+        _("tracking number format (regular expression)"),
+        max_length=200,
+        blank=True,
+        help_text=_(r"e.g. ^\d{10}$ for DHL Express. Empty: any tracking number of 5–40 letters, digits, spaces or dashes."),
+    )
+    any_carrier = models.BooleanField(
+        _("any carrier"),
+        default=False,
+        help_text=_(
+            "The shopper may use any carrier and names it; the tracking number is free text. "
+            "Name this row as shoppers should read it, e.g. “Any carrier with tracking”."
+        ),
     )
     tracking_example = models.CharField(_("example tracking number"), max_length=60, blank=True)
     sources = models.CharField(_("sources"), max_length=100, blank=True)
@@ -625,8 +663,12 @@ class ReturnCarrier(models.Model):
     def clean(self) -> None:
         import re
 
+        from policies.engine import FREE_TRACKING
+
+        if self.any_carrier and self.tracking_pattern:
+            raise ValidationError({"tracking_pattern": _("Any carrier means any tracking number: leave the format empty.")})
         try:
-            pattern = re.compile(self.tracking_pattern)
+            pattern = re.compile(self.tracking_pattern or FREE_TRACKING)
         except re.error as exc:
             raise ValidationError({"tracking_pattern": _("Not a valid regular expression: %s") % exc}) from None
         if self.tracking_example and not pattern.fullmatch(self.tracking_example):

@@ -8,7 +8,16 @@ from decimal import Decimal
 
 from orders.models import Order, OrderEvent, OrderLine, Product, Store
 from policies.calendar import BusinessCalendar, holiday_dates
-from policies.engine import Decision, PolicyData, PurchaseFacts, ReasonData, SetLine, companions_missing, evaluate
+from policies.engine import (
+    Decision,
+    PolicyData,
+    PurchaseFacts,
+    ReasonData,
+    SetLine,
+    companions_kept,
+    companions_missing,
+    evaluate,
+)
 from policies.models import Policy, PolicyVersion
 from policies.snapshot import policy_data, policy_snapshot
 
@@ -127,20 +136,25 @@ def purchase_facts_for_order_lines(*, order: Order, claimed: dict[int, int], exc
             bundle_group=line.bundle_group,
             is_gift=line.is_gift,
             covered=claimed.get(line.pk, 0) + elsewhere.get(line.pk, 0),
+            unit_value=_unit_value_beyond_paid(line),
         )
         for line in lines
     )
     events = order_events_facts(order=order)
+    kept = companions_kept(set_lines, [line.pk for line in lines if line.pk in claimed]) if has_sets else {}
     facts = {}
     for line in lines:
         if line.pk not in claimed:
             continue
         bundle_missing, gifts_missing = companions_missing(set_lines, line.pk)
+        bundle_kept, gifts_kept = kept.get(line.pk, ((), ()))
         facts[line.pk] = replace(
             _line_facts(order, line, claimed[line.pk], items_total),
             bundle_missing=bundle_missing,
             gifts_missing=gifts_missing,
             events=events,
+            bundle_kept=bundle_kept,
+            gifts_kept=gifts_kept,
         )
     return facts
 
@@ -158,6 +172,14 @@ def purchase_facts_with_events(*, purchase: PurchaseFacts, events: dict[str, dat
         return purchase
     kept = tuple((name, at) for name, at in purchase.events if name not in events)
     return replace(purchase, events=kept + tuple(sorted(events.items())))
+
+
+def _unit_value_beyond_paid(line: OrderLine) -> Decimal:
+    """What one unit of a set's line is worth beyond what was paid for it: its list
+    price less its share of the line's price (a free gift: its list price; an item
+    paid in full: nothing). Kept under a "keep and deduct" rule, this is deducted."""
+    paid_per_unit = max(line.unit_price * line.quantity - line.discount, Decimal("0")) / line.quantity
+    return max(line.product.price - paid_per_unit, Decimal("0"))
 
 
 def purchase_facts_for_line(*, line: OrderLine, quantity: int | None = None) -> PurchaseFacts:

@@ -52,6 +52,8 @@ def policy_validate(*, policy: Policy) -> list[str]:
                 )
         if rule.requires_return and rule.ship_by_length and not policy.carriers.exists():
             problems.append(_("%s: items are shipped back but the policy names no carrier.") % where)
+    if sum(carrier.any_carrier for carrier in policy.carriers.all()) > 1:
+        problems.append(_("Only one carrier row can say “any carrier”."))
     return problems
 
 

@@ -45,7 +45,13 @@ def policy_snapshot(policy: Policy) -> dict:
             for r in reasons
         ],
         "carriers": [
-            {"name": c.name, "tracking_pattern": c.tracking_pattern, "tracking_example": c.tracking_example, "sources": c.sources}
+            {
+                "name": c.name,
+                "tracking_pattern": c.tracking_pattern,
+                "tracking_example": c.tracking_example,
+                "any_carrier": c.any_carrier,
+                "sources": c.sources,
+            }
             for c in policy.carriers.all()
         ],
         "packing_checklist": [{"text": p.text, "sources": p.sources} for p in policy.packing_items.all()],
@@ -87,6 +93,7 @@ def _rule(rule) -> dict:
         "compensation_percent": _dec(rule.compensation_percent),
         "refund_due_business_days": rule.refund_due_business_days,
         "refund_clock": rule.refund_clock,
+        "replacement_same_model": rule.replacement_same_model,
         "sources": rule.sources,
         "window_enforced": rule.window_enforced,
         "refund_min_business_days": rule.refund_min_business_days,
@@ -198,6 +205,7 @@ def policy_data(
                 compensation_percent=_opt_dec(r.get("compensation_percent")),
                 refund_due_business_days=r.get("refund_due_business_days"),
                 refund_clock=r.get("refund_clock", ""),
+                replacement_same_model=r.get("replacement_same_model", False),
                 sources=r.get("sources", ""),
                 # keys added after version 1 of the schema: older snapshots lack them
                 window_enforced=r.get("window_enforced", True),
@@ -264,7 +272,12 @@ def policy_data(
         rma_digits=document.get("rma_digits", 9),
         funds_arrival_note=document.get("funds_arrival_note", ""),
         carriers=tuple(
-            CarrierData(name=c["name"], tracking_pattern=c["tracking_pattern"], tracking_example=c.get("tracking_example", ""))
+            CarrierData(
+                name=c["name"],
+                tracking_pattern=c.get("tracking_pattern", ""),
+                tracking_example=c.get("tracking_example", ""),
+                any_carrier=c.get("any_carrier", False),
+            )
             for c in document.get("carriers", ())
         ),
         packing_checklist=tuple(p["text"] for p in document.get("packing_checklist", ())),

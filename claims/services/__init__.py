@@ -57,12 +57,18 @@ from claims.services.endings import (  # noqa: F401
     claim_withdraw,
 )
 from claims.services.money import (  # noqa: F401
+    REPLACEMENT_NOT_SAME_MODEL,
+    REPLACEMENT_OTHER_STORE,
+    REPLACEMENT_PRODUCT_NEEDED,
     claim_record_compensation,
     claim_record_refund,
     claim_refund_breakdown,
     claim_resolve,
 )
 from claims.services.parcel import (  # noqa: F401
+    CARRIER_NAME_NEEDED,
+    TRACKING_FREE_FORMAT,
+    CarrierNameMissing,
     PostageReceiptMissing,
     claim_expire,
     claim_expire_many,

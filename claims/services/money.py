@@ -9,6 +9,7 @@ from claims.actors import Actor
 from claims.models import Claim, ClaimLine, Refund
 from claims.selectors import (
     claim_decided_rule,
+    claim_products,
     claim_purchases,
     claim_rule,
 )
@@ -21,9 +22,16 @@ from claims.services.commands import (
     ClaimError,
     claim_command,
 )
+from orders.models import Product
 from policies.engine import InspectionFacts, RuleData, compensation_amount, refund_for, triggered_deductions
 from policies.models import Outcome
 from policies.selectors import policy_data_for_version
+
+REPLACEMENT_PRODUCT_NEEDED = _("This policy replaces with the same model only: choose the product sent as the replacement.")
+REPLACEMENT_NOT_SAME_MODEL = _(
+    "“%(product)s” is not the same model as what was claimed (%(claimed)s): this policy replaces with the same model only."
+)
+REPLACEMENT_OTHER_STORE = _("Choose a product of this claim's store.")
 
 # --- money ------------------------------------------------------------------------------
 
@@ -163,17 +171,44 @@ def claim_record_compensation(
 
 
 def claim_resolve(
-    *, claim_id: int, actor: Actor, resolution: str, replacement_tracking: str = "", note: str = "", expected_version: int | None = None
+    *,
+    claim_id: int,
+    actor: Actor,
+    resolution: str,
+    replacement_tracking: str = "",
+    note: str = "",
+    expected_version: int | None = None,
+    replacement_product: Product | None = None,
 ) -> Claim:
-    """Resolve without money: replaced, repaired, part sent, address changed."""
+    """Resolve without money: replaced, repaired, part sent, address changed. A
+    replacement names the product sent; under a "same model only" rule it must be."""
 
     def apply(claim: Claim, now) -> list[str]:
         if resolution not in Claim.Resolution.values:
             raise ClaimError(UNKNOWN_RESOLUTION)
+        replaced = resolution == Claim.Resolution.REPLACED
+        if replaced:
+            _check_replacement(claim, replacement_product)
         claim.resolution = resolution
         claim.replacement_tracking = replacement_tracking
+        claim.replacement_product = replacement_product if replaced else None
         claim.resolved_at = now
         claim.refund_due_at = None
-        return ["resolution", "replacement_tracking", "resolved_at", "refund_due_at"]
+        return ["resolution", "replacement_tracking", "replacement_product", "resolved_at", "refund_due_at"]
 
     return claim_command(claim_id=claim_id, command="resolve", actor=actor, expected_version=expected_version, note=note, apply=apply)
+
+
+def _check_replacement(claim: Claim, product: Product | None) -> None:
+    """The product sent as a replacement: of the claim's store, and under a "same
+    model only" rule the same product or model family as one of those claimed."""
+    if product is not None and product.store_id != claim.store_id:
+        raise ClaimError(REPLACEMENT_OTHER_STORE)
+    rule = claim_rule(claim=claim)
+    if rule is None or not rule.replacement_same_model:
+        return
+    if product is None:
+        raise ClaimError(REPLACEMENT_PRODUCT_NEEDED)
+    claimed = claim_products(claim=claim)
+    if not any(product.is_same_model_as(original) for original in claimed):
+        raise ClaimError(REPLACEMENT_NOT_SAME_MODEL % {"product": product.name, "claimed": ", ".join(p.name for p in claimed)})

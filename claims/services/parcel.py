@@ -3,6 +3,8 @@
 import re
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from claims import clocks
 from claims.actors import SYSTEM, Actor
 from claims.models import Claim, EvidenceFile
@@ -24,25 +26,49 @@ from claims.services.commands import (
     claim_command_many,
 )
 from claims.states import ClaimStatus
+from policies.engine import tracking_number_fits
 from policies.selectors import policy_data_for_version
+
+CARRIER_NAME_NEEDED = _("Say which carrier you sent it with.")
+TRACKING_FREE_FORMAT = _("Enter the tracking number as the carrier gave it: 5 to 40 letters and digits (spaces and dashes allowed).")
+
+
+class CarrierNameMissing(ClaimError):
+    pass
 
 # --- the return parcel ------------------------------------------------------------------
 
 
 def claim_ship(
-    *, claim_id: int, actor: Actor, carrier: str, tracking_number: str, postage_paid: Decimal | None = None, expected_version: int | None = None
+    *,
+    claim_id: int,
+    actor: Actor,
+    carrier: str,
+    tracking_number: str,
+    postage_paid: Decimal | None = None,
+    expected_version: int | None = None,
+    carrier_name: str = "",
 ) -> Claim:
+    """The return's carrier and tracking number. A carrier row without a format takes
+    any sane tracking number; under "any carrier" the shopper names theirs (carrier_name)."""
     claim = Claim.objects.select_related("policy_version__policy__store").get(pk=claim_id)
     policy = policy_data_for_version(version=claim.policy_version)
     allowed = {c.name: c for c in policy.carriers}
     if carrier not in allowed:
         raise ClaimError(CARRIER_NOT_ALLOWED % {"carriers": ", ".join(allowed) or "—"})
+    shown_carrier = carrier
+    if allowed[carrier].any_carrier:
+        shown_carrier = " ".join(carrier_name.split())[:60]
+        if not shown_carrier:
+            raise CarrierNameMissing(CARRIER_NAME_NEEDED)
     tracking = re.sub(r"\s+", "", tracking_number).upper()
-    if not re.fullmatch(allowed[carrier].tracking_pattern, tracking, flags=re.IGNORECASE):
-        raise ClaimError(TRACKING_FORMAT % {"carrier": carrier, "example": allowed[carrier].tracking_example or "—"})
+    if not tracking_number_fits(allowed[carrier], tracking):
+        if allowed[carrier].tracking_pattern:
+            raise ClaimError(TRACKING_FORMAT % {"carrier": carrier, "example": allowed[carrier].tracking_example or "—"})
+        raise ClaimError(TRACKING_FREE_FORMAT)
 
     def apply(claim: Claim, now) -> list[str]:
-        claim.return_carrier = carrier
+        claim.return_carrier = shown_carrier
         claim.return_tracking_number = tracking
         claim.shipped_back_at = now
         claim.postage_paid = postage_paid if postage_paid and postage_reimbursed(claim=claim) else None

@@ -2,7 +2,14 @@
 
 from django import template
 
-from policies.engine import ANCHOR_WORDS, CHANNEL_LABELS, OUTCOME_LABELS, refund_timing_text
+from policies.engine import (
+    ANCHOR_WORDS,
+    CHANNEL_LABELS,
+    OUTCOME_LABELS,
+    carriers_words,
+    outcome_label,
+    refund_timing_text,
+)
 
 register = template.Library()
 
@@ -70,3 +77,14 @@ def advised_window_words(rule) -> str:
 def refund_timing_words(rule, funds_arrival_note: str = "") -> str:
     """The refund timing and method of a rule whose outcomes pay money, else ""."""
     return refund_timing_text(rule, funds_arrival_note or "")
+
+
+@register.filter
+def rule_outcome_words(rule) -> str:
+    """A rule's outcomes, with "Replacement with the same model only" where it says so."""
+    return ", ".join(outcome_label(o, same_model=rule.replacement_same_model) for o in rule.outcomes)
+
+
+@register.filter
+def accepted_carriers(carriers) -> str:
+    return carriers_words(tuple(carriers))
