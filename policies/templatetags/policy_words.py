@@ -43,3 +43,26 @@ def payer_words(rule) -> str:
         "brand_if_defect": "The brand pays return shipping for a confirmed defect; otherwise you do.",
         "none": "Nothing is shipped back.",
     }.get(rule.return_shipping_payer, "")
+
+
+_REFUND_CLOCK = {
+    "approval": "after your claim is approved",
+    "receipt": "after we receive the return",
+    "inspection": "after the return is inspected",
+}
+
+
+@register.filter
+def refund_timing_words(rule) -> str:
+    """When the rule's refund is issued, e.g. "Issued within 5 business days after we
+    receive the return." ("" when the rule sets no time)."""
+    if not rule.refund_due_business_days:
+        return ""
+    after = _REFUND_CLOCK.get(rule.refund_clock, "")
+    return f"Issued within {rule.refund_due_business_days} business days {after}.".replace("  ", " ").replace(" .", ".")
+
+
+@register.filter
+def refusing_conditions(rule) -> list:
+    """The rule's conditions that make it not apply: what is not accepted."""
+    return [c for c in rule.conditions if c.effect == "ineligible"]
