@@ -30,10 +30,8 @@ def request_store_ids(request) -> set[int] | None:
 def request_sees_several_stores(request) -> bool:
     """Whether the user's choices can mix stores (a superuser, staff of two stores)."""
     if not hasattr(request, "_sees_several_stores"):
-        from orders.models import Store
-
         ids = request_store_ids(request)
-        request._sees_several_stores = Store.objects.count() > 1 if ids is None else len(ids) > 1
+        request._sees_several_stores = access.store_model().objects.count() > 1 if ids is None else len(ids) > 1
     return request._sees_several_stores
 
 
@@ -104,11 +102,9 @@ def request_store_for(request, obj):
     store = store_of(obj)
     if store is not None:
         return store
-    from orders.models import Store
-
     ids = request_store_ids(request)
     if ids is not None and len(ids) == 1:
-        return Store.objects.filter(pk__in=ids).first()
+        return access.store_model().objects.filter(pk__in=ids).first()
     return None
 
 
