@@ -262,6 +262,11 @@ class StoreScopedAdmin(StoreScopedMixin, admin.ModelAdmin):
                 raise Http404 from None
             if found != len(set(ids)):
                 raise Http404
+        ids = request_store_ids(request)
+        if ids is not None and len(ids) == 1:  # staff of one store: it is the store
+            for field in self.model._meta.get_fields():
+                if field.many_to_one and not field.auto_created and field.related_model is access.store_model():
+                    initial.setdefault(field.name, next(iter(ids)))
         return initial
 
 

@@ -94,10 +94,25 @@ def example_csv(*, store_slug: str, sku: str, other_sku: str) -> str:
     return buffer.getvalue()
 
 
+class _ShownAsField(fields.Field):
+    """Imported as an id (resolved in before_import_row), shown in the preview as what
+    the file said: the order number, the SKU."""
+
+    def __init__(self, *, shown: str, **kwargs):
+        super().__init__(**kwargs)
+        self.shown = shown
+
+    def export(self, instance, **kwargs):
+        value = instance
+        for part in self.shown.split("__"):
+            value = getattr(value, part, None) if value is not None else None
+        return "" if value is None else str(value)
+
+
 class OrderLineImportResource(resources.ModelResource):
     store = fields.Field(attribute="order__store__slug", column_name="store", readonly=True)
-    order_number = fields.Field(attribute="order_id", column_name="order_number", widget=widgets.IntegerWidget())
-    sku = fields.Field(attribute="product_id", column_name="sku", widget=widgets.IntegerWidget())
+    order_number = _ShownAsField(attribute="order_id", shown="order__number", column_name="order_number", widget=widgets.IntegerWidget())
+    sku = _ShownAsField(attribute="product_id", shown="product__sku", column_name="sku", widget=widgets.IntegerWidget())
     quantity = fields.Field(attribute="quantity", column_name="quantity", widget=widgets.IntegerWidget())
     unit_price = fields.Field(attribute="unit_price", column_name="unit_price", widget=widgets.DecimalWidget())
     discount = fields.Field(attribute="discount", column_name="discount", widget=widgets.DecimalWidget())
@@ -118,13 +133,6 @@ class OrderLineImportResource(resources.ModelResource):
         self.user = user
         self.orders_new: set[tuple[int, str]] = set()
         self.orders_updated: set[tuple[int, str]] = set()
-
-    # The preview shows what staff typed: order numbers and SKUs, not database ids.
-    def dehydrate_order_number(self, line) -> str:
-        return line.order.number if line.order_id else ""
-
-    def dehydrate_sku(self, line) -> str:
-        return line.product.sku if line.product_id else ""
 
     def after_import(self, dataset, result, **kwargs) -> None:
         """Orders and lines are counted apart: 2 orders of 4 lines are 2 orders."""
