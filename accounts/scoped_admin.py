@@ -265,7 +265,7 @@ class StoreScopedAdmin(StoreScopedMixin, admin.ModelAdmin):
         ids = request_store_ids(request)
         if ids is not None and len(ids) == 1:  # staff of one store: it is the store
             for field in self.model._meta.get_fields():
-                if field.many_to_one and not field.auto_created and field.related_model is access.store_model():
+                if (field.many_to_one or field.one_to_one) and field.concrete and field.related_model is access.store_model():
                     initial.setdefault(field.name, next(iter(ids)))
         return initial
 
