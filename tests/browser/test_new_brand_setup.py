@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
+from PIL import Image
 from playwright.sync_api import expect
 
 from accounts.models import StoreMembership
@@ -94,6 +95,12 @@ def _orders_csv(store: Store, delivered) -> str:
         f"{store.slug},NW-2052,kim@example.com,Kim Park,online,US,{iso(placed)},{iso(placed)},,,NW-ARIA,1,200.00,,,",
     ]
     return "\n".join([header, *rows]) + "\n"
+
+
+def _logo(tmp_path, size) -> str:
+    path = tmp_path / f"logo-{size[0]}x{size[1]}.png"
+    Image.new("RGB", size, "#1f4e8c").save(path, "PNG")
+    return str(path)
 
 
 def _try(page, *, reason, line=None, offline=None, when="", answers=None):
@@ -245,6 +252,23 @@ def test_a_manager_sets_up_a_new_brand_from_its_policy_text_and_a_shopper_claims
     # the order list shows the store's local time, its zone named
     expect(page.locator("#result_list")).to_contain_text(re.compile(r"E[SD]T"))
 
+    # The order's times are the store's, labelled, without Django's "hours ahead of server time" note.
+    page.get_by_role("link", name="NW-2051").click()
+    expect(page.get_by_text("Time in America/New_York, the store's time zone.").first).to_be_visible()
+    expect(page.locator("text=/ahead of server time|behind server time/ >> visible=true")).to_have_count(0)
+
+    # The logo: guidance on the store page, a too-wide logo refused, a wide one kept wide
+    # (not counted above: the brand's look, not its policy).
+    page.goto(f"{site.url}/admin/orders/store/{store.pk}/change/")
+    expect(page.get_by_text("/s/northwind-audio/").first).to_be_visible()
+    expect(page.get_by_text(re.compile("recommended 400 × 100 px"))).to_be_visible()
+    page.get_by_label("Logo").set_input_files(_logo(tmp_path, (1400, 100)))
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text("wider than 6 : 1")).to_be_visible()
+    page.get_by_label("Logo").set_input_files(_logo(tmp_path, (400, 100)))
+    page.get_by_role("button", name="Save", exact=True).click()
+    _saved(page)
+
     # 8. Publish.
     page.goto(f"{site.url}/admin/policies/policy/{policy.pk}/change/")
     page.get_by_label("What changed").fill("First version, from the published FAQ")
@@ -297,6 +321,8 @@ def test_a_manager_sets_up_a_new_brand_from_its_policy_text_and_a_shopper_claims
     expect(page.get_by_role("region", name="Packing checklist")).to_contain_text("Include the cable.")
     expect(page.get_by_role("region", name="When your money arrives")).to_contain_text("5–10 business days")
     page.get_by_role("link", name="Start a return or claim").click()
+    logo = page.locator("header img").bounding_box()
+    assert logo["width"] == pytest.approx(4 * logo["height"], rel=0.05)  # 400 × 100 shown 144 × 36, not squeezed
     expect(page.get_by_text("e.g. NW-1234")).to_be_visible()  # the store's own shape, not a real number
     page.get_by_label("Order number").fill("nw-2051")
     page.get_by_label("E-mail used for the order").fill("pat@example.com")
