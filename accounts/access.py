@@ -29,6 +29,11 @@ def _user_roles(user) -> frozenset[str]:
     return frozenset(name for name in user.groups.values_list("name", flat=True) if name in ALL_ROLES)
 
 
+def store_model() -> type[Model]:
+    """The store model, as memberships point to it (accounts sits below orders)."""
+    return StoreMembership._meta.get_field("store").related_model
+
+
 def staff_store_ids(user, *, roles: Iterable[str] | None = None) -> set[int] | None:
     """The stores the user is staff of (with one of `roles`, when given); None for a
     superuser (every store); an empty set for anyone else."""

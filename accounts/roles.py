@@ -29,8 +29,8 @@ _EDIT_POLICIES = [
     f"policies.{action}_{model}"
     for model in ("policy", "coveragerule", "reason", "storeclosure", "conditionquestion", "evidenceslot", "deduction", "returncarrier", "packingitem", "storeworkingday")
     for action in ("add", "change", "delete")
-    if not (model == "policy" and action in ("add", "delete"))
-]
+    if not (model == "policy" and action == "delete")
+]  # a manager sets up their store's policy (its store field lists only their stores)
 
 _READ_CLAIMS = ["claims.view_claim", "claims.view_claimline", "claims.view_claimevent", "claims.view_claimmessage", "claims.view_evidencefile", "claims.view_refund"]
 

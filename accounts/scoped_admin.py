@@ -7,10 +7,16 @@ or a new list filter is scoped by construction."""
 
 from django.contrib import admin
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models
 from django.db.models import F
 from django.http import Http404
+from django.template.defaultfilters import date as date_filter
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts import access
+
+STORE_TIME_HELP = _("Time in %(zone)s, the store's time zone.")
 
 
 def request_store_ids(request) -> set[int] | None:
@@ -21,10 +27,103 @@ def request_store_ids(request) -> set[int] | None:
 
 
 
+def request_sees_several_stores(request) -> bool:
+    """Whether the user's choices can mix stores (a superuser, staff of two stores)."""
+    if not hasattr(request, "_sees_several_stores"):
+        ids = request_store_ids(request)
+        request._sees_several_stores = access.store_model().objects.count() > 1 if ids is None else len(ids) > 1
+    return request._sees_several_stores
+
+
+def _single_path(model) -> str | None:
+    """The model's path to its store when it follows single relations only ("" for
+    the Store itself), else None."""
+    path = access.store_path(model)
+    if path is None or (path and access._crosses_many(model, path)):
+        return None
+    return path
+
+
+def store_of(obj):
+    """The store an object belongs to, read through its path (None: unknown)."""
+    if obj is None:
+        return None
+    path = _single_path(type(obj))
+    if path is None:
+        return None
+    for name in path.split("__") if path else ():
+        obj = getattr(obj, name, None)
+        if obj is None:
+            return None
+    return obj
+
+
+def _label_with_store(formfield, path: str) -> None:
+    """Choices of several stores read "Store name · label"."""
+    formfield.queryset = formfield.queryset.annotate(_store_name=F(f"{path}__name"))
+    plain = formfield.label_from_instance
+
+    formfield.label_from_instance = lambda obj: f"{getattr(obj, '_store_name', '')} · {plain(obj)}"
+
+
 def _scope_formfield(formfield, request):
     if formfield is not None and getattr(formfield, "queryset", None) is not None:
         formfield.queryset = access.in_stores(formfield.queryset, request_store_ids(request))
+        path = _single_path(formfield.queryset.model)
+        if path and request_sees_several_stores(request):
+            _label_with_store(formfield, path)
     return formfield
+
+
+def narrow_to_store(fields, store) -> None:
+    """Where the form knows its object's store, choices of store-owned things list
+    only that store's, named plainly; date-times say they are in the store's zone."""
+    for field in fields.values():
+        queryset = getattr(field, "queryset", None)
+        if queryset is not None:
+            path = _single_path(queryset.model)
+            if path:  # not the store field itself: an object may still be moved by whoever may
+                field.queryset = queryset.filter(**{f"{path}": store})
+                field.label_from_instance = type(field).label_from_instance.__get__(field)
+        if isinstance(field, forms_datetime_fields()):
+            note = str(STORE_TIME_HELP % {"zone": store.time_zone})
+            field.help_text = f"{field.help_text} {note}".strip() if field.help_text else note
+
+
+def forms_datetime_fields():
+    from django import forms
+
+    return (forms.DateTimeField, forms.SplitDateTimeField)
+
+
+def request_store_for(request, obj):
+    """The store whose clock and choices a change form works in: the object's, else
+    the only store the user works for, else the one named in the query string."""
+    store = store_of(obj)
+    if store is not None:
+        return store
+    ids = request_store_ids(request)
+    if ids is not None and len(ids) == 1:
+        return access.store_model().objects.filter(pk__in=ids).first()
+    return None
+
+
+def _zoned_column(name: str, field):
+    """A date-time list column shown in its row's store zone, with the zone named."""
+
+    def column(obj):
+        value = getattr(obj, name)
+        store = store_of(obj)
+        if value is None:
+            return "—"
+        if store is None:
+            return date_filter(value, "j M Y, H:i T")
+        return date_filter(timezone.localtime(value, store.time_zone), "j M Y, H:i T")
+
+    column.short_description = field.verbose_name
+    column.admin_order_field = name
+    column.__name__ = name
+    return column
 
 
 class ScopedRelatedFilter(admin.RelatedOnlyFieldListFilter):
@@ -75,6 +174,61 @@ class StoreScopedMixin:
 class StoreScopedAdmin(StoreScopedMixin, admin.ModelAdmin):
     """Every ModelAdmin of the portal inherits this."""
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        store = request_store_for(request, obj)
+        if store is None:
+            return form
+
+        class StoreForm(form):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                narrow_to_store(self.fields, store)
+
+        StoreForm.__name__ = form.__name__
+        return StoreForm
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """Dates and times are read, entered and shown in the store's own zone."""
+        obj = None
+        if object_id is not None:
+            try:
+                obj = self.get_object(request, admin.utils.unquote(object_id))
+            except (ValidationError, ValueError):
+                obj = None
+        store = request_store_for(request, obj)
+        if store is None:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        extra_context = {**(extra_context or {}), "store_time_zone": store.time_zone}
+        with timezone.override(store.time_zone):
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            if hasattr(response, "render"):
+                response.render()
+        return response
+
+    def get_list_display(self, request):
+        """Date-time columns in each row's store zone, the zone named ("PDT")."""
+        columns = []
+        for name in super().get_list_display(request):
+            field = None
+            if isinstance(name, str):
+                try:
+                    field = self.model._meta.get_field(name)
+                except FieldDoesNotExist:
+                    field = None
+            if isinstance(field, models.DateTimeField) and _single_path(self.model) is not None:
+                columns.append(_zoned_column(name, field))
+            else:
+                columns.append(name)
+        return columns
+
+    def get_list_select_related(self, request):
+        chosen = super().get_list_select_related(request)
+        path = _single_path(self.model)
+        if path and isinstance(chosen, (list, tuple)) and path not in chosen:
+            return [*chosen, path]
+        return chosen
+
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         return access.in_stores(queryset, request_store_ids(request)), may_have_duplicates
@@ -108,19 +262,28 @@ class StoreScopedAdmin(StoreScopedMixin, admin.ModelAdmin):
                 raise Http404 from None
             if found != len(set(ids)):
                 raise Http404
+        ids = request_store_ids(request)
+        if ids is not None and len(ids) == 1:  # staff of one store: it is the store
+            for field in self.model._meta.get_fields():
+                if (field.many_to_one or field.one_to_one) and field.concrete and field.related_model is access.store_model():
+                    initial.setdefault(field.name, next(iter(ids)))
         return initial
 
 
 class StoreScopedInlineMixin(StoreScopedMixin):
     def get_formset(self, request, obj=None, **kwargs):
-        """Also the fields the formset adds itself (the rows' hidden ids)."""
+        """Also the fields the formset adds itself (the rows' hidden ids); rows of an
+        object of one store choose among that store's things."""
         formset = super().get_formset(request, obj, **kwargs)
+        store = request_store_for(request, obj)
 
         class ScopedFormSet(formset):
             def add_fields(self, form, index):
                 super().add_fields(form, index)
                 for field in form.fields.values():
                     _scope_formfield(field, request)
+                if store is not None:
+                    narrow_to_store(form.fields, store)
 
         ScopedFormSet.__name__ = formset.__name__
         return ScopedFormSet

@@ -12,6 +12,7 @@ BRANDS = [
     {
         "slug": "iwalk",
         "name": "iWALK",
+        "order_number_example": "IW-10042",
         "tagline": "Power banks · 30-day money-back guarantee and warranty",
         "time_zone": "America/Los_Angeles",
         "country": "US",

@@ -1,4 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
@@ -17,7 +20,15 @@ from orders.models import (
     Store,
     WebhookEvent,
 )
-from orders.resources import EVENT_COLUMN_PREFIX, OrderLineImportResource
+from orders.resources import (
+    COLUMN_HELP,
+    DATE_TIME_FORMAT_HELP,
+    EVENT_COLUMN_PREFIX,
+    OrderLineImportResource,
+    example_csv,
+)
+
+IMPORT_FINISHED = _("Import finished: %(orders_new)d new orders, %(orders_updated)d orders updated; %(lines_new)d new lines, %(lines_updated)d lines updated, %(lines_skipped)d unchanged.")
 
 
 @admin.register(Store)
@@ -26,7 +37,7 @@ class StoreAdmin(StoreScopedAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     fieldsets = (
-        (None, {"fields": ("name", "slug", "tagline", "is_active", "policy_url")}),
+        (None, {"fields": ("name", "slug", "tagline", "is_active", "policy_url", "order_number_example")}),
         (_("Look"), {"fields": ("logo", "accent_colour")}),
         (
             _("Calendar"),
@@ -137,6 +148,43 @@ class OrderAdmin(ImportMixin, StoreScopedAdmin):
 
     def get_import_resource_kwargs(self, request, **kwargs):
         return {**super().get_import_resource_kwargs(request, **kwargs), "user": request.user}
+
+    import_template_name = "admin/orders/order/import.html"
+
+    def get_import_context_data(self, **kwargs):
+        return {**super().get_import_context_data(**kwargs), "column_help": COLUMN_HELP, "date_time_help": DATE_TIME_FORMAT_HELP}
+
+    def add_success_message(self, result, request):
+        totals = result.totals
+        messages.success(
+            request,
+            IMPORT_FINISHED
+            % {
+                "orders_new": getattr(result, "orders_new", 0),
+                "orders_updated": getattr(result, "orders_updated", 0),
+                "lines_new": totals["new"],
+                "lines_updated": totals["update"],
+                "lines_skipped": totals["skip"],
+            },
+        )
+
+    def get_urls(self):
+        example = path("import/example.csv", self.admin_site.admin_view(self.import_example_view), name="orders_order_import_example")
+        return [example, *super().get_urls()]
+
+    def import_example_view(self, request):
+        """An example file with every column, for one of the importer's stores."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        store = access.in_stores(Store.objects.order_by("name"), access.staff_store_ids(request.user, roles={StaffRole.MANAGER})).first()
+        products = list(Product.objects.filter(store=store).order_by("is_accessory", "name")[:2]) if store else []
+        sku = products[0].sku if products else "SKU-1"
+        other_sku = products[-1].sku if products else "SKU-2"
+        response = HttpResponse(
+            example_csv(store_slug=store.slug if store else "your-store", sku=sku, other_sku=other_sku), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = 'attachment; filename="orders-example.csv"'
+        return response
 
 
 @admin.register(WebhookEvent)

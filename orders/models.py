@@ -12,6 +12,40 @@ hex_colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like
 weekdays_validator = RegexValidator(r"^[0-6]{1,7}$", _("Digits 0 (Monday) to 6 (Sunday), e.g. 01234."))
 
 
+LOGO_FORMATS = ("PNG", "JPEG", "WEBP")
+LOGO_MAX_BYTES = 1024 * 1024
+LOGO_MIN_HEIGHT = 64
+LOGO_MAX_RATIO = 6  # width : height
+LOGO_WRONG_FORMAT = _("Upload the logo as PNG, JPEG or WebP.")
+LOGO_TOO_LARGE = _("The logo file is larger than 1 MB: export it smaller (e.g. 400 × 100 px).")
+LOGO_TOO_SMALL = _("The logo is %(h)d px high: use at least 64 px (it is shown 36–48 px high, sharp on high-density screens).")
+LOGO_TOO_WIDE = _("The logo is %(w)d × %(h)d px, wider than 6 : 1: use a shorter version of it (e.g. the symbol with the name below).")
+
+
+def validate_logo(file) -> None:
+    """A logo the pages can show sharp and unsqueezed: PNG/JPEG/WebP, ≤ 1 MB, at
+    least 64 px high, no wider than 6 : 1."""
+    from PIL import Image
+
+    if file.size > LOGO_MAX_BYTES:
+        raise ValidationError(LOGO_TOO_LARGE)
+    position = file.tell() if hasattr(file, "tell") else 0
+    try:
+        file.seek(0)
+        with Image.open(file) as image:
+            kind, (width, height) = image.format, image.size
+    except (OSError, ValueError):
+        raise ValidationError(LOGO_WRONG_FORMAT) from None
+    finally:
+        file.seek(position)
+    if kind not in LOGO_FORMATS:
+        raise ValidationError(LOGO_WRONG_FORMAT)
+    if height < LOGO_MIN_HEIGHT:
+        raise ValidationError(LOGO_TOO_SMALL % {"h": height})
+    if width > LOGO_MAX_RATIO * height:
+        raise ValidationError(LOGO_TOO_WIDE % {"w": width, "h": height})
+
+
 def _new_webhook_secret() -> str:
     return secrets.token_urlsafe(32)
 
@@ -33,7 +67,15 @@ class Store(models.Model):
     store_path = ""
 
     name = models.CharField(_("name"), max_length=120)
-    slug = models.SlugField(_("slug"), unique=True, help_text=_("Used in the portal's address: /s/<slug>/"))
+    slug = models.SlugField(
+        _("slug"),
+        unique=True,
+        help_text=_(
+            "The store's address in the portal: /s/ + slug + /. Lower-case letters, digits and hyphens; "
+            "e.g. the slug “northwind-audio” gives /s/northwind-audio/ (and /s/northwind-audio/policy/). "
+            "Changing it breaks links already sent."
+        ),
+    )
     tagline = models.CharField(_("tagline"), max_length=200, blank=True)
     time_zone = TimeZoneField(_("time zone"), default="UTC")
     country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166 code, e.g. US, CN, DE."))
@@ -55,7 +97,25 @@ class Store(models.Model):
     sender_email = models.EmailField(_("sender address"), help_text=_("From: address of the store's e-mails."))
     return_address = models.TextField(_("return address"))
     policy_url = models.URLField(_("policy page"), blank=True)
-    logo = models.ImageField(_("logo"), upload_to="brand-logos/", blank=True)
+    order_number_example = models.CharField(
+        _("order number example"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "What an order number of this store looks like, shown to shoppers looking up an order, e.g. NW-2051 or #100234. "
+            "Empty: the pattern of the latest order's number, or no example."
+        ),
+    )
+    logo = models.ImageField(
+        _("logo"),
+        upload_to="brand-logos/",
+        blank=True,
+        validators=[validate_logo],
+        help_text=_(
+            "PNG (transparent background), JPEG or WebP, at most 1 MB. Shown 36–48 px high with its proportions kept: "
+            "square or wide logos up to 6 : 1 work; recommended 400 × 100 px for a wide logo, 192 × 192 px for a square one."
+        ),
+    )
     accent_colour = models.CharField(_("accent colour"), max_length=7, default="#0d6efd", validators=[hex_colour_validator])
     default_review_sla_days = models.PositiveSmallIntegerField(
         _("default review SLA (working days)"), default=3, validators=[MinValueValidator(1)]

@@ -15,6 +15,19 @@ def store_list_active() -> QuerySet[Store]:
     return Store.objects.filter(is_active=True).order_by("name")
 
 
+def store_order_number_example(*, store: Store) -> str:
+    """An order number as the store writes them, for the look-up form's hint: the
+    store's own example, else the shape of its latest order's number with made-up
+    digits (never a real number, never another store's), else "" (no example)."""
+    if store.order_number_example:
+        return store.order_number_example
+    latest = Order.objects.filter(store=store).order_by("-placed_at").values_list("number", flat=True).first()
+    if not latest:
+        return ""
+    digits = iter("1234567890" * 7)
+    return "".join(next(digits) if ch.isdigit() else ch for ch in latest)
+
+
 def user_verified_emails(*, user) -> list[str]:
     if not user.is_authenticated:
         return []

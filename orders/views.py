@@ -45,7 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @ratelimit(key=_order_number_key, rate=_lookup_rate_per_order, method="POST", block=True, group="order-lookup-number")
 def store_home(request: HttpRequest, slug: str) -> HttpResponse:
     store = _store(slug)
-    form = OrderLookupForm(request.POST or None)
+    form = OrderLookupForm(request.POST or None, example=selectors.store_order_number_example(store=store))
     if request.method == "POST" and form.is_valid():
         services.order_access_link_request(
             store=store,

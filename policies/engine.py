@@ -80,6 +80,9 @@ UNTIL_PAST = {
     "picked_up": "The carrier picked your parcel up",
     "delivered": "Your parcel was delivered",
 }
+# A purchase without an order (a shop, a reseller) was bought, not ordered or delivered:
+# every anchor and event of it is the day of purchase.
+PURCHASE_PAST = "You bought it"
 
 
 @dataclass(frozen=True)
@@ -711,7 +714,8 @@ def _window(rule: RuleData, purchase: PurchaseFacts, calendar: BusinessCalendar,
             )
             return "open", text, Deadline("claim_by", "Open until the order ships", None, text), True
         if happened is not None and happened <= now:
-            text = f"{UNTIL_PAST[rule.window_until]} on {_fmt_date(happened, calendar)}, so “{rule.name}” is no longer possible."
+            past = UNTIL_PAST[rule.window_until] if purchase.has_order else PURCHASE_PAST
+            text = f"{past} on {_fmt_date(happened, calendar)}, so “{rule.name}” is no longer possible."
             return "closed", text, None, False
         text = {
             "processed": "Possible until your order is processed.",
@@ -732,7 +736,7 @@ def _window(rule: RuleData, purchase: PurchaseFacts, calendar: BusinessCalendar,
     deadline = window_deadline(rule, purchase, calendar, start)
     length_words = _window_length_words(rule, purchase)
     when = _fmt_time(deadline, calendar) if rule.window_unit == "hours" else _fmt_date(deadline, calendar)
-    started = f"{ANCHOR_PAST[rule.window_anchor]} on {_fmt_date(start, calendar)}"
+    started = f"{ANCHOR_PAST[rule.window_anchor] if purchase.has_order else PURCHASE_PAST} on {_fmt_date(start, calendar)}"
     if now > deadline:
         what = length_words if rule.window_unit == "warranty" else f"{length_words} for “{rule.name}”"
         text = f"{started}; the {what} ended on {when}."

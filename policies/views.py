@@ -13,8 +13,12 @@ def policy_page(request: HttpRequest, slug: str) -> HttpResponse:
     version = policy_version_current(store=store)
     if version is None:
         raise Http404
-    return render(
-        request,
-        "policies/policy_page.html",
-        {"store": store, "version": version, "policy": policy_data_for_version(version=version), "summary": version.data.get("summary", "")},
-    )
+    policy = policy_data_for_version(version=version)
+    context = {
+        "store": store,
+        "version": version,
+        "policy": policy,
+        "summary": version.data.get("summary", ""),
+        "not_covered_reasons": [reason for reason in policy.reasons if reason.not_covered_note],
+    }
+    return render(request, "policies/policy_page.html", context)

@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from portal.views import setup_guide
+
 admin.site.site_header = "Returns portal — staff"
 admin.site.site_title = "Returns portal staff"
 admin.site.index_title = "Claims, orders and stores"
 
 urlpatterns = [
+    path("admin/setup-guide/", admin.site.admin_view(setup_guide), name="setup_guide"),
     path("admin/", admin.site.urls),
     path("account/", include("allauth.urls")),
     path("", include("policies.urls")),

@@ -47,3 +47,12 @@ def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
 def server_error(request: HttpRequest) -> HttpResponse:
     # No request context: the database or the session may be what failed.
     return HttpResponseServerError(loader.get_template("errors/500.html").render())
+
+
+def setup_guide(request: HttpRequest) -> HttpResponse:
+    """docs/SETUP_GUIDE.md for staff, from the admin index (admin_view: staff only)."""
+    from django.contrib import admin
+
+    text = (settings.BASE_DIR / "docs" / "SETUP_GUIDE.md").read_text(encoding="utf-8")
+    context = {**admin.site.each_context(request), "title": "Setting up a store", "guide": text}
+    return render(request, "admin/setup_guide.html", context)

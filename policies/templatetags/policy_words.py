@@ -88,3 +88,9 @@ def rule_outcome_words(rule) -> str:
 @register.filter
 def accepted_carriers(carriers) -> str:
     return carriers_words(tuple(carriers))
+
+
+@register.filter
+def refusing_conditions(rule) -> list:
+    """The rule's conditions that make it not apply: what is not accepted."""
+    return [c for c in rule.conditions if c.effect == "ineligible"]

@@ -39,7 +39,7 @@ def test_the_daily_digest_lists_due_claims_once_a_day(demo):
     digest = digests.first()
     assert claim.reference in digest.body_text and "OVERDUE" in digest.body_text
     assert "1 overdue" in digest.subject
-    assert 'alt="" width="32"' in digest.body_html  # the store's logo in the header
+    assert 'alt="" height="32"' in digest.body_html  # the store's logo in the header, its proportions kept
 
 
 def test_the_digest_is_scheduled():

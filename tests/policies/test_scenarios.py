@@ -540,3 +540,13 @@ def test_S9_review_falls_back_to_the_store_default(brands):
     bought = local(iwalk, 2026, 10, 3, 10, 0)
     decision = rule(decide(iwalk, "changed-mind", now=bought + timedelta(days=2), answers={"unopened": True}, paid_at=bought), "money-back-30")
     assert decision.review_working_days == iwalk.policy.default_review_working_days == 3
+
+
+def test_an_offline_purchase_is_worded_as_bought_not_ordered_or_delivered(brands):
+    """A shop purchase has no order: its delivery-anchored window says when it was bought."""
+    kw = brands["kwoking"]
+    bought = local(kw, 2026, 9, 1, 12, 0)
+    moments = {"placed_at": bought, "paid_at": bought, "processed_at": bought, "shipped_at": bought, "delivered_at": bought}
+    decision = decide(kw, "changed-mind", now=bought + timedelta(days=61), answers=KW_MINT, channel="offline", has_order=False, **moments)
+    assert decision.summary.startswith("You bought it on 1 Sep 2026; the 60-day window")
+    assert "order" not in decision.summary.split(";")[0] and "delivered" not in decision.summary
