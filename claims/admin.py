@@ -110,6 +110,7 @@ COMMAND_FORMS = {
     "ship": "ship",
     "receive": "receive",
     "inspect": "inspect",
+    "reject_after_inspection": "inspect",
     "close": "close",
     "mark_complex": "mark_complex",
     "assign": "assign",

@@ -6,7 +6,7 @@ from import_export.admin import ImportMixin
 from accounts import access
 from accounts.roles import StaffRole
 from accounts.scoped_admin import StoreScopedAdmin, StoreScopedTabularInline
-from orders.models import Order, OrderLine, Product, ProductCategory, Shipment, Store, WebhookEvent
+from orders.models import Order, OrderLine, Product, ProductCategory, ProductPart, Shipment, Store, WebhookEvent
 from orders.resources import OrderLineImportResource
 
 
@@ -35,12 +35,19 @@ class ProductCategoryAdmin(StoreScopedAdmin):
     search_fields = ["name"]
 
 
+class ProductPartInline(StoreScopedTabularInline):
+    model = ProductPart
+    extra = 1
+    fields = ["position", "name", "value"]
+
+
 @admin.register(Product)
 class ProductAdmin(StoreScopedAdmin):
     list_display = ["name", "sku", "store", "category", "is_accessory", "warranty_months", "price"]
     list_filter = ["store", "is_accessory", "category"]
     search_fields = ["name", "sku"]
     list_select_related = ["store", "category"]
+    inlines = [ProductPartInline]
 
 
 class OrderLineInline(StoreScopedTabularInline):

@@ -331,3 +331,29 @@ class OrderLookupRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store_id}:{self.order_number}"
+
+
+class ProductPart(models.Model):
+    """A part that comes with a product (a charger, a cable, a strap), sold separately or
+    not: inspection records the missing ones at this value."""
+
+    store_path = "product__store"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="parts")
+    name = models.CharField(_("part"), max_length=120)
+    value = models.DecimalField(
+        _("value"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))], help_text=_("Deducted when the part is missing.")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["product", "position", "pk"]
+        verbose_name = _("part")
+        verbose_name_plural = _("parts list")
+        constraints = [
+            models.UniqueConstraint(fields=["product", "name"], name="orders_product_part_unique"),
+            models.CheckConstraint(condition=models.Q(value__gte=0), name="orders_product_part_value_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
