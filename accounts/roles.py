@@ -23,10 +23,11 @@ _READ_POLICIES = [
     "policies.view_deduction",
     "policies.view_returncarrier",
     "policies.view_packingitem",
+    "policies.view_inspectionrejectionreason",
 ]
 _EDIT_POLICIES = [
     f"policies.{action}_{model}"
-    for model in ("policy", "coveragerule", "reason", "storeclosure", "conditionquestion", "evidenceslot", "deduction", "returncarrier", "packingitem")
+    for model in ("policy", "coveragerule", "reason", "storeclosure", "conditionquestion", "evidenceslot", "deduction", "returncarrier", "packingitem", "inspectionrejectionreason")
     for action in ("add", "change", "delete")
     if not (model == "policy" and action in ("add", "delete"))
 ]
@@ -40,6 +41,7 @@ _READ_ORDERS = [
     "orders.view_order",
     "orders.view_orderline",
     "orders.view_shipment",
+    "orders.view_productpart",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -53,6 +55,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.change_store",
         "orders.add_product",
         "orders.change_product",
+        "orders.add_productpart",
+        "orders.change_productpart",
+        "orders.delete_productpart",
         "orders.add_productcategory",
         "orders.change_productcategory",
         "orders.add_order",

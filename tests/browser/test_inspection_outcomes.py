@@ -68,3 +68,29 @@ def test_warehouse_rejects_after_inspection_and_the_shopper_reads_why(page, site
     )
     expect(page.get_by_text("Scratches on the lens housing.")).to_be_visible()
     assert_accessible(page)
+
+
+def test_a_manager_adds_a_part_to_a_product_and_inspection_offers_it(page, site):
+    call_command("demo_load", no_claims=True)
+    from orders.models import Product
+
+    camera = Product.objects.get(sku="KW-CAM")
+    _admin_login(page, site, "manager@kwoking.demo.example")
+    page.goto(f"{site.url}/admin/orders/product/{camera.pk}/change/")
+    expect(page.get_by_role("heading", name="Parts list")).to_be_visible()
+    assert_accessible(page)
+    empty = camera.parts.count()  # the extra row after the saved ones
+    page.locator(f"input[name='parts-{empty}-name']").fill("Night-vision lens cover")
+    page.locator(f"input[name='parts-{empty}-value']").fill("-2")
+    page.locator("input[name='_continue']").click()
+    expect(page.get_by_text("Ensure this value is greater than or equal to 0.")).to_be_visible()
+    assert not camera.parts.filter(name="Night-vision lens cover").exists()
+    page.locator(f"input[name='parts-{empty}-value']").fill("4.50")
+    page.locator("input[name='_continue']").click()
+    expect(page.locator("li.success")).to_be_visible()
+    part = camera.parts.get(name="Night-vision lens cover")
+    assert str(part.value) == "4.50"
+
+    claim = _received("KW-50001")
+    page.goto(f"{site.url}/admin/claims/claim/{claim.pk}/act/inspect/?version={claim.row_version}")
+    expect(page.get_by_label(re.compile(r"Wi-Fi security camera: Night-vision lens cover — 4\.50 USD"))).to_be_visible()

@@ -99,3 +99,23 @@ def test_the_decision_states_the_outcomes_for_rules_with_a_return_only(db, clien
     page = client.get(reverse("policies:policy_page", args=[store.slug]))
     assert page.status_code == 200
     assert NO_DEFECT_SENTENCE in page.content.decode()
+
+
+def test_try_it_states_what_inspection_may_find_like_the_shopper_is_told(db, client):
+    from accounts.models import User
+    from orders.models import Order
+    from policies.models import Reason
+
+    call_command("demo_load", no_claims=True)
+    order = Order.objects.get(number="KW-50001")
+    line = order.lines.get()
+    reason = Reason.objects.get(store=order.store, code="changed-mind")
+    client.force_login(User.objects.get(email="manager@kwoking.demo.example"))
+    page = client.get(
+        f"/admin/policies/policy/{order.store.policy.pk}/try/",
+        {"version": "published", "source": "order", "order_line": line.pk, "reason": reason.pk},
+    ).content.decode()
+    assert (
+        "If inspection finds “Missing accessories or original packaging”, the claim is rejected and the item is sent back "
+        "to you at your cost (8.00 USD)."
+    ) in page
