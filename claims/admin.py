@@ -347,6 +347,7 @@ class ClaimAdmin(StoreScopedAdmin):
         "postage_paid",
         "resolution",
         "rejection_reason",
+        "inspection_outcome",
         "assignee",
         "submitted_at",
         "decided_at",
@@ -358,7 +359,7 @@ class ClaimAdmin(StoreScopedAdmin):
     fieldsets = (
         (None, {"fields": ("reference", "rma_number", "store", "status", "shopper_email", "order", "assignee")}),
         (_("What the shopper asked"), {"fields": ("reason_label", "answers_display", "texts_display", "preferred_outcome")}),
-        (_("Decision"), {"fields": ("policy_version", "rule_code", "decision_display", "outcome", "resolution", "rejection_reason")}),
+        (_("Decision"), {"fields": ("policy_version", "rule_code", "decision_display", "outcome", "inspection_outcome", "resolution", "rejection_reason")}),
         (
             _("Clocks"),
             {

@@ -242,6 +242,8 @@ CLAIM_PAGE_FIELDS = (
     "appeal_used",
     "rma_number",
     "rejection_reason",
+    "inspection_outcome",
+    "inspection",  # small: what was found and the outcome (claim_inspection_result)
     "replacement_tracking",
     "review_due_at",
     "ship_by_at",
