@@ -171,6 +171,9 @@ def claim_inspect(
     if rejecting and not rejection_code:
         raise ClaimError(REJECTION_REASON_NEEDED)
 
+    # the audit row's data: the outcome as decided (from the findings when none was given)
+    event_data = {"missing": len(missing), "outcome": outcome or "", "reason": rejection_code if rejecting else ""}
+
     def apply(claim: Claim, now) -> list[str]:
         claim.inspected_at = now
         claim.inspection = {
@@ -187,7 +190,7 @@ def claim_inspect(
             claim.rejection_reason = claim.inspection["rejection"]["label"]
             claim.refund_due_at = None
             return [*changed, "rejection_reason", "refund_due_at"]
-        claim.inspection_outcome = _money_outcome(claim, outcome)
+        claim.inspection_outcome = event_data["outcome"] = _money_outcome(claim, outcome)
         rule = claim_rule(claim=claim)
         if rule and rule.refund_due_business_days and rule.refund_clock == "inspection":
             claim.refund_due_at = clocks.refund_due(claim_calendar(claim=claim, now=now), now, rule.refund_due_business_days)
@@ -201,7 +204,7 @@ def claim_inspect(
         expected_version=expected_version,
         note=notes,
         apply=apply,
-        event_data={"missing": len(missing), "outcome": outcome or "", "reason": rejection_code if rejecting else ""},
+        event_data=event_data,
     )
 
 

@@ -110,8 +110,9 @@ def test_a_free_entry_with_its_value_is_deducted(demo):
     full = claim_refund_breakdown(claim=claim, inspection_data={"missing_accessories": [], "damage_value": "0"}).total
     claim = claim_inspect(claim_id=claim.pk, actor=_warehouse(), missing_accessories=[("Lens cap", "4.50")])
     claim = Claim.objects.get(pk=claim.pk)
-    # no outcome given: the findings decide (something deducted: partial)
+    # no outcome given: the findings decide (something deducted: partial), and the audit row says so
     assert claim.inspection_outcome == InspectionOutcome.PARTIAL
+    assert claim.events.filter(action="inspect").get().data["outcome"] == "partial"
     assert claim.inspection["missing_accessories"] == [{"label": "Lens cap", "value": "4.50"}]
     assert full - claim_refund_breakdown(claim=claim).total == Decimal("4.50")
 
