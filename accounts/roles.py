@@ -24,10 +24,11 @@ _READ_POLICIES = [
     "policies.view_returncarrier",
     "policies.view_packingitem",
     "policies.view_storeworkingday",
+    "policies.view_inspectionrejectionreason",
 ]
 _EDIT_POLICIES = [
     f"policies.{action}_{model}"
-    for model in ("policy", "coveragerule", "reason", "storeclosure", "conditionquestion", "evidenceslot", "deduction", "returncarrier", "packingitem", "storeworkingday")
+    for model in ("policy", "coveragerule", "reason", "storeclosure", "conditionquestion", "evidenceslot", "deduction", "returncarrier", "packingitem", "storeworkingday", "inspectionrejectionreason")
     for action in ("add", "change", "delete")
     if not (model == "policy" and action == "delete")
 ]  # a manager sets up their store's policy (its store field lists only their stores)
@@ -43,6 +44,7 @@ _READ_ORDERS = [
     "orders.view_shipment",
     "orders.view_orderevent",
     "orders.view_ordereventtype",
+    "orders.view_productpart",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -56,6 +58,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.change_store",
         "orders.add_product",
         "orders.change_product",
+        "orders.add_productpart",
+        "orders.change_productpart",
+        "orders.delete_productpart",
         "orders.add_productcategory",
         "orders.change_productcategory",
         "orders.add_order",

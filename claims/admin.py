@@ -110,6 +110,7 @@ COMMAND_FORMS = {
     "ship": "ship",
     "receive": "receive",
     "inspect": "inspect",
+    "reject_after_inspection": "inspect",
     "close": "close",
     "mark_complex": "mark_complex",
     "assign": "assign",
@@ -347,6 +348,7 @@ class ClaimAdmin(StoreScopedAdmin):
         "resolution",
         "replacement_product",
         "rejection_reason",
+        "inspection_outcome",
         "assignee",
         "submitted_at",
         "decided_at",
@@ -358,7 +360,7 @@ class ClaimAdmin(StoreScopedAdmin):
     fieldsets = (
         (None, {"fields": ("reference", "rma_number", "store", "status", "shopper_email", "order", "assignee")}),
         (_("What the shopper asked"), {"fields": ("reason_label", "answers_display", "texts_display", "preferred_outcome")}),
-        (_("Decision"), {"fields": ("policy_version", "rule_code", "decision_display", "outcome", "resolution", "replacement_product", "rejection_reason")}),
+        (_("Decision"), {"fields": ("policy_version", "rule_code", "decision_display", "outcome", "inspection_outcome", "resolution", "replacement_product", "rejection_reason")}),
         (
             _("Clocks"),
             {

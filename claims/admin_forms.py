@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts import access
 from claims import services
 from claims.actors import Actor
-from claims.models import Claim
-from claims.selectors import claim_decided_rule, claim_products, claim_rule
-from policies.engine import OUTCOME_LABELS
+from claims.models import Claim, InspectionOutcome
+from claims.selectors import claim_decided_rule, claim_products, claim_rule, inspection_parts
+from policies.engine import OUTCOME_LABELS, item_after_rejection
 from policies.selectors import policy_data_for_version
 
 REJECTION_REASONS = [
@@ -253,11 +253,28 @@ class ReceiveForm(ClaimActionForm):
         return _("Return received (%(rma)s).") % {"rma": claim.rma_number}
 
 
+OUTCOME_FROM_FINDINGS = ""
+INSPECTION_OUTCOME_CHOICES = [
+    (OUTCOME_FROM_FINDINGS, _("From the findings: full refund, or partial when something found is deducted")),
+    (InspectionOutcome.ACCEPTED, _("Accept: the item is as declared")),
+    (InspectionOutcome.PARTIAL, _("Partial refund: deduct what was found")),
+    (InspectionOutcome.REJECTED, _("Reject with a reason")),
+]
+
+
 class InspectForm(ClaimActionForm):
     submit_label = _("Record the inspection")
-    missing_accessories = forms.MultipleChoiceField(
-        label=_("Missing accessories"), required=False, widget=forms.CheckboxSelectMultiple, choices=()
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=INSPECTION_OUTCOME_CHOICES, required=False, initial=OUTCOME_FROM_FINDINGS, widget=forms.RadioSelect
     )
+    rejection_reason = forms.ChoiceField(
+        label=_("Reason for the rejection"), required=False, choices=(), help_text=_("Shown to the shopper, with what happens to the item.")
+    )
+    missing_accessories = forms.MultipleChoiceField(
+        label=_("Missing parts and accessories"), required=False, widget=forms.CheckboxSelectMultiple, choices=()
+    )
+    other_part_name = forms.CharField(label=_("Another missing part"), required=False, max_length=120)
+    other_part_value = forms.DecimalField(label=_("Its value"), required=False, **MONEY)
     improper_packaging = forms.BooleanField(label=_("Improper packaging"), required=False)
     damage_value = forms.DecimalField(label=_("Damage value"), initial=Decimal("0.00"), **MONEY)
     defect_confirmed = forms.ChoiceField(
@@ -268,13 +285,28 @@ class InspectForm(ClaimActionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         currency = self.claim.store.currency
-        self.accessories = {
-            str(p.pk): p for p in self.claim.store.products.filter(is_accessory=True).order_by("name")
+        # the claimed products' parts lists (sold separately or not), then the store's accessories
+        self.missable = {
+            f"part:{part.pk}": (part.name, part.value, f"{part.product.name}: {part.name} — {part.value} {currency}")
+            for part in inspection_parts(claim=self.claim)
         }
-        self.fields["missing_accessories"].choices = [
-            (pk, f"{p.name} — {p.price} {currency}") for pk, p in self.accessories.items()
-        ]
+        self.missable.update(
+            (f"accessory:{p.pk}", (p.name, p.price, f"{p.name} — {p.price} {currency}"))
+            for p in self.claim.store.products.filter(is_accessory=True).order_by("name")
+        )
+        self.fields["missing_accessories"].choices = [(key, label) for key, (_name, _value, label) in self.missable.items()]
+        self.fields["other_part_value"].label = _("Its value (%(currency)s)") % {"currency": currency}
         self.fields["damage_value"].label = _("Damage value (%(currency)s)") % {"currency": currency}
+        policy = policy_data_for_version(version=self.claim.policy_version)
+        rejections = policy.inspection_rejections
+        if rejections:
+            self.fields["rejection_reason"].choices = [
+                ("", "—"),
+                *((r.code, f"{r.label} — {item_after_rejection(r, currency)}") for r in rejections),
+            ]
+        else:
+            del self.fields["rejection_reason"]
+            self.fields["outcome"].choices = INSPECTION_OUTCOME_CHOICES[:-1]
         rule = claim_rule(claim=self.claim)
         kinds = {d.kind for d in rule.deductions} if rule else set()
         at_inspection = {d.kind for d in rule.deductions if d.trigger == "inspection"} if rule else set()
@@ -285,10 +317,27 @@ class InspectForm(ClaimActionForm):
             notes.append(_("Missing accessories are recorded, but this rule does not deduct them from the refund."))
         if "damage_on_return" not in kinds:
             notes.append(_("Damage is recorded, but this rule does not deduct it from the refund."))
+        if not rejections:
+            notes.append(
+                _("This claim's policy version lists no reasons to reject after inspection (add them to the policy: new claims get them).")
+            )
         self.intro = " ".join(str(n) for n in notes)
 
+    def clean(self):
+        cleaned = super().clean()
+        name, value = (cleaned.get("other_part_name") or "").strip(), cleaned.get("other_part_value")
+        if name and value is None and "other_part_value" not in self.errors:
+            self.add_error("other_part_value", services.PART_VALUE_INVALID % {"name": name})
+        if value is not None and not name:
+            self.add_error("other_part_name", services.PART_NAME_NEEDED)
+        if cleaned.get("outcome") == InspectionOutcome.REJECTED and not cleaned.get("rejection_reason"):
+            self.add_error("rejection_reason", services.REJECTION_REASON_NEEDED)
+        return cleaned
+
     def perform(self, *, actor):
-        missing = [(self.accessories[pk].name, self.accessories[pk].price) for pk in self.cleaned_data["missing_accessories"]]
+        missing = [self.missable[key][:2] for key in self.cleaned_data["missing_accessories"]]
+        if self.cleaned_data["other_part_name"].strip():
+            missing.append((self.cleaned_data["other_part_name"].strip(), self.cleaned_data["other_part_value"]))
         defect = {"yes": True, "no": False}.get(self.cleaned_data["defect_confirmed"])
         return services.claim_inspect(
             claim_id=self.claim.pk,
@@ -298,10 +347,14 @@ class InspectForm(ClaimActionForm):
             damage_value=self.cleaned_data["damage_value"],
             defect_confirmed=defect,
             notes=self.cleaned_data["notes"],
+            outcome=self.cleaned_data["outcome"] or None,
+            rejection_code=self.cleaned_data.get("rejection_reason") or "",
             expected_version=self.version,
         )
 
     def success_message(self, claim):
+        if claim.inspection_outcome == InspectionOutcome.REJECTED:
+            return _("Inspection recorded: the claim is rejected (%(reason)s).") % {"reason": claim.rejection_reason}
         breakdown = services.claim_refund_breakdown(claim=claim)
         if breakdown is None:
             return _("Inspection recorded.")

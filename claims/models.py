@@ -35,6 +35,14 @@ SLA_REFUND_UNFLAGGED = Q(status__in=sorted(OPEN_STATES), refund_overdue_flagged_
 SLA_FINISHED = Q(status__in=sorted(AUTO_CLOSE_STATES))
 
 
+class InspectionOutcome(models.TextChoices):
+    """What staff decided when they inspected the returned item."""
+
+    ACCEPTED = "accepted", _("Accepted")
+    PARTIAL = "partial", _("Partial refund")
+    REJECTED = "rejected", _("Rejected")
+
+
 class Claim(models.Model):
     """A shopper's request about one purchase: a return, a warranty fix, a cancellation."""
 
@@ -111,6 +119,7 @@ class Claim(models.Model):
     # set by the one transition service: when the claim entered its current state
     status_changed_at = models.DateTimeField(null=True, blank=True)
     inspection = models.JSONField(_("inspection"), default=dict, blank=True)
+    inspection_outcome = models.CharField(_("inspection outcome"), max_length=10, choices=InspectionOutcome.choices, blank=True)
     # what the SLA sweeps (claims.sla) have done, so each step is taken once per clock and level
     ship_reminder_level = models.PositiveSmallIntegerField(
         _("ship-by reminders"),

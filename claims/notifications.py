@@ -30,6 +30,10 @@ SHOPPER_EMAILS = {
     "expire": (_("Claim %(ref)s expired"), _("The return was not shipped in time, so the right to return has been waived.")),
     "receive": (_("Claim %(ref)s: we received your return"), _("We'll inspect it and let you know.")),
     "inspect": (_("Claim %(ref)s: your return was inspected"), _("We'll complete your claim shortly.")),
+    "reject_after_inspection": (
+        _("Claim %(ref)s: your return did not pass inspection"),
+        _("Reason: %(reason)s. You can appeal once from your claim page."),
+    ),
     "resolve": (_("Claim %(ref)s resolved: %(resolution)s"), _("Thank you for your patience.")),
     "withdraw": (_("Claim %(ref)s withdrawn"), _("You withdrew the claim. Nothing more will happen with it.")),
     # only sent when the SLA sweep closes a finished claim (claims.services.claim_close_finished)
@@ -157,6 +161,11 @@ def _details(claim, action: str) -> list[str]:
         labels = {slot["code"]: slot["label"] for slot in rule.get("evidence_slots", [])}
         for code in last.requested_slots if last else []:
             lines.append(str(_("Needed: %s")) % labels.get(code, code))
+    if action in ("inspect", "reject_after_inspection"):
+        from claims.selectors import claim_inspection_result
+
+        result = claim_inspection_result(claim=claim)
+        lines.extend(str(line) for line in (result.lines if result else ()))
     if action == "resolve":
         refund = getattr(claim, "refund", None) if _has_refund(claim) else None
         if refund is not None:

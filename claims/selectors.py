@@ -6,11 +6,12 @@ from dataclasses import dataclass, replace
 
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from claims.models import Claim, ClaimEvent, ClaimLine, ClaimMessage, EvidenceFile, Refund
 from claims.states import SHOPPER_EVENTS, UNITS_RELEASED_STATES, ClaimStatus
 from orders import selectors as order_selectors
-from orders.models import Order, OrderLine, Product, Store, normalise_order_number
+from orders.models import Order, OrderLine, Product, ProductPart, Store, normalise_order_number
 from policies.engine import Decision, PolicyData, PurchaseFacts, RuleData, SlotData
 from policies.money import Breakdown
 from policies.selectors import (
@@ -248,6 +249,8 @@ CLAIM_PAGE_FIELDS = (
     "appeal_used",
     "rma_number",
     "rejection_reason",
+    "inspection_outcome",
+    "inspection",  # small: what was found and the outcome (claim_inspection_result)
     "replacement_tracking",
     "replacement_product__id",
     "replacement_product__name",
@@ -434,3 +437,59 @@ def claims_matching(*, claims: QuerySet[Claim], term: str, store_ids: set[int] |
         if order_ids:
             match |= Q(order_id__in=order_ids)
     return claims.filter(match)
+
+
+@dataclass(frozen=True)
+class InspectionResult:
+    """What the shopper is told of the inspection: the outcome, and for a rejection its
+    reason and what happens to the item; for a partial refund, the amounts."""
+
+    outcome: str
+    outcome_label: str
+    reason: str = ""
+    item: str = ""
+    refund_total: str = ""
+    refund_full: str = ""
+    currency: str = ""
+
+    @property
+    def lines(self) -> list[str]:
+        lines = [_("Inspection outcome: %s") % self.outcome_label]
+        if self.reason:
+            lines.append(_("Reason: %s") % self.reason)
+        if self.item:
+            lines.append(_("Your item: %s.") % self.item)
+        if self.outcome == "partial" and self.refund_total:
+            lines.append(
+                _("Refund after inspection: %(total)s of %(full)s %(currency)s")
+                % {"total": self.refund_total, "full": self.refund_full, "currency": self.currency}
+            )
+        return lines
+
+
+def claim_inspection_result(*, claim: Claim) -> InspectionResult | None:
+    """The claim's inspection outcome as recorded (claims.services.claim_inspect), None
+    before one is recorded; reads only the claim's row."""
+    if not claim.inspection_outcome:
+        return None
+    data = claim.inspection or {}
+    rejection = data.get("rejection") or {}
+    refund = data.get("refund") or {}
+    return InspectionResult(
+        outcome=claim.inspection_outcome,
+        outcome_label=str(claim.get_inspection_outcome_display()),
+        reason=rejection.get("label", ""),
+        item=rejection.get("item", ""),
+        refund_total=refund.get("total", ""),
+        refund_full=refund.get("full", ""),
+        currency=refund.get("currency", ""),
+    )
+
+
+def inspection_parts(*, claim: Claim) -> list:
+    """The parts lists of the products in the claim (its order lines' products or the
+    offline product), in one query: what inspection can record as missing."""
+    product_ids = {pid for pid in claim.lines.values_list("order_line__product_id", flat=True) if pid}
+    if claim.offline_product_id:
+        product_ids.add(claim.offline_product_id)
+    return list(ProductPart.objects.filter(product_id__in=product_ids).select_related("product").order_by("product__name", "position", "pk"))

@@ -135,6 +135,7 @@ COMMANDS: dict[str, Command] = {
         _c("expire", S.APPROVED_AWAITING_RETURN, S.EXPIRED, {SYSTEM}, _("Ship-by passed: right waived")),
         _c("receive", [S.APPROVED_AWAITING_RETURN, S.IN_TRANSIT], S.RECEIVED, HANDLERS, _("Receive the return")),
         _c("inspect", S.RECEIVED, S.INSPECTED, HANDLERS, _("Record the inspection")),
+        _c("reject_after_inspection", S.RECEIVED, S.REJECTED, HANDLERS, _("Reject after inspection")),
         _c("resolve", [S.INSPECTED, S.APPROVED_NO_RETURN, S.RECEIVED], S.RESOLVED, DECIDERS | HANDLERS, _("Resolve")),
         _c("withdraw", [S.DRAFT, S.SUBMITTED, S.NEEDS_INFO, S.APPROVED_AWAITING_RETURN, S.APPEALED], S.WITHDRAWN, {SHOPPER}, _("Withdraw")),
         _c("close", AUTO_CLOSE_STATES, S.CLOSED, DECIDERS | {SYSTEM}, _("Close")),

@@ -506,6 +506,7 @@ def _detail_context(claim: Claim, tracking_form=None, message_form=None) -> dict
         "Status": ClaimStatus,
         "next_step": _next_step(claim, can_appeal),
         "refund": selectors.claim_refund(claim=claim),
+        "inspection_result": selectors.claim_inspection_result(claim=claim),
         # a file still being checked: the page polls, so it is not kept (claims.page_cache)
         "checking": any(item.status == EvidenceFile.Status.PROCESSING for item in evidence),
     }

@@ -68,6 +68,9 @@ BRANDS = [
             ("KW-SDCARD", "32 GB microSD card", "Accessories", True, None, "8.00"),
             ("KW-STRAP", "Camera mounting strap (gift)", "Accessories", True, None, "0.00"),
         ],
+        # parts that come in the box and are not sold separately (P6 "batteries, cables,
+        # chargers"): inspection records the missing ones at these values (demo amounts)
+        "parts": {"KW-CAM": [("USB charger", "6.00"), ("Charging cable", "3.00"), ("Wall screws and anchors", "2.00")]},
         "orders": [
             ("KW-50001", SHOPPER_EMAIL, "Sam Shopper", "online", "DE", 12, 10, [("KW-CAM", 1, "49.00")]),
             ("KW-50045", GUEST_EMAIL, "Alex Guest", "online", "FR", 52, 45, [("KW-LAMP", 2, "34.00")]),

@@ -13,6 +13,8 @@ from policies.models import (
     CoverageRule,
     Deduction,
     EvidenceSlot,
+    InspectionRejectionReason,
+    ItemAfterRejection,
     PackingItem,
     Policy,
     Reason,
@@ -71,6 +73,35 @@ def _carriers(policy: Policy, carriers, sources: str = "") -> None:
 def _packing(policy: Policy, lines) -> None:
     for position, (text, sources) in enumerate(lines):
         PackingItem.objects.create(policy=policy, text=text, position=position, sources=sources)
+
+
+# P6: returns without all accessories and the original packaging may be rejected; P5:
+# the decision follows the inspection. The texts name no fee for sending a rejected
+# item back: the demo's 8.00 is an invented amount (sources say so).
+REJECTED_ITEM_FEE = Decimal("8.00")
+
+
+def _inspection_rejections(policy: Policy, specs) -> None:
+    for position, (code, label, handling, sources) in enumerate(specs):
+        InspectionRejectionReason.objects.create(
+            policy=policy,
+            code=code,
+            label=label,
+            item_handling=handling,
+            fee=REJECTED_ITEM_FEE if handling == ItemAfterRejection.RETURNED else None,
+            position=position,
+            sources=sources,
+        )
+
+
+def _p6_rejections(policy: Policy, *, defect: bool) -> None:
+    specs = [
+        ("missing-accessories", "Missing accessories or original packaging", ItemAfterRejection.RETURNED, "P6 (fee: demo amount)"),
+        ("not-as-declared", "Not in the condition declared", ItemAfterRejection.RETURNED, "P6 (fee: demo amount)"),
+    ]
+    if defect:
+        specs.insert(0, ("no-defect", "Defect not found", ItemAfterRejection.RETURNED, "P5 (fee: demo amount)"))
+    _inspection_rejections(policy, specs)
 
 
 # --- iWALK (seed 000) ----------------------------------------------------------------
@@ -215,6 +246,7 @@ def iwalk(store: Store) -> Policy:
     )
     _carriers(policy, ANY_TRACKED_CARRIERS)
     _packing(policy, [("All accessories (cables, adapters)", "P6"), ("The original packaging", "P6")])
+    _p6_rejections(policy, defect=True)
     return policy
 
 
@@ -356,6 +388,7 @@ def kwoking(store: Store) -> Policy:
     )
     _carriers(policy, ANY_TRACKED_CARRIERS)
     _packing(policy, [("All accessories: batteries, cables, chargers", "P6"), ("The original packaging", "P6")])
+    _p6_rejections(policy, defect=False)
     return policy
 
 
@@ -802,6 +835,7 @@ def imirror(store: Store) -> Policy:
             ("Enter the return tracking number here as soon as you ship", "P4"),
         ],
     )
+    _p6_rejections(policy, defect=True)
     return policy
 
 

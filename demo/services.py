@@ -24,6 +24,7 @@ from orders.models import (
     OrderLine,
     Product,
     ProductCategory,
+    ProductPart,
     Shipment,
     Store,
     normalise_email,
@@ -58,7 +59,7 @@ def _store(brand: dict) -> Store:
     store = Store.objects.filter(slug=brand["slug"]).first()
     if store is not None:
         return store
-    fields = {k: v for k, v in brand.items() if k not in ("categories", "products", "orders", "special_orders")}
+    fields = {k: v for k, v in brand.items() if k not in ("categories", "products", "parts", "orders", "special_orders")}
     store = Store(**fields)
     store.full_clean()
     store.save()
@@ -94,6 +95,10 @@ def _catalogue(store: Store, brand: dict) -> None:
                 "price": Decimal(price),
             },
         )
+    for sku, parts in brand.get("parts", {}).items():
+        product = Product.objects.get(store=store, sku=sku)
+        for position, (part, value) in enumerate(parts):
+            ProductPart.objects.get_or_create(product=product, name=part, defaults={"value": Decimal(value), "position": position})
 
 
 def _orders(store: Store, brand: dict) -> None:

@@ -16,6 +16,7 @@ from orders.models import (
     OrderLine,
     Product,
     ProductCategory,
+    ProductPart,
     Shipment,
     Store,
     WebhookEvent,
@@ -56,12 +57,19 @@ class ProductCategoryAdmin(StoreScopedAdmin):
     search_fields = ["name"]
 
 
+class ProductPartInline(StoreScopedTabularInline):
+    model = ProductPart
+    extra = 1
+    fields = ["position", "name", "value"]
+
+
 @admin.register(Product)
 class ProductAdmin(StoreScopedAdmin):
     list_display = ["name", "sku", "store", "category", "is_accessory", "warranty_months", "price"]
     list_filter = ["store", "is_accessory", "category"]
     search_fields = ["name", "sku"]
     list_select_related = ["store", "category"]
+    inlines = [ProductPartInline]
 
 
 class OrderLineInline(StoreScopedTabularInline):

@@ -491,3 +491,29 @@ class OrderEvent(models.Model):
         order, event_type = getattr(self, "order", None), getattr(self, "event_type", None)  # None while unset
         if order is not None and event_type is not None and event_type.store_id != order.store_id:
             raise ValidationError({"event_type": EVENT_TYPE_OF_ANOTHER_STORE})
+
+
+class ProductPart(models.Model):
+    """A part that comes with a product (a charger, a cable, a strap), sold separately or
+    not: inspection records the missing ones at this value."""
+
+    store_path = "product__store"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="parts")
+    name = models.CharField(_("part"), max_length=120)
+    value = models.DecimalField(
+        _("value"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))], help_text=_("Deducted when the part is missing.")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["product", "position", "pk"]
+        verbose_name = _("part")
+        verbose_name_plural = _("parts list")
+        constraints = [
+            models.UniqueConstraint(fields=["product", "name"], name="orders_product_part_unique"),
+            models.CheckConstraint(condition=models.Q(value__gte=0), name="orders_product_part_value_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

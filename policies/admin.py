@@ -15,6 +15,7 @@ from policies.models import (
     CoverageRule,
     Deduction,
     EvidenceSlot,
+    InspectionRejectionReason,
     PackingItem,
     Policy,
     PolicyVersion,
@@ -73,6 +74,12 @@ class PackingItemInline(StoreScopedTabularInline):
     fields = ["position", "text", "sources"]
 
 
+class InspectionRejectionInline(StoreScopedTabularInline):
+    model = InspectionRejectionReason
+    extra = 0
+    fields = ["position", "code", "label", "item_handling", "fee", "sources"]
+
+
 class PolicyVersionInline(StoreScopedTabularInline):
     model = PolicyVersion
     fields = ["number", "published_at", "published_by", "note"]
@@ -93,7 +100,7 @@ class PolicyAdmin(StoreScopedAdmin):
     list_display = ["store", "name", "current_version", "rule_count"]
     list_select_related = ["store"]
     search_fields = ["name", "store__name"]
-    inlines = [CoverageRuleInline, ReturnCarrierInline, PackingItemInline, PolicyVersionInline]
+    inlines = [CoverageRuleInline, ReturnCarrierInline, PackingItemInline, InspectionRejectionInline, PolicyVersionInline]
     change_form_template = "admin/policies/policy/change_form.html"
     fieldsets = (
         (None, {"fields": ("store", "name", "summary")}),

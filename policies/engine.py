@@ -187,6 +187,17 @@ class CarrierData:
 
 
 @dataclass(frozen=True)
+class InspectionRejectionData:
+    """A reason to reject a claim after inspecting the returned item, and what then
+    happens to the item: returned (at the shopper's cost: `fee`), kept or disposed of."""
+
+    code: str
+    label: str
+    item_handling: str  # returned | kept | disposed
+    fee: Decimal | None = None
+
+
+@dataclass(frozen=True)
 class ReasonData:
     code: str
     label: str
@@ -211,6 +222,7 @@ class PolicyData:
     carriers: tuple[CarrierData, ...] = ()
     packing_checklist: tuple[str, ...] = ()
     sources: str = ""
+    inspection_rejections: tuple[InspectionRejectionData, ...] = ()
 
     def reason(self, code: str) -> ReasonData | None:
         return next((r for r in self.reasons if r.code == code), None)
@@ -332,6 +344,10 @@ class RuleDecision:
     # an advised (not enforced) window has passed: still open, flagged for staff
     reported_late: bool = False
     replacement_same_model: bool = False
+
+
+    # what happens when inspection rejects the returned item (inspection_outcome_sentences)
+    inspection_outcomes: tuple[str, ...] = ()
 
     @property
     def eligible(self) -> bool:
@@ -519,6 +535,7 @@ def _evaluate_rule(
         refund_timing=refund_timing_text(rule, policy.funds_arrival_note),
         reported_late=advised_window_late(rule, purchase, calendar, now),
         replacement_same_model=rule.replacement_same_model,
+        inspection_outcomes=inspection_outcome_sentences(policy, rule),
     )
 
 
@@ -1108,3 +1125,31 @@ def carriers_words(carriers: tuple[CarrierData, ...]) -> str:
     if any(c.any_carrier for c in carriers):
         return "any carrier with a tracking number" + (f" (for example {', '.join(named)})" if named else "")
     return ", ".join(named)
+
+
+# --- inspection outcomes ----------------------------------------------------------------
+
+
+def item_after_rejection(reason: InspectionRejectionData, currency: str) -> str:
+    """What happens to the item when inspection rejects the claim for this reason, as
+    a clause ("the item is sent back to you at your cost (8.00 GBP)")."""
+    if reason.item_handling == "returned":
+        if reason.fee is None or reason.fee <= ZERO:
+            return "the item is sent back to you free of charge"
+        return f"the item is sent back to you at your cost ({format_money(reason.fee, currency)})"
+    if reason.item_handling == "disposed":
+        return "the item is disposed of and not sent back"
+    return "the item stays with us and is not sent back"
+
+
+def inspection_rejection_sentence(reason: InspectionRejectionData, currency: str) -> str:
+    """One reason as the policy states it to a shopper before they send the item."""
+    return f"If inspection finds “{reason.label}”, the claim is rejected and {item_after_rejection(reason, currency)}."
+
+
+def inspection_outcome_sentences(policy: PolicyData, rule: RuleData) -> tuple[str, ...]:
+    """The policy's rejection reasons after inspection, for a rule whose items come back
+    (nothing is inspected otherwise)."""
+    if not rule.requires_return:
+        return ()
+    return tuple(inspection_rejection_sentence(reason, policy.currency) for reason in policy.inspection_rejections)

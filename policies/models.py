@@ -750,3 +750,56 @@ class PolicyVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy} v{self.number}"
+
+
+class ItemAfterRejection(models.TextChoices):
+    """What happens to a returned item when inspection rejects the claim."""
+
+    RETURNED = "returned", _("sent back to the shopper at their cost")
+    KEPT = "kept", _("kept by the store")
+    DISPOSED = "disposed", _("disposed of")
+
+
+class InspectionRejectionReason(models.Model):
+    """Why a claim may be rejected after the returned item was inspected ("defect not
+    found", "not in the condition declared"...), the text the shopper sees, and what
+    then happens to the item: sent back at the shopper's cost (the fee), or kept or
+    disposed of by the store."""
+
+    store_path = "policy__store"
+
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="inspection_rejections")
+    code = models.SlugField(_("code"), max_length=40)
+    label = models.CharField(_("reason (shown to the shopper)"), max_length=160, help_text=_("e.g. “Defect not found”."))
+    item_handling = models.CharField(
+        _("what happens to the item"), max_length=20, choices=ItemAfterRejection.choices, default=ItemAfterRejection.RETURNED
+    )
+    fee = models.DecimalField(
+        _("fee for sending it back"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("In the store's currency; only when the item is sent back (0 for free)."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    sources = models.CharField(_("sources"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["policy", "position", "pk"]
+        verbose_name = _("rejection reason after inspection")
+        verbose_name_plural = _("rejection reasons after inspection")
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "code"], name="policies_inspection_rejection_code_unique"),
+            models.CheckConstraint(condition=Q(fee__isnull=True) | Q(fee__gte=0), name="policies_inspection_rejection_fee_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def clean(self) -> None:
+        if self.item_handling == ItemAfterRejection.RETURNED and self.fee is None:
+            raise ValidationError({"fee": _("Give the fee for sending the item back (0 if it is free).")})
+        if self.item_handling != ItemAfterRejection.RETURNED and self.fee is not None:
+            raise ValidationError({"fee": _("A fee applies only when the item is sent back.")})

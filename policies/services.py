@@ -33,6 +33,8 @@ def policy_validate(*, policy: Policy) -> list[str]:
         problems.append(_("The policy has no active rule."))
     for carrier in policy.carriers.all():
         check(carrier, _("Carrier %s") % carrier.name)
+    for rejection in policy.inspection_rejections.all():
+        check(rejection, _("Rejection after inspection “%s”") % rejection.label)
     for rule in rules:
         where = _("Rule “%s”") % rule.name
         check(rule, where)

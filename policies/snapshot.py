@@ -7,6 +7,7 @@ from policies.engine import (
     CarrierData,
     ConditionData,
     DeductionData,
+    InspectionRejectionData,
     PolicyData,
     ReasonData,
     RuleData,
@@ -30,7 +31,7 @@ def policy_snapshot(policy: Policy) -> dict:
         .order_by("position", "pk")
     )
     reasons = policy.store.claim_reasons.filter(is_active=True).order_by("position", "label")
-    return {
+    document = {
         "schema": SCHEMA,
         "name": policy.name,
         "summary": policy.summary,
@@ -57,6 +58,13 @@ def policy_snapshot(policy: Policy) -> dict:
         "packing_checklist": [{"text": p.text, "sources": p.sources} for p in policy.packing_items.all()],
         "rules": [_rule(rule) for rule in rules],
     }
+    rejections = [
+        {"code": r.code, "label": r.label, "item_handling": r.item_handling, "fee": _dec(r.fee), "sources": r.sources}
+        for r in policy.inspection_rejections.all()
+    ]
+    if rejections:  # absent otherwise: a policy without them publishes the document it did before
+        document["inspection_rejections"] = rejections
+    return document
 
 
 def _rule(rule) -> dict:
@@ -282,6 +290,11 @@ def policy_data(
         ),
         packing_checklist=tuple(p["text"] for p in document.get("packing_checklist", ())),
         sources=document.get("sources", ""),
+        # versions published before these existed have none
+        inspection_rejections=tuple(
+            InspectionRejectionData(code=r["code"], label=r["label"], item_handling=r["item_handling"], fee=_opt_dec(r.get("fee")))
+            for r in document.get("inspection_rejections", ())
+        ),
     )
 
 

@@ -66,8 +66,18 @@ from claims.services.money import (  # noqa: F401
     claim_resolve,
 )
 from claims.services.parcel import (  # noqa: F401
+    ACCEPT_BUT_DEDUCTED,
     CARRIER_NAME_NEEDED,
+    DAMAGE_VALUE_INVALID,
+    NO_REJECTION_REASONS,
+    PART_NAME_NEEDED,
+    PART_VALUE_INVALID,
+    PARTIAL_NOTHING_DEDUCTED,
+    PARTIAL_WITHOUT_REFUND,
+    REJECTION_REASON_NEEDED,
     TRACKING_FREE_FORMAT,
+    UNKNOWN_INSPECTION_OUTCOME,
+    UNKNOWN_REJECTION_REASON,
     CarrierNameMissing,
     PostageReceiptMissing,
     claim_expire,

@@ -36,10 +36,10 @@ REPLACEMENT_OTHER_STORE = _("Choose a product of this claim's store.")
 # --- money ------------------------------------------------------------------------------
 
 
-def _inspection_facts(claim: Claim) -> InspectionFacts | None:
-    if not claim.inspection:
+def _inspection_facts(claim: Claim, data: dict | None = None) -> InspectionFacts | None:
+    data = claim.inspection if data is None else data
+    if not data:
         return None
-    data = claim.inspection
     return InspectionFacts(
         missing_accessories_value=sum((Decimal(i["value"]) for i in data.get("missing_accessories", [])), Decimal("0")),
         damage_value=Decimal(data.get("damage_value") or "0"),
@@ -48,16 +48,17 @@ def _inspection_facts(claim: Claim) -> InspectionFacts | None:
     )
 
 
-def claim_refund_breakdown(*, claim: Claim):
+def claim_refund_breakdown(*, claim: Claim, inspection_data: dict | None = None):
     """The refund as it stands: the policy's lines, the shopper's answers, what the
-    inspection found and the postage the shopper paid, for the accepted lines."""
+    inspection found and the postage the shopper paid, for the accepted lines.
+    `inspection_data`: other findings than the claim's (what they would make of it)."""
     policy = policy_data_for_version(version=claim.policy_version)
     rule: RuleData | None = claim_rule(claim=claim, policy=policy)
     if rule is None:
         return None
     snapshot = claim_decided_rule(claim=claim)
     payer = snapshot.get("shipping_payer", rule.return_shipping_payer)
-    inspection = _inspection_facts(claim)
+    inspection = _inspection_facts(claim, inspection_data)
     if inspection is not None and inspection.defect_confirmed is False and rule.return_shipping_payer == "brand_if_defect":
         payer = "shopper"
     accepted = [

@@ -1,13 +1,13 @@
 """The return parcel: tracking, waiver when ship-by passes, receipt, inspection."""
 
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
 from claims import clocks
 from claims.actors import SYSTEM, Actor
-from claims.models import Claim, EvidenceFile
+from claims.models import Claim, EvidenceFile, InspectionOutcome
 from claims.selectors import (
     claim_calendar,
     claim_rule,
@@ -25,8 +25,9 @@ from claims.services.commands import (
     claim_command,
     claim_command_many,
 )
+from claims.services.money import claim_refund_breakdown
 from claims.states import ClaimStatus
-from policies.engine import tracking_number_fits
+from policies.engine import item_after_rejection, tracking_number_fits
 from policies.selectors import policy_data_for_version
 
 CARRIER_NAME_NEEDED = _("Say which carrier you sent it with.")
@@ -128,6 +129,44 @@ def claim_receive(*, claim_id: int, actor: Actor, rma_number: str, note: str = "
     return claim_command(claim_id=claim_id, command="receive", actor=actor, expected_version=expected_version, note=note, apply=apply)
 
 
+# Messages of the inspection step; tests match them.
+UNKNOWN_INSPECTION_OUTCOME = _("Choose one of the inspection outcomes listed.")
+REJECTION_REASON_NEEDED = _("Choose the reason for rejecting the claim after inspection.")
+UNKNOWN_REJECTION_REASON = _("Choose one of the rejection reasons of this claim's policy.")
+NO_REJECTION_REASONS = _(
+    "This claim's policy (version %(n)d) lists no reasons to reject after inspection: add them to the policy and publish, "
+    "new claims get them."
+)
+ACCEPT_BUT_DEDUCTED = _("What you recorded lowers the refund to %(total)s %(currency)s: choose “Partial refund”, or untick it.")
+PARTIAL_NOTHING_DEDUCTED = _(
+    "Nothing you recorded lowers the refund under this rule: choose “Accept”, or record what is missing or damaged."
+)
+PARTIAL_WITHOUT_REFUND = _("This claim's rule has no refund to reduce: choose “Accept” or “Reject”.")
+PART_NAME_NEEDED = _("Name the missing part.")
+PART_VALUE_INVALID = _("“%(name)s”: give its value as an amount of 0 or more, e.g. 12.50.")
+DAMAGE_VALUE_INVALID = _("Give the damage value as an amount of 0 or more.")
+
+
+def _money(raw, message: str) -> Decimal:
+    try:
+        value = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError):
+        raise ClaimError(message) from None
+    if not value.is_finite() or value < 0:
+        raise ClaimError(message)
+    return value.quantize(Decimal("0.01"))
+
+
+def _missing_parts(missing: list[tuple[str, Decimal]] | None) -> list[tuple[str, Decimal]]:
+    parts = []
+    for label, value in missing or []:
+        name = (label or "").strip()
+        if not name:
+            raise ClaimError(PART_NAME_NEEDED)
+        parts.append((name, _money(value, PART_VALUE_INVALID % {"name": name})))
+    return parts
+
+
 def claim_inspect(
     *,
     claim_id: int,
@@ -137,21 +176,44 @@ def claim_inspect(
     damage_value: Decimal = Decimal("0"),
     defect_confirmed: bool | None = None,
     notes: str = "",
+    outcome: str | None = None,
+    rejection_code: str = "",
     expected_version: int | None = None,
 ) -> Claim:
-    """Record what the warehouse found; the refund breakdown is recalculated from it."""
-    missing = [(label, Decimal(value)) for label, value in (missing_accessories or [])]
+    """Record what the warehouse found and the outcome: accepted (the full refund of the
+    rule), partial (the engine's refund with what was found deducted) or rejected with
+    one of the policy's reasons (what happens to the item comes with it). Without an
+    outcome, the findings decide between accepted and partial. The refund breakdown is
+    recalculated from the findings; missing parts (the product's parts list, accessories
+    or a free entry) are deducted at their value."""
+    missing = _missing_parts(missing_accessories)
+    damage = _money(damage_value or "0", DAMAGE_VALUE_INVALID)
+    if outcome and outcome not in InspectionOutcome.values:
+        raise ClaimError(UNKNOWN_INSPECTION_OUTCOME)
+    rejecting = outcome == InspectionOutcome.REJECTED
+    if rejecting and not rejection_code:
+        raise ClaimError(REJECTION_REASON_NEEDED)
+
+    # the audit row's data: the outcome as decided (from the findings when none was given)
+    event_data = {"missing": len(missing), "outcome": outcome or "", "reason": rejection_code if rejecting else ""}
 
     def apply(claim: Claim, now) -> list[str]:
         claim.inspected_at = now
         claim.inspection = {
             "missing_accessories": [{"label": label, "value": str(value)} for label, value in missing],
             "improper_packaging": improper_packaging,
-            "damage_value": str(damage_value),
+            "damage_value": str(damage),
             "defect_confirmed": defect_confirmed,
             "notes": notes,
         }
-        changed = ["inspected_at", "inspection"]
+        changed = ["inspected_at", "inspection", "inspection_outcome"]
+        if rejecting:
+            claim.inspection["rejection"] = _rejection(claim, rejection_code)
+            claim.inspection_outcome = InspectionOutcome.REJECTED
+            claim.rejection_reason = claim.inspection["rejection"]["label"]
+            claim.refund_due_at = None
+            return [*changed, "rejection_reason", "refund_due_at"]
+        claim.inspection_outcome = event_data["outcome"] = _money_outcome(claim, outcome)
         rule = claim_rule(claim=claim)
         if rule and rule.refund_due_business_days and rule.refund_clock == "inspection":
             claim.refund_due_at = clocks.refund_due(claim_calendar(claim=claim, now=now), now, rule.refund_due_business_days)
@@ -159,5 +221,49 @@ def claim_inspect(
         return changed
 
     return claim_command(
-        claim_id=claim_id, command="inspect", actor=actor, expected_version=expected_version, note=notes, apply=apply, event_data={"missing": len(missing)}
+        claim_id=claim_id,
+        command="reject_after_inspection" if rejecting else "inspect",
+        actor=actor,
+        expected_version=expected_version,
+        note=notes,
+        apply=apply,
+        event_data=event_data,
     )
+
+
+def _rejection(claim: Claim, code: str) -> dict:
+    """The policy's reason as the claim keeps it (the claim's version: its fee)."""
+    policy = policy_data_for_version(version=claim.policy_version)
+    if not policy.inspection_rejections:
+        raise ClaimError(NO_REJECTION_REASONS % {"n": claim.policy_version.number})
+    reason = next((r for r in policy.inspection_rejections if r.code == code), None)
+    if reason is None:
+        raise ClaimError(UNKNOWN_REJECTION_REASON)
+    return {
+        "code": reason.code,
+        "label": reason.label,
+        "item_handling": reason.item_handling,
+        "fee": None if reason.fee is None else str(reason.fee),
+        "currency": claim.store.currency,
+        "item": item_after_rejection(reason, claim.store.currency),
+    }
+
+
+def _money_outcome(claim: Claim, outcome: str | None) -> str:
+    """Accepted or partial, checked against the engine's refund (refund_for): partial
+    only when what was found lowers it, accepted only when it does not."""
+    found = claim_refund_breakdown(claim=claim)
+    nothing_found = {**claim.inspection, "missing_accessories": [], "improper_packaging": False, "damage_value": "0"}
+    full = claim_refund_breakdown(claim=claim, inspection_data=nothing_found)
+    lowered = found is not None and full is not None and found.total < full.total
+    if found is not None and full is not None:
+        claim.inspection["refund"] = {"total": str(found.total), "full": str(full.total), "currency": found.currency}
+    if not outcome:
+        return InspectionOutcome.PARTIAL if lowered else InspectionOutcome.ACCEPTED
+    if outcome == InspectionOutcome.ACCEPTED and lowered:
+        raise ClaimError(ACCEPT_BUT_DEDUCTED % {"total": found.total, "currency": found.currency})
+    if outcome == InspectionOutcome.PARTIAL and found is None:
+        raise ClaimError(PARTIAL_WITHOUT_REFUND)
+    if outcome == InspectionOutcome.PARTIAL and not lowered:
+        raise ClaimError(PARTIAL_NOTHING_DEDUCTED)
+    return outcome

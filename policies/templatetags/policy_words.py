@@ -7,6 +7,7 @@ from policies.engine import (
     CHANNEL_LABELS,
     OUTCOME_LABELS,
     carriers_words,
+    inspection_rejection_sentence,
     outcome_label,
     refund_timing_text,
 )
@@ -94,3 +95,9 @@ def accepted_carriers(carriers) -> str:
 def refusing_conditions(rule) -> list:
     """The rule's conditions that make it not apply: what is not accepted."""
     return [c for c in rule.conditions if c.effect == "ineligible"]
+
+
+@register.filter
+def rejection_sentence(reason, currency: str) -> str:
+    """A rejection reason after inspection, as the policy states it (policies.engine)."""
+    return inspection_rejection_sentence(reason, currency)
