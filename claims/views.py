@@ -28,6 +28,8 @@ from orders import guest_access
 from orders import selectors as order_selectors
 from orders.models import Store
 from orders.selectors import user_verified_emails
+from policies.engine import turnaround_covers, turnaround_sentence
+from policies.models import Outcome
 from policies.selectors import policy_data_for_version, policy_version_current
 
 # What the file picker offers per slot kind (the server still decides from the content).
@@ -503,6 +505,11 @@ def _detail_context(claim: Claim, tracking_form=None, message_form=None) -> dict
         # the slip while the parcel is still to pack or on its way; the RMA number stays shown after
         "can_print_slip": bool(claim.rma_number) and claim.status in states.PARCEL_EXPECTED_STATES,
         "Status": ClaimStatus,
+        "Outcome": Outcome,
+        # the rule's turnaround promise before its clock starts (a repair counted from receipt)
+        "turnaround_promise": turnaround_sentence(rule)
+        if rule and claim.turnaround_due_at is None and claim.status in states.TURNAROUND_CLOCK_STATES and turnaround_covers(rule, claim.outcome)
+        else "",
         "next_step": _next_step(claim, can_appeal),
         "refund": selectors.claim_refund(claim=claim),
         # a file still being checked: the page polls, so it is not kept (claims.page_cache)

@@ -86,6 +86,10 @@ def _rule(rule) -> dict:
         "refund_due_business_days": rule.refund_due_business_days,
         "refund_clock": rule.refund_clock,
         "sources": rule.sources,
+        "turnaround_length": rule.turnaround_length,
+        "turnaround_unit": rule.turnaround_unit,
+        "turnaround_clock": rule.turnaround_clock,
+        "turnaround_outcomes": list(rule.turnaround_outcomes or []),
         "conditions": [
             {
                 "code": c.code,
@@ -175,6 +179,11 @@ def policy_data(
                 refund_due_business_days=r.get("refund_due_business_days"),
                 refund_clock=r.get("refund_clock", ""),
                 sources=r.get("sources", ""),
+                # versions published before the turnaround promise have none
+                turnaround_length=r.get("turnaround_length"),
+                turnaround_unit=r.get("turnaround_unit", ""),
+                turnaround_clock=r.get("turnaround_clock", ""),
+                turnaround_outcomes=tuple(r.get("turnaround_outcomes", ())),
                 conditions=tuple(
                     ConditionData(
                         code=c["code"],

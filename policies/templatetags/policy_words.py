@@ -2,7 +2,7 @@
 
 from django import template
 
-from policies.engine import ANCHOR_WORDS, CHANNEL_LABELS, OUTCOME_LABELS
+from policies.engine import ANCHOR_WORDS, CHANNEL_LABELS, OUTCOME_LABELS, turnaround_sentence
 
 register = template.Library()
 
@@ -43,3 +43,9 @@ def payer_words(rule) -> str:
         "brand_if_defect": "The brand pays return shipping for a confirmed defect; otherwise you do.",
         "none": "Nothing is shipped back.",
     }.get(rule.return_shipping_payer, "")
+
+
+@register.filter
+def turnaround_words(rule) -> str:
+    """The rule's repair / replacement promise: "Repairs are completed within 14 days of receiving your item." """
+    return turnaround_sentence(rule)
