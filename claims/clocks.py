@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 
 from django.db.models import Case, DateTimeField, Value, When
 from django.db.models.functions import Coalesce, Least
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from claims.states import OPEN_STATES
 from policies.calendar import BusinessCalendar
@@ -54,6 +56,20 @@ def turnaround_start(rule, outcome: str, event: str, *, with_return: bool) -> bo
     if event == "approval":
         return rule.turnaround_clock == "approval" or not with_return
     return rule.turnaround_clock == "receipt"
+
+
+def turnaround_due_words(claim) -> str:
+    """What the shopper is told while the turnaround runs, dated in the store's zone:
+    "We will repair it by Tue 15 Dec 2026"; empty when no turnaround runs."""
+    if claim.turnaround_due_at is None:
+        return ""
+    with timezone.override(claim.store.time_zone):
+        date = formats.date_format(timezone.localtime(claim.turnaround_due_at), "D j M Y")
+    if claim.outcome == "repair":
+        return _("We will repair it by %(date)s") % {"date": date}
+    if claim.outcome == "replacement_part":
+        return _("We will ship the replacement part by %(date)s") % {"date": date}
+    return _("We will ship your replacement by %(date)s") % {"date": date}
 
 
 # --- the queue's urgency: the claim's most urgent running clock ------------------------

@@ -164,6 +164,11 @@ def _details(claim, action: str) -> list[str]:
             lines.append(f"{kind}: {refund.amount} {refund.currency}")
         if claim.replacement_tracking:
             lines.append(str(_("Replacement shipped: %s")) % claim.replacement_tracking)
+    # the turnaround promise, dated, when its clock starts (approval or receipt)
+    if action in ("approve_return", "approve_no_return", "receive") and claim.turnaround_due_at is not None:
+        from claims.clocks import turnaround_due_words
+
+        lines.append(turnaround_due_words(claim))
     return lines
 
 

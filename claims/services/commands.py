@@ -50,7 +50,7 @@ ASSIGNEE_NOT_STAFF = _("Assign the claim to a staff member of this store.")
 UNKNOWN_RESOLUTION = _("Choose one of the resolutions listed.")
 TRACKING_REQUIRED = _(
     "“%(rule)s” requires the return tracking number and none has been entered. Enter it first with "
-    "“Enter return tracking” (it is on the parcel's label), or receive the parcel without it by saying why below."
+    "“Enter return tracking” (it is on the parcel's label), or receive it with “Receive the return”, saying why it comes without one."
 )
 
 

@@ -100,6 +100,8 @@ def test_a_repair_promised_from_receipt_is_dated_reminded_flagged_and_stopped(de
     assert claim.turnaround_due_at == due
     assert Claim.objects.get(pk=claim.pk).next_due_at == due
     assert "We will repair it by Tue 15 Dec 2026" in _shopper_page(claim)
+    (received,) = _emails("claim:receive")
+    assert "We will repair it by Tue 15 Dec 2026" in received.body_text
 
     # the managers: reminded once, 48 hours before; told once when it is overdue
     traveller.move_to(due - timedelta(hours=48, minutes=1))
