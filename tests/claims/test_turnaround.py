@@ -239,3 +239,35 @@ def test_a_rule_without_the_requirement_receives_without_a_tracking_number(demo)
     assert claim.status == ClaimStatus.APPROVED_AWAITING_RETURN and claim.return_tracking_number == ""
     claim = claim_receive(claim_id=claim.pk, actor=staff("warehouse@kwoking.demo.example"), rma_number=claim.rma_number)
     assert claim.status == ClaimStatus.RECEIVED
+
+
+@pytest.mark.django_db
+def test_the_queues_next_due_counts_the_turnaround_in_python_and_in_sql(demo):
+    """next_due() and its set-based expression agree with the turnaround among the clocks."""
+    from django.utils import timezone
+
+    from claims.clocks import next_due, next_due_expression
+
+    template = submitted_claim()
+    now = timezone.now()
+    hour = timedelta(hours=1)
+    clocks = [
+        (None, None, None, now),
+        (now, None, None, now - hour),
+        (None, now - hour, None, now + hour),
+        (None, None, now + hour, now),
+        (now, now + hour, now + hour, None),
+    ]
+    fields = {f.attname: getattr(template, f.attname) for f in Claim._meta.concrete_fields if f.attname not in ("id", "reference", "rma_number")}
+    Claim.objects.bulk_create(
+        [
+            Claim(**{**fields, "status": status, "review_due_at": r, "ship_by_at": s, "refund_due_at": f, "turnaround_due_at": t, "next_due_at": None})
+            for status in ClaimStatus
+            for r, s, f, t in clocks
+        ]
+    )
+    Claim.objects.update(next_due_at=next_due_expression())
+    claims = list(Claim.objects.all())
+    assert all(claim.next_due_at == next_due(claim) for claim in claims)
+    received = [c for c in claims if c.status == ClaimStatus.RECEIVED and c.review_due_at is None and c.ship_by_at is None and c.refund_due_at is None]
+    assert [c.next_due_at for c in received] == [now]  # the turnaround alone
