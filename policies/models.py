@@ -309,7 +309,7 @@ class CoverageRule(models.Model):
         blank=True,
     )
     turnaround_clock = models.CharField(
-        _("turnaround counted from"),
+        _("turnaround starts"),
         max_length=12,
         choices=TurnaroundClock.choices,
         blank=True,

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('claims', '0010_sla_reminder_index'),
         ('orders', '0006_order_normalised_lookup'),
-        ('policies', '0003_rule_turnaround'),
+        ('policies', '0002_rule_bundles_gifts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -36,7 +36,7 @@ def test_a_manager_promises_a_repair_time_and_the_shopper_reads_the_date(page, s
     turnaround = page.locator("fieldset", has=page.get_by_role("heading", name="Repair or replacement turnaround"))
     turnaround.get_by_label("Repaired or replaced within").fill("14")
     turnaround.get_by_label("Turnaround unit").select_option(label="calendar (natural) days")
-    turnaround.get_by_label("Turnaround counted from").select_option(label="when the return is received")
+    turnaround.get_by_label("Turnaround starts").select_option(label="when the return is received")
     turnaround.get_by_label("Repair", exact=True).check()
     assert_accessible(page)
     page.get_by_role("button", name="Save", exact=True).click()
