@@ -64,6 +64,7 @@ class QueueChangeList(ChangeList):
     columns = (
         "reference", "rma_number", "store__name", "status", "shopper_email", "reason_label", "assignee__email",
         "next_due_at", "review_due_at", "ship_by_at", "review_escalation_level", "review_escalation_clock",
+        "turnaround_due_at",
     )  # fmt: skip
 
     def get_queryset(self, request, exclude_parameters=None):
@@ -342,6 +343,9 @@ class ClaimAdmin(StoreScopedAdmin):
         "refund_overdue_flagged_at",
         "ship_reminder_level",
         "evidence_purged_at",
+        "turnaround_due_at",
+        "turnaround_reminded_at",
+        "turnaround_overdue_flagged_at",
         "return_carrier",
         "return_tracking_number",
         "postage_paid",
@@ -373,6 +377,9 @@ class ClaimAdmin(StoreScopedAdmin):
                     "refund_overdue_flagged_at",
                     "ship_reminder_level",
                     "evidence_purged_at",
+                    "turnaround_due_at",
+                    "turnaround_reminded_at",
+                    "turnaround_overdue_flagged_at",
                 )
             },
         ),
@@ -560,7 +567,15 @@ class ClaimAdmin(StoreScopedAdmin):
         if due is None:
             return "—"
         left = due - timezone.now()
-        which = _("review") if due == obj.review_due_at else _("ship-by") if due == obj.ship_by_at else _("refund")
+        which = (
+            _("review")
+            if due == obj.review_due_at
+            else _("ship-by")
+            if due == obj.ship_by_at
+            else _("repair/replacement")
+            if due == obj.turnaround_due_at
+            else _("refund")
+        )
         if left.total_seconds() < 0:
             escalated = obj.review_escalation_level and obj.review_escalation_clock == obj.review_due_at
             return format_html(

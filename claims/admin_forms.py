@@ -239,6 +239,21 @@ class ReceiveForm(ClaimActionForm):
         label=_("RMA number on the parcel"), max_length=30, widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"})
     )
     note = forms.CharField(label=_("Note for the history"), required=False, widget=textarea(2), max_length=2000)
+    tracking_override_reason = forms.CharField(
+        label=_("Receiving without the required tracking number? Say why"),
+        help_text=_("Only when the rule requires the tracking number and none was entered; the reason is kept in the claim's history."),
+        required=False,
+        widget=textarea(2),
+        max_length=500,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        rule = claim_rule(claim=self.claim)
+        if not (rule and rule.tracking_required and rule.requires_return and not self.claim.return_tracking_number):
+            del self.fields["tracking_override_reason"]
+        else:
+            self.intro = _("%(intro)s This rule requires the return tracking number, and none has been entered yet.") % {"intro": self.intro}
 
     def perform(self, *, actor):
         return services.claim_receive(
@@ -246,6 +261,7 @@ class ReceiveForm(ClaimActionForm):
             actor=actor,
             rma_number=self.cleaned_data["rma_number"],
             note=self.cleaned_data["note"],
+            tracking_override_reason=self.cleaned_data.get("tracking_override_reason", ""),
             expected_version=self.version,
         )
 

@@ -6,9 +6,12 @@ from datetime import datetime, timedelta
 
 from django.db.models import Case, DateTimeField, Value, When
 from django.db.models.functions import Coalesce, Least
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from claims.states import OPEN_STATES
 from policies.calendar import BusinessCalendar
+from policies.engine import turnaround_covers
 
 
 def review_due(calendar: BusinessCalendar, start: datetime, working_days: int) -> datetime:
@@ -36,9 +39,42 @@ def refund_due(calendar: BusinessCalendar, start: datetime, business_days: int) 
     return calendar.add_working_days(start, business_days)
 
 
+def turnaround_due(calendar: BusinessCalendar, start: datetime, length: int, unit: str) -> datetime:
+    """The repair / replacement promise: N calendar or working days, to the end of the
+    store's local day."""
+    if unit == "working_days":
+        return calendar.add_working_days(start, length)
+    return calendar.add_calendar_days(start, length)
+
+
+def turnaround_start(rule, outcome: str, event: str, *, with_return: bool) -> bool:
+    """Whether the rule's turnaround clock starts at this event ("approval" or
+    "receipt") for the approved outcome. An outcome approved without a return starts
+    it at approval: there is no receipt to wait for."""
+    if rule is None or not turnaround_covers(rule, outcome):
+        return False
+    if event == "approval":
+        return rule.turnaround_clock == "approval" or not with_return
+    return rule.turnaround_clock == "receipt"
+
+
+def turnaround_due_words(claim) -> str:
+    """What the shopper is told while the turnaround runs, dated in the store's zone:
+    "We will repair it by Tue 15 Dec 2026"; empty when no turnaround runs."""
+    if claim.turnaround_due_at is None:
+        return ""
+    with timezone.override(claim.store.time_zone):
+        date = formats.date_format(timezone.localtime(claim.turnaround_due_at), "D j M Y")
+    if claim.outcome == "repair":
+        return _("We will repair it by %(date)s") % {"date": date}
+    if claim.outcome == "replacement_part":
+        return _("We will ship the replacement part by %(date)s") % {"date": date}
+    return _("We will ship your replacement by %(date)s") % {"date": date}
+
+
 # --- the queue's urgency: the claim's most urgent running clock ------------------------
 
-CLOCK_FIELDS = ("review_due_at", "ship_by_at", "refund_due_at")
+CLOCK_FIELDS = ("review_due_at", "ship_by_at", "refund_due_at", "turnaround_due_at")
 
 
 def next_due(claim) -> datetime | None:
@@ -53,6 +89,7 @@ def next_due_expression(open_states=OPEN_STATES) -> Case:
     """next_due() as one SQL expression, for set-based writes (UPDATE … SET next_due_at
     = …). LEAST over COALESCEs: the earliest non-null clock on every database (SQLite's
     MIN() and MySQL's LEAST() return NULL when any argument is NULL)."""
-    a, b, c = CLOCK_FIELDS
-    earliest = Least(Coalesce(a, b, c), Coalesce(b, c, a), Coalesce(c, a, b))
+    # each field first once (its rotations): the least of them is the earliest set clock
+    rotations = [CLOCK_FIELDS[i:] + CLOCK_FIELDS[:i] for i in range(len(CLOCK_FIELDS))]
+    earliest = Least(*(Coalesce(*fields) for fields in rotations))
     return Case(When(status__in=sorted(open_states), then=earliest), default=Value(None), output_field=DateTimeField())

@@ -33,6 +33,9 @@ SLA_ESCALATION_PENDING = Q(status__in=sorted(REVIEW_CLOCK_STATES)) & (
 )
 SLA_REFUND_UNFLAGGED = Q(status__in=sorted(OPEN_STATES), refund_overdue_flagged_at__isnull=True)
 SLA_FINISHED = Q(status__in=sorted(AUTO_CLOSE_STATES))
+# the repair / replacement turnaround: reminders before it is due and the overdue flag
+# (a flagged claim leaves the index; a resolved one has no turnaround_due_at)
+SLA_TURNAROUND_UNFLAGGED = Q(status__in=sorted(OPEN_STATES), turnaround_due_at__isnull=False, turnaround_overdue_flagged_at__isnull=True)
 
 
 class InspectionOutcome(models.TextChoices):
@@ -140,6 +143,11 @@ class Claim(models.Model):
     review_escalated_at = models.DateTimeField(_("review overdue, escalated at"), null=True, blank=True)
     refund_overdue_flagged_at = models.DateTimeField(_("refund overdue, flagged at"), null=True, blank=True)
     evidence_purged_at = models.DateTimeField(_("evidence files deleted (retention)"), null=True, blank=True)
+    # the rule's repair / replacement turnaround promise (claims.clocks.turnaround_due),
+    # from approval or receipt until the claim leaves TURNAROUND_CLOCK_STATES
+    turnaround_due_at = models.DateTimeField(_("repair / replacement due"), null=True, blank=True)
+    turnaround_reminded_at = models.DateTimeField(_("turnaround due soon, managers reminded at"), null=True, blank=True)
+    turnaround_overdue_flagged_at = models.DateTimeField(_("turnaround overdue, flagged at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -167,6 +175,7 @@ class Claim(models.Model):
             models.Index(fields=["review_due_at"], name="claims_sla_escalate_idx", condition=SLA_ESCALATION_PENDING),
             models.Index(fields=["refund_due_at"], name="claims_sla_refund_idx", condition=SLA_REFUND_UNFLAGGED),
             models.Index(fields=["store", "status_changed_at"], name="claims_sla_close_idx", condition=SLA_FINISHED),
+            models.Index(fields=["turnaround_due_at"], name="claims_sla_turnaround_idx", condition=SLA_TURNAROUND_UNFLAGGED),
         ]
         constraints = [
             models.CheckConstraint(

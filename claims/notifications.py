@@ -173,6 +173,11 @@ def _details(claim, action: str) -> list[str]:
             lines.append(f"{kind}: {refund.amount} {refund.currency}")
         if claim.replacement_tracking:
             lines.append(str(_("Replacement shipped: %s")) % claim.replacement_tracking)
+    # the turnaround promise, dated, when its clock starts (approval or receipt)
+    if action in ("approve_return", "approve_no_return", "receive") and claim.turnaround_due_at is not None:
+        from claims.clocks import turnaround_due_words
+
+        lines.append(turnaround_due_words(claim))
     return lines
 
 
@@ -264,13 +269,20 @@ def staff_daily_digest(*, now=None) -> int:
             start_of_day = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
             due = (
                 Claim.objects.filter(store=store, status__in=OPEN_STATES)
-                .filter(Q(review_due_at__lte=end_of_day) | Q(ship_by_at__lte=end_of_day) | Q(refund_due_at__lte=end_of_day))
+                .filter(
+                    Q(review_due_at__lte=end_of_day)
+                    | Q(ship_by_at__lte=end_of_day)
+                    | Q(refund_due_at__lte=end_of_day)
+                    | Q(turnaround_due_at__lte=end_of_day)
+                )
                 .order_by("review_due_at", "ship_by_at", "refund_due_at")
             )
             rows = [
                 {
                     "claim": claim,
-                    "overdue": any(moment and moment < now for moment in (claim.review_due_at, claim.ship_by_at, claim.refund_due_at)),
+                    "overdue": any(
+                        moment and moment < now for moment in (claim.review_due_at, claim.ship_by_at, claim.refund_due_at, claim.turnaround_due_at)
+                    ),
                     "link": _admin_link(claim),
                 }
                 for claim in due[:200]

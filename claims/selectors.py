@@ -257,6 +257,8 @@ CLAIM_PAGE_FIELDS = (
     "review_due_at",
     "ship_by_at",
     "refund_due_at",
+    "turnaround_due_at",
+    "outcome",  # the turnaround's words (repair, replacement, part)
     "store",  # every column: the page's header, footer and colours read the store
     "order__id",
     "order__number",

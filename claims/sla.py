@@ -50,6 +50,7 @@ from claims.models import (
     SLA_FINISHED,
     SLA_REFUND_UNFLAGGED,
     SLA_REMINDER_PENDING,
+    SLA_TURNAROUND_UNFLAGGED,
     Claim,
     EvidenceFile,
 )
@@ -78,6 +79,11 @@ SECOND_ESCALATION_WORKING_DAYS = 1
 KIND_SHIP_REMINDER = "claim:ship_reminder"
 KIND_ESCALATION = "staff:escalation"
 KIND_REFUND_OVERDUE = "staff:refund_overdue"
+KIND_TURNAROUND_REMINDER = "staff:turnaround_reminder"
+KIND_TURNAROUND_OVERDUE = "staff:turnaround_overdue"
+TURNAROUND_KINDS = (KIND_TURNAROUND_REMINDER, KIND_TURNAROUND_OVERDUE)
+# the managers are reminded this long before a repair / replacement is due
+TURNAROUND_REMINDER = timedelta(hours=48)
 
 LEASE_NAME = "sla_sweep"
 # a sweep renews it between batches (each takes a second or two): only a dead sweep lets it expire
@@ -138,7 +144,7 @@ class _Sweep:
         return self._second_escalation[store_id]
 
 
-COUNTS = ("expired", "ship_reminders", "review_escalations", "refunds_overdue", "closed", "errors")
+COUNTS = ("expired", "ship_reminders", "review_escalations", "refunds_overdue", "closed", "errors", "turnaround_reminders", "turnarounds_overdue")
 
 
 def sla_sweep(*, now: datetime | None = None) -> dict:
@@ -185,12 +191,13 @@ def _run(
     related: tuple[str, ...] = (),
     size: int = BATCH,
     limit: int | None = None,
+    probe: bool = True,
 ) -> None:
     """Take a step on its `due` claims: first one index range probe ("is anything due",
     no transaction), then a batch at a time (keyset on `order`, pk), each batch in its own
     transaction, read and locked by one query; `handle` acts on the rows and returns how
     many it acted on. A failed batch is taken again claim by claim."""
-    if not due.exists():
+    if probe and not due.exists():  # probe=False: the caller's probe covered it
         return
     select = partial(_due_rows, due, order=order, fields=fields, related=related)
     after = None
@@ -434,6 +441,75 @@ def _flag_refunds_overdue(sweep: _Sweep, counts: dict) -> None:
     )
 
 
+# --- the repair / replacement turnaround: remind before it is due, flag it overdue ---------
+
+
+TURNAROUND_FIELDS = (
+    "pk", "store", "reference", "status", "reason_label", "shopper_email", "submitted_at", "outcome",
+    "review_due_at", "refund_due_at", "turnaround_due_at", "turnaround_reminded_at", "turnaround_overdue_flagged_at",
+)  # fmt: skip
+
+
+def _turnaround(sweep: _Sweep, counts: dict) -> None:
+    """One probe for both (the turnaround index, due within the reminder's lead), then the
+    overdue flags (once per claim) and the reminders (once per claim, only while not due)."""
+    if not Claim.objects.filter(SLA_TURNAROUND_UNFLAGGED, turnaround_due_at__lte=sweep.now + TURNAROUND_REMINDER).exists():
+        return
+    overdue = Claim.objects.filter(SLA_TURNAROUND_UNFLAGGED, turnaround_due_at__lt=sweep.now)
+
+    def flag(rows: list[Claim]) -> int:
+        Claim.objects.filter(pk__in=[row.pk for row in rows]).update(turnaround_overdue_flagged_at=sweep.now)
+        _tell_managers(sweep, KIND_TURNAROUND_OVERDUE, [(claim, None) for claim in rows])
+        return len(rows)
+
+    _run(sweep, counts, "turnarounds_overdue", overdue, flag, order="turnaround_due_at", fields=TURNAROUND_FIELDS, size=STAFF_BATCH, probe=False)
+    soon = Claim.objects.filter(
+        SLA_TURNAROUND_UNFLAGGED,
+        turnaround_due_at__gte=sweep.now,
+        turnaround_due_at__lte=sweep.now + TURNAROUND_REMINDER,
+        turnaround_reminded_at__isnull=True,
+    )
+
+    def remind(rows: list[Claim]) -> int:
+        Claim.objects.filter(pk__in=[row.pk for row in rows]).update(turnaround_reminded_at=sweep.now)
+        _tell_managers(sweep, KIND_TURNAROUND_REMINDER, [(claim, None) for claim in rows])
+        return len(rows)
+
+    _run(sweep, counts, "turnaround_reminders", soon, remind, order="turnaround_due_at", fields=TURNAROUND_FIELDS, size=STAFF_BATCH, probe=False)
+
+
+def _turnaround_texts(store: Store, kind: str, claim: Claim) -> tuple[str, str]:
+    values = {"ref": claim.reference, "due": _local(store, claim.turnaround_due_at), "outcome": claim.get_outcome_display().lower()}
+    if kind == KIND_TURNAROUND_OVERDUE:
+        return (
+            _("Repair / replacement overdue: claim %(ref)s") % values,
+            _("The %(outcome)s promised by the policy was due by %(due)s and the claim is not resolved yet.") % values,
+        )
+    return (
+        _("Repair / replacement due soon: claim %(ref)s") % values,
+        _("The %(outcome)s promised by the policy is due by %(due)s; resolve the claim when it has shipped.") % values,
+    )
+
+
+def _turnaround_digest(store: Store, kind: str, items: list[tuple[Claim, int | None]]) -> dict:
+    count = len(items)
+    rows = [
+        {
+            "reference": claim.reference,
+            "detail": _("%(outcome)s due %(due)s") % {"outcome": claim.get_outcome_display(), "due": _local(store, claim.turnaround_due_at)},
+            "link": _staff_link(claim),
+        }
+        for claim, _level in items[:DIGEST_LIST]
+    ]
+    if kind == KIND_TURNAROUND_OVERDUE:
+        headline = _("Repairs / replacements overdue: %(count)d claims") % {"count": count}
+        body = _("The repairs or replacements these claims were promised are overdue.")
+    else:
+        headline = _("Repairs / replacements due soon: %(count)d claims") % {"count": count}
+        body = _("The repairs or replacements these claims were promised are due within two days.")
+    return {"headline": headline, "body": body, "rows": rows, "more": count - len(rows), "queue_link": _overdue_queue_link()}
+
+
 # --- the managers' e-mails -------------------------------------------------------------------
 
 
@@ -464,6 +540,8 @@ def _tell_managers(sweep: _Sweep, kind: str, claims: list[tuple[Claim, int | Non
 
 
 def _staff_texts(store: Store, kind: str, claim: Claim, level: int | None) -> tuple[str, str]:
+    if kind in TURNAROUND_KINDS:
+        return _turnaround_texts(store, kind, claim)
     if kind == KIND_REFUND_OVERDUE:
         values = {"ref": claim.reference, "due": _local(store, claim.refund_due_at)}
         return (
@@ -483,6 +561,8 @@ def _staff_texts(store: Store, kind: str, claim: Claim, level: int | None) -> tu
 
 
 def _digest_context(store: Store, kind: str, items: list[tuple[Claim, int | None]]) -> dict:
+    if kind in TURNAROUND_KINDS:
+        return _turnaround_digest(store, kind, items)
     count = len(items)
     rows = []
     for claim, level in items[:DIGEST_LIST]:
@@ -526,6 +606,7 @@ def _email_managers(
                 (_("Submitted"), claim.submitted_at),
                 (_("Review due"), claim.review_due_at),
                 (_("Refund due"), claim.refund_due_at),
+                *([(_("Repair / replacement due"), claim.turnaround_due_at)] if kind in TURNAROUND_KINDS else []),
             )
             if moment is not None
         ),
@@ -586,6 +667,7 @@ STEPS = (
     ("ship_reminders", _ship_remind),
     ("review_escalations", _escalate_reviews),
     ("refunds_overdue", _flag_refunds_overdue),
+    ("turnaround", _turnaround),
     ("closed", _close_finished),
 )
 

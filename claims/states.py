@@ -88,6 +88,9 @@ POSTAGE_RECEIPT_STATES = frozenset({S.APPROVED_AWAITING_RETURN})
 # units in these claims are free to claim again; a CLOSED claim holds its units only
 # when it was resolved (claims.selectors.units_claimed_elsewhere)
 UNITS_RELEASED_STATES = frozenset({S.DRAFT, S.WITHDRAWN, S.REJECTED, S.EXPIRED})
+# an approved claim on its way to its outcome: a repair / replacement turnaround promise
+# runs (claims.clocks); leaving these states (resolved, closed, expired...) stops it
+TURNAROUND_CLOCK_STATES = frozenset({S.APPROVED_AWAITING_RETURN, S.APPROVED_NO_RETURN, S.IN_TRANSIT, S.RECEIVED, S.INSPECTED})
 # finished, not closed yet: the SLA sweep closes them after the store's
 # close_claims_after_days (evidence retention counts from closing) ...
 AUTO_CLOSE_STATES = frozenset({S.RESOLVED, S.REJECTED, S.EXPIRED, S.WITHDRAWN})

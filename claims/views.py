@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from claims import clocks, page_cache, selectors, services, states
 from claims import evidence as evidence_services
-from claims import page_cache, selectors, services, states
 from claims.actors import Actor, shopper_actor, staff_actor
 from claims.forms import AnswersForm, MessageForm, OfflinePurchaseForm, StartClaimForm, TrackingForm
 from claims.models import Claim, EvidenceFile
@@ -28,6 +28,7 @@ from orders import guest_access
 from orders import selectors as order_selectors
 from orders.models import Store
 from orders.selectors import user_verified_emails
+from policies.engine import turnaround_covers, turnaround_sentence
 from policies.selectors import policy_data_for_version, policy_version_current
 
 # What the file picker offers per slot kind (the server still decides from the content).
@@ -504,6 +505,11 @@ def _detail_context(claim: Claim, tracking_form=None, message_form=None) -> dict
         # the slip while the parcel is still to pack or on its way; the RMA number stays shown after
         "can_print_slip": bool(claim.rma_number) and claim.status in states.PARCEL_EXPECTED_STATES,
         "Status": ClaimStatus,
+        "turnaround_due": clocks.turnaround_due_words(claim),
+        # the rule's turnaround promise before its clock starts (a repair counted from receipt)
+        "turnaround_promise": turnaround_sentence(rule)
+        if rule and claim.turnaround_due_at is None and claim.status in states.TURNAROUND_CLOCK_STATES and turnaround_covers(rule, claim.outcome)
+        else "",
         "next_step": _next_step(claim, can_appeal),
         "refund": selectors.claim_refund(claim=claim),
         "inspection_result": selectors.claim_inspection_result(claim=claim),

@@ -293,6 +293,13 @@ class CoverageRuleAdmin(StoreScopedAdmin):
         ),
         (_("Money"), {"fields": ("return_shipping_payer", "shopper_pays_if_international", "shipping_reimbursement_cap")}),
         (_("Service levels"), {"fields": ("refund_due_business_days", "refund_clock", "refund_min_business_days", "refund_method")}),
+        (
+            _("Repair or replacement turnaround"),
+            {
+                "fields": ("turnaround_length", "turnaround_unit", "turnaround_clock", "turnaround_outcomes"),
+                "description": _("A promise such as “repaired within 14 days of receiving your item”: staff are reminded before it is due and the shopper sees the date."),
+            },
+        ),
     )
 
 

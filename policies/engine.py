@@ -176,6 +176,11 @@ class RuleData:
     refund_min_business_days: int | None = None
     refund_method: str = ""
     replacement_same_model: bool = False  # a replacement is the same product or model family
+    # the repair / replacement turnaround promise ("repaired within 14 days of receipt")
+    turnaround_length: int | None = None
+    turnaround_unit: str = ""  # calendar_days | working_days
+    turnaround_clock: str = ""  # approval | receipt
+    turnaround_outcomes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -344,10 +349,13 @@ class RuleDecision:
     # an advised (not enforced) window has passed: still open, flagged for staff
     reported_late: bool = False
     replacement_same_model: bool = False
-
-
     # what happens when inspection rejects the returned item (inspection_outcome_sentences)
     inspection_outcomes: tuple[str, ...] = ()
+    turnaround_length: int | None = None
+    turnaround_unit: str = ""
+    turnaround_clock: str = ""
+    turnaround_outcomes: tuple[str, ...] = ()
+    turnaround_text: str = ""
 
     @property
     def eligible(self) -> bool:
@@ -536,6 +544,11 @@ def _evaluate_rule(
         reported_late=advised_window_late(rule, purchase, calendar, now),
         replacement_same_model=rule.replacement_same_model,
         inspection_outcomes=inspection_outcome_sentences(policy, rule),
+        turnaround_length=rule.turnaround_length,
+        turnaround_unit=rule.turnaround_unit,
+        turnaround_clock=rule.turnaround_clock,
+        turnaround_outcomes=rule.turnaround_outcomes,
+        turnaround_text=turnaround_sentence(rule),
     )
 
 
@@ -1153,3 +1166,33 @@ def inspection_outcome_sentences(policy: PolicyData, rule: RuleData) -> tuple[st
     if not rule.requires_return:
         return ()
     return tuple(inspection_rejection_sentence(reason, policy.currency) for reason in policy.inspection_rejections)
+
+
+# --- the repair / replacement turnaround promise -----------------------------------------
+
+TURNAROUND_OUTCOMES = ("repair", "replacement", "replacement_part")
+_TURNAROUND_SUBJECTS = {
+    "repair": "repairs are completed",
+    "replacement": "replacements are shipped",
+    "replacement_part": "replacement parts are shipped",
+}
+_TURNAROUND_UNITS = {"calendar_days": ("day", "days"), "working_days": ("working day", "working days")}
+_TURNAROUND_FROM = {"approval": "of your claim being approved", "receipt": "of receiving your item"}
+
+
+def turnaround_covers(rule: RuleData, outcome: str) -> bool:
+    """Whether the rule promises a turnaround for this approved outcome."""
+    return bool(rule.turnaround_length) and outcome in rule.turnaround_outcomes
+
+
+def turnaround_sentence(rule: RuleData) -> str:
+    """The promise in the shopper's words: "Repairs are completed within 14 days of
+    receiving your item." Empty when the rule makes none."""
+    outcomes = [o for o in TURNAROUND_OUTCOMES if o in rule.turnaround_outcomes]
+    if not rule.turnaround_length or not outcomes:
+        return ""
+    one, many = _TURNAROUND_UNITS.get(rule.turnaround_unit, ("day", "days"))
+    length = f"{rule.turnaround_length} {one if rule.turnaround_length == 1 else many}"
+    subjects = _and_join(tuple(_TURNAROUND_SUBJECTS[o] for o in outcomes))
+    start = _TURNAROUND_FROM.get(rule.turnaround_clock, _TURNAROUND_FROM["approval"])
+    return f"{subjects[0].upper()}{subjects[1:]} within {length} {start}."

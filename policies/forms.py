@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order, OrderEventType, OrderLine, Product
-from policies.models import CoverageRule, Outcome, Reason
+from policies.models import TURNAROUND_OUTCOMES, CoverageRule, Outcome, Reason
 
 
 class ChoiceListField(forms.MultipleChoiceField):
@@ -40,6 +40,12 @@ CATEGORY_OF_ANOTHER_STORE = _("Pick only categories of the policy's store.")
 class CoverageRuleForm(forms.ModelForm):
     excluded_channels = ChoiceListField(choices=Order.Channel.choices, required=False, label=_("Excluded sales channels"))
     outcomes = ChoiceListField(choices=[c for c in Outcome.choices if c[0] != Outcome.REJECTION], label=_("Outcomes offered"))
+    turnaround_outcomes = ChoiceListField(
+        choices=[(o.value, o.label) for o in TURNAROUND_OUTCOMES],
+        required=False,
+        label=_("Turnaround promised for"),
+        help_text=_("The approved outcomes the promise covers."),
+    )
     allowed_countries = CountryListField(
         required=False, label=_("Only for shipping countries"), help_text=_("e.g. US. Empty: every country.")
     )
@@ -58,6 +64,7 @@ class CoverageRuleForm(forms.ModelForm):
             "refund_due_business_days", "refund_clock",
             "window_enforced", "refund_min_business_days", "refund_method",
             "replacement_same_model",
+            "turnaround_length", "turnaround_unit", "turnaround_clock", "turnaround_outcomes",
         ]  # fmt: skip
         widgets = {"reasons": forms.CheckboxSelectMultiple, "categories": forms.CheckboxSelectMultiple}
 

@@ -174,6 +174,15 @@ class RefundMethod(models.TextChoices):
     SHOPPERS_CHOICE = "shoppers_choice", _("the shopper's choice of method")
 
 
+class TurnaroundClock(models.TextChoices):
+    APPROVAL = "approval", _("at approval")
+    RECEIPT = "receipt", _("when the return is received")
+
+
+# the outcomes a turnaround promise can cover (policies.engine.TURNAROUND_OUTCOMES)
+TURNAROUND_OUTCOMES = [Outcome.REPAIR, Outcome.REPLACEMENT, Outcome.REPLACEMENT_PART]
+
+
 class BundleReturn(models.TextChoices):
     SEPARATELY = "separately", _("items of a bundle can be claimed one by one")
     TOGETHER = "together", _("a bundle goes back complete")
@@ -341,6 +350,33 @@ class CoverageRule(models.Model):
     refund_method = models.CharField(
         _("refund paid to"), max_length=20, choices=RefundMethod.choices, blank=True, help_text=_("Told to the shopper with the refund timing.")
     )
+    # the repair / replacement turnaround promise: a claim clock (claims.clocks)
+    turnaround_length = models.PositiveSmallIntegerField(
+        _("repaired or replaced within"),
+        null=True,
+        blank=True,
+        help_text=_("E.g. 14 for “repaired within 14 days of receiving your item”. Empty: no promise."),
+    )
+    turnaround_unit = models.CharField(
+        _("turnaround unit"),
+        max_length=20,
+        choices=[(WindowUnit.CALENDAR_DAYS, WindowUnit.CALENDAR_DAYS.label), (WindowUnit.WORKING_DAYS, WindowUnit.WORKING_DAYS.label)],
+        blank=True,
+    )
+    turnaround_clock = models.CharField(
+        _("turnaround starts"),
+        max_length=12,
+        choices=TurnaroundClock.choices,
+        blank=True,
+        help_text=_("An outcome approved without a return (a replacement part) counts from approval."),
+    )
+    turnaround_outcomes = models.JSONField(
+        _("turnaround promised for"),
+        default=list,
+        blank=True,
+        validators=[ChoiceListValidator([o.value for o in TURNAROUND_OUTCOMES])],
+        help_text=_("Which approved outcomes the promise covers: repair, replacement, replacement_part."),
+    )
 
     class Meta:
         ordering = ["policy", "position", "pk"]
@@ -393,6 +429,7 @@ class CoverageRule(models.Model):
                 errors["allowed_countries"] = _("Use two-letter upper-case country codes, e.g. US.")
         self._clean_advised_window_and_refund_timing(errors)
         errors.update(self._keep_part_errors())
+        errors.update(self._turnaround_errors())
         if errors:
             raise ValidationError(errors)
 
@@ -448,6 +485,25 @@ class CoverageRule(models.Model):
                 errors[field] = _("Keeping %(what)s against its value needs a refund outcome to deduct it from.") % {"what": label}
         if self.replacement_same_model and Outcome.REPLACEMENT not in (self.outcomes or []):
             errors["replacement_same_model"] = _("“Same model only” needs the outcome “Replacement”.")
+        return errors
+
+    def _turnaround_errors(self) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        covered = list(self.turnaround_outcomes or [])
+        if not self.turnaround_length:
+            if covered or self.turnaround_unit or self.turnaround_clock:
+                errors["turnaround_length"] = _("Say within how many days the repair or replacement is done, or clear the turnaround fields.")
+            return errors
+        if not self.turnaround_unit:
+            errors["turnaround_unit"] = _("Say how the turnaround is counted (calendar or working days).")
+        if not self.turnaround_clock:
+            errors["turnaround_clock"] = _("Say when the turnaround starts: at approval or when the return is received.")
+        if self.turnaround_clock == TurnaroundClock.RECEIPT and not self.requires_return:
+            errors["turnaround_clock"] = _("Nothing is sent back under this rule: count the turnaround from approval.")
+        if not covered:
+            errors["turnaround_outcomes"] = _("Say which outcomes the turnaround covers (repair, replacement, replacement part).")
+        elif any(o not in (self.outcomes or []) for o in covered):
+            errors["turnaround_outcomes"] = _("The turnaround can only cover outcomes this rule offers.")
         return errors
 
 

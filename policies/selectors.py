@@ -19,7 +19,7 @@ from policies.engine import (
     evaluate,
 )
 from policies.models import Policy, PolicyVersion
-from policies.snapshot import policy_data, policy_snapshot
+from policies.snapshot import policy_data, policy_snapshot, same_document
 
 
 def store_calendar(*, store: Store, around: datetime) -> BusinessCalendar:
@@ -96,7 +96,7 @@ def policy_data_for_draft(*, policy: Policy) -> PolicyData:
 
 def policy_has_unpublished_changes(*, policy: Policy) -> bool:
     latest = policy.versions.order_by("-number").first()
-    return latest is None or latest.data != policy_snapshot(policy)
+    return latest is None or not same_document(latest.data, policy_snapshot(policy))
 
 
 # Units of order lines already in other claims, for the bundle and gift checks. Claims

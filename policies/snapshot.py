@@ -106,6 +106,10 @@ def _rule(rule) -> dict:
         "window_enforced": rule.window_enforced,
         "refund_min_business_days": rule.refund_min_business_days,
         "refund_method": rule.refund_method,
+        "turnaround_length": rule.turnaround_length,
+        "turnaround_unit": rule.turnaround_unit,
+        "turnaround_clock": rule.turnaround_clock,
+        "turnaround_outcomes": list(rule.turnaround_outcomes or []),
         "conditions": [
             {
                 "code": c.code,
@@ -219,6 +223,11 @@ def policy_data(
                 window_enforced=r.get("window_enforced", True),
                 refund_min_business_days=r.get("refund_min_business_days"),
                 refund_method=r.get("refund_method", ""),
+                # versions published before the turnaround promise have none
+                turnaround_length=r.get("turnaround_length"),
+                turnaround_unit=r.get("turnaround_unit", ""),
+                turnaround_clock=r.get("turnaround_clock", ""),
+                turnaround_outcomes=tuple(r.get("turnaround_outcomes", ())),
                 conditions=tuple(
                     ConditionData(
                         code=c["code"],
@@ -322,3 +331,26 @@ def _plain(value):
 def decision_document(decision) -> dict:
     """An engine Decision as JSON, kept on a claim as what the shopper was told."""
     return _plain(decision)
+
+
+# Keys added to the document after versions were already published, with the value a
+# version without them means (policy_data reads them the same way). A version published
+# before a key existed is not "changed" by it while the draft holds that value.
+ADDED_KEY_DEFAULTS = {"window_enforced": True}
+
+
+def same_document(published, draft) -> bool:
+    """Whether a draft's snapshot says what a published version says, reading keys the
+    published one lacks as their defaults (empty, off, ADDED_KEY_DEFAULTS)."""
+    if isinstance(published, dict) and isinstance(draft, dict):
+        for key in published.keys() | draft.keys():
+            if key not in published:
+                value = draft[key]
+                if value != ADDED_KEY_DEFAULTS.get(key, value if value in (None, "", False, [], {}) else object()):
+                    return False
+            elif key not in draft or not same_document(published[key], draft[key]):
+                return False
+        return True
+    if isinstance(published, list) and isinstance(draft, list):
+        return len(published) == len(draft) and all(same_document(a, b) for a, b in zip(published, draft, strict=True))
+    return published == draft

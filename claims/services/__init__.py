@@ -31,6 +31,7 @@ from claims.services.commands import (  # noqa: F401
     TEXT_MISSING,
     TOO_MANY,
     TRACKING_FORMAT,
+    TRACKING_REQUIRED,
     UNKNOWN_REASON,
     UNKNOWN_RESOLUTION,
     ClaimChanged,

@@ -48,6 +48,10 @@ INSPECT_FIRST = _("This rule decides the refund after inspection: record the ins
 ALREADY_COMPLEX = _("This claim is already marked complex.")
 ASSIGNEE_NOT_STAFF = _("Assign the claim to a staff member of this store.")
 UNKNOWN_RESOLUTION = _("Choose one of the resolutions listed.")
+TRACKING_REQUIRED = _(
+    "“%(rule)s” requires the return tracking number and none has been entered. Enter it first with "
+    "“Enter return tracking” (it is on the parcel's label), or receive it with “Receive the return”, saying why it comes without one."
+)
 
 
 class ClaimError(Exception):
@@ -182,9 +186,14 @@ def claim_derived_fields(claim: Claim) -> list[str]:
     """Fields computed from the claim's other fields (its status, its clocks), set on the
     row by both write paths after a command's changes; returns the names it set. The one
     place such a field is written."""
+    changed = []
+    # the turnaround promise stops when the claim moves on (repaired, replaced, closed…)
+    if claim.turnaround_due_at is not None and claim.status not in states.TURNAROUND_CLOCK_STATES:
+        claim.turnaround_due_at = None
+        changed.append("turnaround_due_at")
     # the staff queue's order follows the clocks and the status the command left
     claim.next_due_at = clocks.next_due(claim)
-    return ["next_due_at"]
+    return [*changed, "next_due_at"]
 
 
 def claim_command_many(

@@ -20,12 +20,14 @@ from claims.services.commands import (
     POSTAGE_RECEIPT_MISSING,
     RMA_MISMATCH,
     TRACKING_FORMAT,
+    TRACKING_REQUIRED,
     ClaimError,
     TransitionNotAllowed,
     claim_command,
     claim_command_many,
 )
 from claims.services.money import claim_refund_breakdown
+from claims.services.review import claim_turnaround_start
 from claims.states import ClaimStatus
 from policies.engine import item_after_rejection, tracking_number_fits
 from policies.selectors import policy_data_for_version
@@ -36,6 +38,7 @@ TRACKING_FREE_FORMAT = _("Enter the tracking number as the carrier gave it: 5 to
 
 class CarrierNameMissing(ClaimError):
     pass
+
 
 # --- the return parcel ------------------------------------------------------------------
 
@@ -114,19 +117,40 @@ def claim_expire_many(*, claim_ids: list[int]) -> list[Claim]:
     return claim_command_many(claim_ids=claim_ids, command="expire", actor=SYSTEM, apply=_expire_apply)
 
 
-def claim_receive(*, claim_id: int, actor: Actor, rma_number: str, note: str = "", expected_version: int | None = None) -> Claim:
+def claim_receive(
+    *,
+    claim_id: int,
+    actor: Actor,
+    rma_number: str,
+    note: str = "",
+    tracking_override_reason: str = "",
+    expected_version: int | None = None,
+) -> Claim:
+    """The parcel is at the warehouse. Under a rule that requires the return tracking
+    number (P4) a parcel whose tracking number was never entered is refused, unless
+    staff say why they receive it without one: the reason goes in the audit event."""
+    event_data: dict = {}
+
     def apply(claim: Claim, now) -> list[str]:
         if (rma_number or "").strip().upper() != (claim.rma_number or "").upper():
             raise ClaimError(RMA_MISMATCH % {"rma": claim.rma_number})
-        claim.received_at = now
         rule = claim_rule(claim=claim)
+        if rule and rule.requires_return and rule.tracking_required and not claim.return_tracking_number:
+            if not tracking_override_reason.strip():
+                raise ClaimError(TRACKING_REQUIRED % {"rule": rule.name})
+            event_data["tracking_override"] = tracking_override_reason.strip()[:500]
+        claim.received_at = now
         changed = ["received_at"]
         if rule and rule.refund_due_business_days and rule.refund_clock == "receipt":
             claim.refund_due_at = clocks.refund_due(claim_calendar(claim=claim, now=now), now, rule.refund_due_business_days)
             changed.append("refund_due_at")
+        if clocks.turnaround_start(rule, claim.outcome, "receipt", with_return=True):
+            changed += claim_turnaround_start(claim, rule, claim_calendar(claim=claim, now=now), now)
         return changed
 
-    return claim_command(claim_id=claim_id, command="receive", actor=actor, expected_version=expected_version, note=note, apply=apply)
+    return claim_command(
+        claim_id=claim_id, command="receive", actor=actor, expected_version=expected_version, note=note, apply=apply, event_data=event_data
+    )
 
 
 # Messages of the inspection step; tests match them.

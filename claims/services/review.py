@@ -125,6 +125,8 @@ def claim_approve(
         if rule.refund_due_business_days and rule.refund_clock == "approval":
             claim.refund_due_at = clocks.refund_due(calendar, now, rule.refund_due_business_days)
             changed.append("refund_due_at")
+        if clocks.turnaround_start(rule, outcome, "approval", with_return=with_return):
+            changed += claim_turnaround_start(claim, rule, calendar, now)
         return changed
 
     action = "approve_return" if with_return else "approve_no_return"
@@ -138,6 +140,15 @@ def claim_approve(
         apply=apply,
         event_data={"outcome": outcome, "preferred": claim.preferred_outcome, "change_reason": change_reason},
     )
+
+
+def claim_turnaround_start(claim: Claim, rule, calendar, now) -> list[str]:
+    """Start the rule's repair / replacement turnaround clock on the locked row (inside a
+    command's apply): its due time, and no reminder or overdue flag yet."""
+    claim.turnaround_due_at = clocks.turnaround_due(calendar, now, rule.turnaround_length, rule.turnaround_unit)
+    claim.turnaround_reminded_at = None
+    claim.turnaround_overdue_flagged_at = None
+    return ["turnaround_due_at", "turnaround_reminded_at", "turnaround_overdue_flagged_at"]
 
 
 def claim_reject(*, claim_id: int, actor: Actor, reason: str, message: str = "", expected_version: int | None = None) -> Claim:

@@ -10,6 +10,7 @@ from policies.engine import (
     inspection_rejection_sentence,
     outcome_label,
     refund_timing_text,
+    turnaround_sentence,
 )
 
 register = template.Library()
@@ -101,3 +102,9 @@ def refusing_conditions(rule) -> list:
 def rejection_sentence(reason, currency: str) -> str:
     """A rejection reason after inspection, as the policy states it (policies.engine)."""
     return inspection_rejection_sentence(reason, currency)
+
+
+@register.filter
+def turnaround_words(rule) -> str:
+    """The rule's repair / replacement promise: "Repairs are completed within 14 days of receiving your item." """
+    return turnaround_sentence(rule)

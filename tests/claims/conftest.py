@@ -62,3 +62,13 @@ def submitted_claim(order_number: str = "IM-80010", reason: str = "not-satisfied
 
 
 MONEY = Decimal
+
+
+def enter_tracking(claim: Claim, actor=None) -> Claim:
+    """The return's tracking number, entered by the shopper (a rule may require it before
+    the parcel is received, P4): the policy's first named carrier and its example number."""
+    from claims.services import claim_ship
+
+    carrier = next(c for c in policy_data_for_version(version=claim.policy_version).carriers if not c.any_carrier)
+    actor = actor or shopper_actor(email=claim.shopper_email)
+    return claim_ship(claim_id=claim.pk, actor=actor, carrier=carrier.name, tracking_number=carrier.tracking_example)

@@ -14,7 +14,8 @@ from accounts.models import User
 from claims import services
 from claims.actors import shopper_actor, staff_actor
 from claims.models import Claim, ClaimEvent, ClaimMessage, Refund
-from claims.services import CLAIM_CHANGED, OUTCOME_CHANGE_REASON, OVERRIDE_REASON, RMA_MISMATCH
+from claims.services import CLAIM_CHANGED, OUTCOME_CHANGE_REASON, OVERRIDE_REASON, RMA_MISMATCH, TRACKING_REQUIRED
+from tests.claims.conftest import enter_tracking
 
 pytestmark = pytest.mark.django_db
 
@@ -141,10 +142,18 @@ def test_receive_checks_the_rma_and_refund_override_needs_a_reason(demo):
     warehouse = _client("warehouse@imirror.demo.example")
     response = warehouse.post(_act(claim, "receive"), {"expected_version": claim.row_version, "rma_number": "RMA000"})
     assert RMA_MISMATCH % {"rma": claim.rma_number} in html.unescape(response.content.decode())
-    response = warehouse.post(_act(claim, "receive"), {"expected_version": claim.row_version, "rma_number": claim.rma_number.lower()})
+    # IMIRROR's return needs its tracking number (P4), never entered for this claim: refused, saying what to do
+    form = {"expected_version": claim.row_version, "rma_number": claim.rma_number.lower()}
+    response = warehouse.post(_act(claim, "receive"), form)
+    assert TRACKING_REQUIRED % {"rule": "30-day return"} in html.unescape(response.content.decode())
+    assert Claim.objects.get(pk=claim.pk).status == "approved_awaiting_return"
+    # received without it only with a reason, kept in the audit event
+    response = warehouse.post(_act(claim, "receive"), {**form, "tracking_override_reason": "Label torn off; RMA on the box."})
     assert response.status_code == 302
     claim.refresh_from_db()
     assert claim.status == "received"
+    event = ClaimEvent.objects.get(claim=claim, action="receive")
+    assert event.data == {"tracking_override": "Label torn off; RMA on the box."}
 
     response = warehouse.post(
         _act(claim, "inspect"),
@@ -203,7 +212,7 @@ def test_compensation_resolve_uphold_and_close(demo):
     # a replacement: resolved without money, with the tracking of the replacement
     claim = _claim("IM-80002")
     reviewer = staff_actor(user=User.objects.get(email="reviewer@imirror.demo.example"), store=claim.store)
-    claim = services.claim_approve(claim_id=claim.pk, actor=reviewer, outcome="replacement")
+    claim = enter_tracking(services.claim_approve(claim_id=claim.pk, actor=reviewer, outcome="replacement"))
     claim = services.claim_receive(
         claim_id=claim.pk, actor=staff_actor(user=User.objects.get(email="warehouse@imirror.demo.example")), rma_number=claim.rma_number
     )

@@ -1,6 +1,7 @@
 """The staff queue: most urgent clock first, scoped to the staff member's stores, and
 a constant number of queries however many claims are listed."""
 
+import html
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -15,8 +16,8 @@ from claims.actors import shopper_actor
 from claims.admin import QueueCountPaginator
 from claims.clocks import next_due
 from claims.models import Claim
-from claims.services import claim_approve, claim_ship
-from tests.claims.conftest import staff, submitted_claim
+from claims.services import TRACKING_REQUIRED, claim_approve, claim_ship
+from tests.claims.conftest import enter_tracking, staff, submitted_claim
 from tests.claims.test_life import UPS_EXAMPLE
 
 pytestmark = pytest.mark.django_db
@@ -116,9 +117,17 @@ def test_bulk_assign_to_me_and_mark_received(demo):
     assert "1 claim(s) assigned to you." in response.content.decode()
     claim.refresh_from_db()
     assert claim.assignee == reviewer
-    claim_approve(claim_id=claim.pk, actor=staff("reviewer@imirror.demo.example"), outcome=None)
+    claim = claim_approve(claim_id=claim.pk, actor=staff("reviewer@imirror.demo.example"), outcome=None)
     warehouse = Client()
     warehouse.force_login(User.objects.get(email="warehouse@imirror.demo.example"))
+    # IMIRROR requires the return tracking number (P4): not received without it
+    response = warehouse.post(
+        "/admin/claims/claim/", {"action": "mark_received", "_selected_action": [claim.pk]}, follow=True
+    )
+    assert html.unescape(TRACKING_REQUIRED % {"rule": "30-day return"}) in html.unescape(response.content.decode())
+    claim.refresh_from_db()
+    assert claim.status == "approved_awaiting_return"
+    enter_tracking(claim)
     response = warehouse.post(
         "/admin/claims/claim/", {"action": "mark_received", "_selected_action": [claim.pk]}, follow=True
     )

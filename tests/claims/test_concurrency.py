@@ -36,7 +36,7 @@ from claims.states import ClaimStatus
 from notifications.models import OutboundEmail
 from orders.models import Order
 from policies.models import Outcome
-from tests.claims.conftest import IM_OK, ready_evidence, staff, submitted_claim
+from tests.claims.conftest import IM_OK, enter_tracking, ready_evidence, staff, submitted_claim
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -144,7 +144,7 @@ def test_a_refund_is_recorded_once_when_two_staff_press_at_once(demo):
     manager = staff("manager@imirror.demo.example")
     for _round in range(ROUNDS):
         claim = submitted_claim("IM-80010", preferred=Outcome.REFUND)
-        claim = claim_approve(claim_id=claim.pk, actor=reviewer, outcome=None)
+        claim = enter_tracking(claim_approve(claim_id=claim.pk, actor=reviewer, outcome=None))
         claim = claim_receive(claim_id=claim.pk, actor=warehouse, rma_number=claim.rma_number)
         claim = claim_inspect(claim_id=claim.pk, actor=warehouse, damage_value=Decimal("0"))
         assert claim.status == ClaimStatus.INSPECTED

@@ -176,3 +176,23 @@ def test_publishing_with_nothing_changed_makes_no_new_version(db, client):
     assert response.status_code == 302
     assert [str(m) for m in get_messages(response.wsgi_request)] == [NOTHING_TO_PUBLISH % {"n": before}]
     assert policy.versions.count() == before
+
+
+def test_a_version_published_before_new_policy_keys_is_not_changed_by_them():
+    """After an upgrade adds rule keys (advised windows, turnaround, same model …), a
+    policy whose draft leaves them at their defaults has no unpublished changes; setting
+    one is a change."""
+    store, policy = _new_brand()
+    policy_publish(policy=policy, actor=None)
+    version = policy.versions.get()
+    for rule in version.data["rules"]:
+        for key in ("window_enforced", "refund_method", "replacement_same_model", "turnaround_length", "turnaround_outcomes"):
+            rule.pop(key, None)
+    for carrier in version.data["carriers"]:
+        carrier.pop("any_carrier", None)
+    version.save(update_fields=["data"])
+    assert not policy_has_unpublished_changes(policy=policy)
+    CoverageRule.objects.filter(policy=policy).update(turnaround_length=14)
+    assert policy_has_unpublished_changes(policy=policy)
+    CoverageRule.objects.filter(policy=policy).update(turnaround_length=None, window_enforced=False)
+    assert policy_has_unpublished_changes(policy=policy)
