@@ -34,10 +34,12 @@ Northwind Audio — returns and warranty
 Changed your mind? Return your headphones within 30 days of delivery for a full refund.
 Opened boxes are accepted with a 10% restocking fee. Headphones bought from unauthorized
 resellers cannot be returned to us. You pay the return shipping. We refund within 5
-business days after we receive your return; funds take 5–10 business days to appear.
+business days after we receive your return, to your original payment method; funds take
+5–10 business days to appear.
 
 Faulty? Our warranty (12 months from delivery) covers defects: send us a short video
-showing the fault and we repair or replace the headphones, shipping on us.
+showing the fault and we repair or replace the headphones within 14 days of receiving
+them, shipping on us.
 
 Ship returns with UPS (tracking numbers look like 1Z999AA10123456784). Put the headphones
 in their original box and include the cable. We are closed on 24 December.
@@ -192,6 +194,7 @@ def test_a_manager_sets_up_a_new_brand_from_its_policy_text_and_a_shopper_claims
     page.get_by_label("Return shipping paid by").select_option(label="the shopper")
     page.get_by_label("Refund issued within (business days)").fill("5")
     page.get_by_label("Refund clock starts").select_option(label="after the return is received")
+    page.get_by_label("Refund paid to").select_option(label="the original payment method")
     page.get_by_role("button", name="Add another Condition question").click()
     page.locator("#id_conditions-0-question").fill("Is the box still sealed?")
     page.locator("#id_conditions-0-code").fill("sealed")
@@ -217,8 +220,15 @@ def test_a_manager_sets_up_a_new_brand_from_its_policy_text_and_a_shopper_claims
     page.get_by_label("It is faulty").check()
     page.get_by_label("Window unit").select_option(label="the product's warranty (months, else its category's)")
     page.get_by_label("Counted from").select_option(label="delivered / received")
-    page.get_by_label("Repair", exact=True).check()
-    page.get_by_label("Replacement", exact=True).check()
+    outcomes = page.get_by_role("group", name="Outcomes")
+    outcomes.get_by_label("Repair", exact=True).check()
+    outcomes.get_by_label("Replacement", exact=True).check()
+    # "we repair or replace the headphones within 14 days of receiving them"
+    page.get_by_label("Repaired or replaced within").fill("14")
+    page.get_by_label("Turnaround unit").select_option(label="calendar (natural) days")
+    page.get_by_label("Turnaround starts").select_option(label="when the return is received")
+    page.locator("input[name=turnaround_outcomes][value=repair]").check()
+    page.locator("input[name=turnaround_outcomes][value=replacement]").check()
     page.get_by_label("Return shipping paid by").select_option(label="the brand")
     page.get_by_role("button", name="Add another Evidence slot").click()
     page.locator("#id_evidence_slots-0-label").fill("A short video showing the fault")
@@ -306,6 +316,7 @@ def test_a_manager_sets_up_a_new_brand_from_its_policy_text_and_a_shopper_claims
 
     faulty = _try(page, line=line, reason="It is faulty")
     expect(faulty).to_contain_text("A short video showing the fault")
+    expect(faulty).to_contain_text("Repairs are completed and replacements are shipped within 14 days of receiving your item.")
 
     opened = _try(page, line=line, reason="I changed my mind", answers={"Is the box still sealed?": "no"})
     expect(opened).to_contain_text("Restocking fee (opened box)")
@@ -316,7 +327,10 @@ def test_a_manager_sets_up_a_new_brand_from_its_policy_text_and_a_shopper_claims
     # hint, the lookup, the claim.
     page.context.clear_cookies()
     page.goto(f"{site.url}/s/northwind-audio/policy/")
-    expect(page.get_by_role("region", name="30-day return")).to_contain_text("Refund within 5 business days after we receive the return.")
+    expect(page.get_by_role("region", name="30-day return")).to_contain_text(
+        "Refund within 5 business days after we receive the return, to your original payment method."
+    )
+    expect(page.get_by_role("region", name="12-month warranty")).to_contain_text("within 14 days of receiving your item")
     expect(page.get_by_role("region", name="Carriers for your return")).to_contain_text("UPS")
     expect(page.get_by_role("region", name="Packing checklist")).to_contain_text("Include the cable.")
     expect(page.get_by_role("region", name="When your money arrives")).to_contain_text("5–10 business days")
