@@ -33,10 +33,16 @@ def pytest_configure(config):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate-limit counters must not leak from one test into the next."""
+    """Rate-limit counters must not leak from one test into the next, nor the engine's
+    view of a policy version: on SQLite a rolled-back version's id comes back, and with
+    the clock frozen at the same moment so does its publication time (its cache key)."""
+    from policies import selectors as policy_selectors
+
     _clear_cache()
+    policy_selectors._policy_data_cache.clear()
     yield
     _clear_cache()
+    policy_selectors._policy_data_cache.clear()
 
 
 def _clear_cache() -> None:
