@@ -44,10 +44,12 @@ def test_a_reader_never_gets_a_message_being_written(tmp_path):
                 message.ack()
 
     reader = threading.Thread(target=read, daemon=True)
-    reader.start()
     try:
         with _connection(tmp_path) as connection:
+            # the queue and its binding exist before the reader starts: this test is about
+            # message files (the exchange table's creation has its own test below)
             queue = connection.SimpleQueue("race")
+            reader.start()
             for n in range(count):
                 queue.put({"n": n, "body": body})
         reader.join(timeout=600)  # generous: on a loaded machine 600 MB take a while
