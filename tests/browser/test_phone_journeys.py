@@ -4,13 +4,15 @@ once staff approve it with a return, opens the claim from the approval e-mail, p
 the RMA slip and enters a tracking number, without help. Every page is axe-checked
 and must fit the phone's width."""
 
+import json
+import os
 import re
 import time
 from dataclasses import dataclass, field
 
 import pytest
 from django.core.management import call_command
-from playwright.sync_api import expect
+from playwright.sync_api import Locator, expect
 
 from accounts.models import User
 from claims.actors import staff_actor
@@ -117,6 +119,50 @@ TOO_WIDE_JS = """() => {
 }"""
 
 
+# The effort a journey takes, from the order e-mail's link to "submitted": taps (every
+# click, check, choice in a list, file attached and text field filled counts one; the
+# keystrokes of a text are not counted) and page loads (documents the phone loads).
+# bench/shopper_effort.py runs the journeys with JOURNEY_EFFORT_REPORT set and prints them.
+TAP_ACTIONS = ("click", "check", "select_option", "set_input_files", "fill")
+
+
+class Effort:
+    def __init__(self, page, monkeypatch):
+        self.taps = 0
+        self.loads = 0
+        self.counting = False
+        page.on("load", self._loaded)
+        for action in TAP_ACTIONS:
+            monkeypatch.setattr(Locator, action, self._counted(getattr(Locator, action)))
+
+    def _loaded(self, _page) -> None:
+        if self.counting:
+            self.loads += 1
+
+    def _counted(self, original):
+        effort = self
+
+        def action(locator, *args, **kwargs):
+            if effort.counting:
+                effort.taps += 1
+            return original(locator, *args, **kwargs)
+
+        return action
+
+    def open_link(self, page, url: str) -> None:
+        """The shopper taps the e-mail's link: counting starts with that tap."""
+        self.counting = True
+        self.taps += 1
+        page.goto(url)
+
+    def record(self, slug: str) -> None:
+        self.counting = False
+        report = os.environ.get("JOURNEY_EFFORT_REPORT")
+        if report:
+            with open(report, "a", encoding="utf-8") as out:
+                out.write(json.dumps({"brand": slug, "taps": self.taps, "page_loads": self.loads}) + "\n")
+
+
 @pytest.fixture
 def phone(browser, site, settings):
     # e-mails link to the portal's base URL: here, the live server
@@ -146,7 +192,7 @@ def _wait_for_mail_about(mailoutbox, to: str, subject: str, timeout=90.0):
     raise AssertionError(f"no e-mail to {to} about {subject!r}; got {[(m.to, m.subject) for m in mailoutbox]}")
 
 
-def _open_order_from_the_lookup_email(page, site, mailoutbox, journey: Journey) -> None:
+def _open_order_from_the_lookup_email(page, site, mailoutbox, journey: Journey, effort: Effort) -> None:
     page.goto(f"{site.url}/s/{journey.slug}/")
     _check_page(page)
     page.get_by_label("Order number").fill(journey.order)
@@ -155,7 +201,7 @@ def _open_order_from_the_lookup_email(page, site, mailoutbox, journey: Journey) 
     expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
     message = wait_for_mail(mailoutbox)
     assert message.to == [journey.email]
-    page.goto(link_in(message))
+    effort.open_link(page, link_in(message))
     page.get_by_role("button", name="Open my order").click()
     expect(page.get_by_role("heading", name=f"Order {journey.order}")).to_be_visible()
     _check_page(page)
@@ -171,7 +217,7 @@ def _answer_questions(page, journey: Journey) -> None:
         update.click()
 
 
-def _submit_claim(page, tmp_path, journey: Journey) -> str:
+def _submit_claim(page, tmp_path, journey: Journey, effort: Effort) -> str:
     page.get_by_role("link", name="Start a claim").click()
     expect(page.get_by_role("heading", name="Start a claim")).to_be_visible()
     _check_page(page)
@@ -204,15 +250,19 @@ def _submit_claim(page, tmp_path, journey: Journey) -> str:
     _wait_ready(page, media, 3)
     _check_page(page)
 
-    # a photo that came out badly: removed, and retaken with the camera
+    # a photo that came out badly: removed, and retaken with the camera (a detour: not
+    # counted as the journey's effort)
+    effort.counting = False
     slot = page.locator(".evidence-slot").filter(has=page.get_by_role("heading", name=media))
     slot.get_by_role("button", name=re.compile(r"^Remove photo-")).first.click()
     _wait_ready(page, media, 2)
     page.get_by_label(f"Take a photo: {media}").set_input_files(_photos(tmp_path, 1))
     _wait_ready(page, media, 3)
+    effort.counting = True
 
     page.get_by_role("button", name="Submit my claim").click()
     expect(page.locator("#submitted-confirmation")).to_contain_text("submitted")
+    effort.record(journey.slug)
     expect(page.get_by_text("Decision due by")).to_be_visible()
     _check_page(page)
     claim = Claim.objects.get(order__number=journey.order)
@@ -259,10 +309,11 @@ def _print_slip_and_ship(page, site, mailoutbox, journey: Journey, claim: Claim)
 
 @pytest.mark.parametrize("journey", JOURNEYS, ids=[j.slug for j in JOURNEYS])
 def test_new_shopper_on_a_phone_claims_with_photos_and_a_video_then_ships_the_return(
-    phone, site, mailoutbox, tmp_path, journey
+    phone, site, mailoutbox, tmp_path, journey, monkeypatch
 ):
     call_command("demo_load", no_claims=True)
-    _open_order_from_the_lookup_email(phone, site, mailoutbox, journey)
-    reference = _submit_claim(phone, tmp_path, journey)
+    effort = Effort(phone, monkeypatch)
+    _open_order_from_the_lookup_email(phone, site, mailoutbox, journey, effort)
+    reference = _submit_claim(phone, tmp_path, journey, effort)
     claim = _staff_approve_with_a_return(journey, reference)
     _print_slip_and_ship(phone, site, mailoutbox, journey, claim)
