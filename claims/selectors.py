@@ -12,10 +12,11 @@ from claims.models import Claim, ClaimEvent, ClaimLine, ClaimMessage, EvidenceFi
 from claims.states import SHOPPER_EVENTS, UNITS_RELEASED_STATES, ClaimStatus
 from orders import selectors as order_selectors
 from orders.models import Order, OrderLine, Product, ProductPart, Store, normalise_order_number
-from policies.engine import Decision, PolicyData, PurchaseFacts, RuleData, SlotData
+from policies.engine import ORDER_DELIVERED, ORDER_STATE_NOW, Decision, PolicyData, PurchaseFacts, RuleData, SlotData
 from policies.money import Breakdown
 from policies.selectors import (
     decision_for_purchase,
+    order_state_for_order,
     policy_data_for_version,
     purchase_facts_for_order_lines,
     purchase_facts_offline,
@@ -46,6 +47,27 @@ def claim_purchases(*, claim: Claim) -> list[tuple[object, PurchaseFacts]]:
     return [(line, facts[line.order_line_id]) for line in claimed]
 
 
+
+
+def claim_order_state(*, claim: Claim) -> str:
+    """The claimed order's state for the reasons (a purchase without an order: delivered)."""
+    if claim.order_id is None:
+        return ORDER_DELIVERED
+    return order_state_for_order(order=claim.order)
+
+
+def claim_reason_not_offered(*, claim: Claim, policy: PolicyData | None = None) -> dict | None:
+    """When the draft's reason is no longer offered for its order (it shipped after the
+    shopper chose "Cancel my order"): {"reason": its label, "state": the order now, in
+    words}, for REASON_NOT_OFFERED; None while it still applies."""
+    policy = policy or claim_policy_data(claim=claim)
+    reason = policy.reason(claim.reason_code)
+    if reason is None:
+        return None
+    state = claim_order_state(claim=claim)
+    if reason.offered_in(state):
+        return None
+    return {"reason": reason.label, "state": _(ORDER_STATE_NOW[state])}
 
 
 def claim_products(*, claim: Claim) -> list[Product]:

@@ -28,8 +28,8 @@ from orders import guest_access
 from orders import selectors as order_selectors
 from orders.models import Store
 from orders.selectors import user_verified_emails
-from policies.engine import turnaround_covers, turnaround_sentence
-from policies.selectors import policy_data_for_version, policy_version_current
+from policies.engine import ORDER_DELIVERED, turnaround_covers, turnaround_sentence
+from policies.selectors import order_state_for_order, policy_data_for_version, policy_version_current
 
 # What the file picker offers per slot kind (the server still decides from the content).
 ACCEPT_ATTR = {
@@ -155,7 +155,8 @@ def claim_start(request: HttpRequest, slug: str, number: str) -> HttpResponse:
     if version is None:
         messages.error(request, services.NO_POLICY)
         return redirect("claims:order_detail", slug=store.slug, number=order.number)
-    reasons = policy_data_for_version(version=version).reasons
+    # only the reasons that fit the order now: no "Cancel my order" once it is delivered
+    reasons = policy_data_for_version(version=version).reasons_for(order_state_for_order(order=order))
     form = StartClaimForm(request.POST or None, order=order, reasons=reasons, claimable=selectors.order_lines_claimable(order=order))
     if request.method == "POST" and form.is_valid():
         actor = shopper_actor(email=order.customer_email, user=request.user if request.user.is_authenticated else None)
@@ -183,7 +184,7 @@ def claim_start_offline(request: HttpRequest, slug: str) -> HttpResponse:
     if version is None:
         messages.error(request, services.NO_POLICY)
         return redirect("orders:store_home", slug=store.slug)
-    form = OfflinePurchaseForm(request.POST or None, store=store, reasons=policy_data_for_version(version=version).reasons)
+    form = OfflinePurchaseForm(request.POST or None, store=store, reasons=policy_data_for_version(version=version).reasons_for(ORDER_DELIVERED))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         purchased_at = datetime.combine(data["purchased_on"], time(12, 0), tzinfo=ZoneInfo(str(store.time_zone)))
@@ -241,7 +242,14 @@ def _draft_context(request: HttpRequest, claim: Claim, posted=None, problems=Non
         "show_questions": bool(form.question_names) and (chosen is not None or bool(claim.answers)),
         "checklist": _slot_rows(claim, slots),
         "problems": problems or [],
+        "reason_not_offered": _reason_not_offered(claim),
     }
+
+
+def _reason_not_offered(claim: Claim) -> str:
+    """The draft's reason no longer fits the order (it shipped after "Cancel my order")."""
+    not_offered = selectors.claim_reason_not_offered(claim=claim)
+    return services.REASON_NOT_OFFERED % not_offered if not_offered else ""
 
 
 LIVE_NOT_DRAFT = gettext_lazy("This claim has been submitted already.")
