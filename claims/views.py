@@ -636,16 +636,25 @@ def order_detail(request: HttpRequest, slug: str, number: str) -> HttpResponse:
 @require_GET
 def my_orders(request: HttpRequest) -> HttpResponse:
     """My orders and claims: the newest orders and claims of the shopper's verified
-    e-mails, a page at a time (?claims=2, ?orders=2 for older ones)."""
+    e-mails, a page at a time (?claims=2, ?orders=2 for older ones), and their drafts.
+    ?brand=<slug> (signing in from a brand's page comes back here): in that brand's look,
+    its drafts, claims and orders first, then a few of every other brand's."""
     emails = user_verified_emails(user=request.user)
     claims_page = _int(request.GET.get("claims")) or 1
     orders_page = _int(request.GET.get("orders")) or 1
-    return render(
-        request,
-        "claims/my_orders.html",
-        {
-            "orders": selectors.orders_for_user(emails=emails, page=orders_page),
-            "emails": emails,
-            "claims": selectors.claims_for_user(user=request.user, emails=emails, page=claims_page),
-        },
-    )
+    store = order_selectors.store_for_slug(slug=request.GET.get("brand", ""))
+    drafts = selectors.drafts_for_user(emails=emails)
+    context = {
+        "store": store,
+        "show_store": store is None,  # a brand's own lists don't repeat its name on every row
+        "emails": emails,
+        "orders": selectors.orders_for_user(emails=emails, page=orders_page, store=store),
+        "claims": selectors.claims_for_user(user=request.user, emails=emails, page=claims_page, store=store),
+        "drafts": [draft for draft in drafts if store is None or draft.store_id == store.pk],
+    }
+    if store is not None:
+        context["other_drafts"] = [draft for draft in drafts if draft.store_id != store.pk]
+        size = selectors.MY_OTHER_BRANDS_SIZE
+        context["other_claims"] = selectors.claims_for_user(user=request.user, emails=emails, store=store, others=True, size=size)
+        context["other_orders"] = selectors.orders_for_user(emails=emails, store=store, others=True, size=size)
+    return render(request, "claims/my_orders.html", context)
