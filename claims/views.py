@@ -28,7 +28,7 @@ from orders import guest_access
 from orders import selectors as order_selectors
 from orders.models import Store
 from orders.selectors import user_verified_emails
-from policies.engine import ORDER_DELIVERED, turnaround_covers, turnaround_sentence
+from policies.engine import ORDER_DELIVERED, ORDER_STATE_NOW, turnaround_covers, turnaround_sentence
 from policies.selectors import order_state_for_order, policy_data_for_version, policy_version_current
 
 # What the file picker offers per slot kind (the server still decides from the content).
@@ -156,7 +156,12 @@ def claim_start(request: HttpRequest, slug: str, number: str) -> HttpResponse:
         messages.error(request, services.NO_POLICY)
         return redirect("claims:order_detail", slug=store.slug, number=order.number)
     # only the reasons that fit the order now: no "Cancel my order" once it is delivered
-    reasons = policy_data_for_version(version=version).reasons_for(order_state_for_order(order=order))
+    policy = policy_data_for_version(version=version)
+    state = order_state_for_order(order=order)
+    reasons = policy.reasons_for(state)
+    if not reasons:
+        context = {"store": store, "order": order, "reasons": policy.reasons, "state_words": _(ORDER_STATE_NOW[state])}
+        return render(request, "claims/start_no_reasons.html", context)
     form = StartClaimForm(request.POST or None, order=order, reasons=reasons, claimable=selectors.order_lines_claimable(order=order))
     if request.method == "POST" and form.is_valid():
         actor = shopper_actor(email=order.customer_email, user=request.user if request.user.is_authenticated else None)

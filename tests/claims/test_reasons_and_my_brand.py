@@ -167,3 +167,12 @@ def test_signing_in_from_a_brand_page_comes_back_to_that_brand_and_an_outside_ne
     response = outside.post(login, {"login": SHOPPER_EMAIL, "password": DEMO_PASSWORD, "next": "https://evil.example/account/orders/?brand=kwoking"})
     assert response.status_code == 302 and response["Location"] == reverse("claims:my_orders")
     assert "--brand:" not in Client().get(login + "?next=https://evil.example/?brand=kwoking").content.decode()
+
+
+def test_an_order_in_a_state_no_reason_fits_says_so_instead_of_an_empty_list(demo):
+    """iWALK publishes no cancellation: its reasons apply once an order is delivered."""
+    page = _shopper().get(reverse("claims:claim_start", args=["iwalk", "IW-10100"])).content.decode()
+    assert 'id="no-reason-now"' in page
+    assert "Nothing can be claimed for order IW-10100 while it has not shipped yet" in page
+    assert "<strong>I changed my mind / no longer need it:</strong> When your order has been delivered (or you bought it in a shop)." in page
+    assert "What happened?" not in page

@@ -184,3 +184,13 @@ def test_staff_choose_in_the_admin_when_a_reason_is_offered(client):
     assert Reason.objects.get(store=reason.store, code="wrong-charge").order_states == list(ORDER_STATES)
     listing = client.get("/admin/policies/reason/").content.decode()
     assert "not shipped yet" in listing
+
+
+@pytest.mark.django_db
+def test_the_policy_page_says_when_each_reason_can_be_used(client):
+    call_command("demo_load", no_claims=True)
+    page = client.get("/s/imirror/policy/").content.decode()
+    section = page.split('data-testid="reasons-when"', 1)[1].split("</section>", 1)[0]
+    assert "<strong>Cancel my order:</strong> When your order has not shipped yet." in section
+    assert "<strong>I refused the delivery:</strong> When your order is on its way (shipped, not delivered) or you refused it." in section
+    assert "<strong>It has a manufacturing issue:</strong> When your order has been delivered (or you bought it in a shop)." in section
