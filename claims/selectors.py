@@ -12,10 +12,11 @@ from claims.models import Claim, ClaimEvent, ClaimLine, ClaimMessage, EvidenceFi
 from claims.states import SHOPPER_EVENTS, UNITS_RELEASED_STATES, ClaimStatus
 from orders import selectors as order_selectors
 from orders.models import Order, OrderLine, Product, ProductPart, Store, normalise_order_number
-from policies.engine import Decision, PolicyData, PurchaseFacts, RuleData, SlotData
+from policies.engine import ORDER_DELIVERED, ORDER_STATE_NOW, Decision, PolicyData, PurchaseFacts, RuleData, SlotData
 from policies.money import Breakdown
 from policies.selectors import (
     decision_for_purchase,
+    order_state_for_order,
     policy_data_for_version,
     purchase_facts_for_order_lines,
     purchase_facts_offline,
@@ -46,6 +47,27 @@ def claim_purchases(*, claim: Claim) -> list[tuple[object, PurchaseFacts]]:
     return [(line, facts[line.order_line_id]) for line in claimed]
 
 
+
+
+def claim_order_state(*, claim: Claim) -> str:
+    """The claimed order's state for the reasons (a purchase without an order: delivered)."""
+    if claim.order_id is None:
+        return ORDER_DELIVERED
+    return order_state_for_order(order=claim.order)
+
+
+def claim_reason_not_offered(*, claim: Claim, policy: PolicyData | None = None) -> dict | None:
+    """When the draft's reason is no longer offered for its order (it shipped after the
+    shopper chose "Cancel my order"): {"reason": its label, "state": the order now, in
+    words}, for REASON_NOT_OFFERED; None while it still applies."""
+    policy = policy or claim_policy_data(claim=claim)
+    reason = policy.reason(claim.reason_code)
+    if reason is None:
+        return None
+    state = claim_order_state(claim=claim)
+    if reason.offered_in(state):
+        return None
+    return {"reason": reason.label, "state": _(ORDER_STATE_NOW[state])}
 
 
 def claim_products(*, claim: Claim) -> list[Product]:
@@ -364,20 +386,33 @@ class ListPage:
     has_older: bool
 
 
-def _list_page(queryset: QuerySet, page: int) -> ListPage:
+def _list_page(queryset: QuerySet, page: int, size: int = MY_PAGE_SIZE) -> ListPage:
     """One page of a list, newest first, without counting the whole list: one row more
     than shown tells whether older ones exist."""
     page = max(page, 1)
-    start = (page - 1) * MY_PAGE_SIZE
-    rows = list(queryset[start : start + MY_PAGE_SIZE + 1])
-    return ListPage(rows=rows[:MY_PAGE_SIZE], page=page, has_older=len(rows) > MY_PAGE_SIZE)
+    start = (page - 1) * size
+    rows = list(queryset[start : start + size + 1])
+    return ListPage(rows=rows[:size], page=page, has_older=len(rows) > size)
 
 
-def claims_for_user(*, user, emails: list[str], page: int = 1) -> ListPage:
+# "Other brands" under a brand's own list (signed in from its page): only the newest few.
+MY_OTHER_BRANDS_SIZE = 5
+
+
+def _in_brand(queryset: QuerySet, store: Store | None, others: bool) -> QuerySet:
+    """The rows of the brand (`store`), or with `others` those of every other brand."""
+    if store is None:
+        return queryset
+    return queryset.exclude(store=store) if others else queryset.filter(store=store)
+
+
+def claims_for_user(
+    *, user, emails: list[str], page: int = 1, store: Store | None = None, others: bool = False, size: int = MY_PAGE_SIZE
+) -> ListPage:
     """The signed-in shopper's claims ("My claims"), newest first: made while signed in,
     or made as a guest with one of their verified e-mails (the same rule that lets them
     open it). Claims store the e-mail lower-case: an exact match on its index, or'ed with
-    the user's index."""
+    the user's index. `store`: only that brand's (with `others`: every other brand's)."""
     match = Q(shopper_user=user)
     if emails:
         match |= Q(shopper_email__in=sorted({email.strip().lower() for email in emails}))
@@ -388,13 +423,33 @@ def claims_for_user(*, user, emails: list[str], page: int = 1) -> ListPage:
         .only("id", "reference", "reason_label", "status", "submitted_at", "created_at", "store__id", "store__slug", "store__name")
         .order_by("-created_at", "-pk")
     )
-    return _list_page(claims, page)
+    return _list_page(_in_brand(claims, store, others), page, size)
 
 
-def orders_for_user(*, emails: list[str], page: int = 1) -> ListPage:
+def orders_for_user(
+    *, emails: list[str], page: int = 1, store: Store | None = None, others: bool = False, size: int = MY_PAGE_SIZE
+) -> ListPage:
     """The signed-in shopper's orders ("My orders"), newest first: those placed with one of
-    their verified e-mails (stored lower-case: an exact match on the e-mail's index)."""
-    return _list_page(order_selectors.orders_for_emails(emails=emails), page)
+    their verified e-mails (stored lower-case: an exact match on the e-mail's index).
+    `store`: only that brand's (with `others`: every other brand's)."""
+    return _list_page(_in_brand(order_selectors.orders_for_emails(emails=emails), store, others), page, size)
+
+
+def drafts_for_user(*, emails: list[str]) -> list[Claim]:
+    """The signed-in shopper's unsent drafts, newest first (the newest MY_PAGE_SIZE): those
+    started with one of their verified e-mails, which is what lets them continue one."""
+    wanted = sorted({email.strip().lower() for email in emails})
+    if not wanted:
+        return []
+    return list(
+        Claim.objects.filter(shopper_email__in=wanted, status=ClaimStatus.DRAFT)
+        .select_related("store", "order", "offline_product")
+        .only(
+            "id", "reason_label", "created_at", "store__id", "store__slug", "store__name",
+            "order__id", "order__number", "offline_product__id", "offline_product__name",
+        )
+        .order_by("-created_at", "-pk")[:MY_PAGE_SIZE]
+    )
 
 
 def claims_of_order(*, order) -> list[Claim]:

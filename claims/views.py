@@ -28,8 +28,8 @@ from orders import guest_access
 from orders import selectors as order_selectors
 from orders.models import Store
 from orders.selectors import user_verified_emails
-from policies.engine import turnaround_covers, turnaround_sentence
-from policies.selectors import policy_data_for_version, policy_version_current
+from policies.engine import ORDER_DELIVERED, ORDER_STATE_NOW, turnaround_covers, turnaround_sentence
+from policies.selectors import order_state_for_order, policy_data_for_version, policy_version_current
 
 # What the file picker offers per slot kind (the server still decides from the content).
 ACCEPT_ATTR = {
@@ -155,7 +155,13 @@ def claim_start(request: HttpRequest, slug: str, number: str) -> HttpResponse:
     if version is None:
         messages.error(request, services.NO_POLICY)
         return redirect("claims:order_detail", slug=store.slug, number=order.number)
-    reasons = policy_data_for_version(version=version).reasons
+    # only the reasons that fit the order now: no "Cancel my order" once it is delivered
+    policy = policy_data_for_version(version=version)
+    state = order_state_for_order(order=order)
+    reasons = policy.reasons_for(state)
+    if not reasons:
+        context = {"store": store, "order": order, "reasons": policy.reasons, "state_words": _(ORDER_STATE_NOW[state])}
+        return render(request, "claims/start_no_reasons.html", context)
     form = StartClaimForm(request.POST or None, order=order, reasons=reasons, claimable=selectors.order_lines_claimable(order=order))
     if request.method == "POST" and form.is_valid():
         actor = shopper_actor(email=order.customer_email, user=request.user if request.user.is_authenticated else None)
@@ -183,7 +189,7 @@ def claim_start_offline(request: HttpRequest, slug: str) -> HttpResponse:
     if version is None:
         messages.error(request, services.NO_POLICY)
         return redirect("orders:store_home", slug=store.slug)
-    form = OfflinePurchaseForm(request.POST or None, store=store, reasons=policy_data_for_version(version=version).reasons)
+    form = OfflinePurchaseForm(request.POST or None, store=store, reasons=policy_data_for_version(version=version).reasons_for(ORDER_DELIVERED))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         purchased_at = datetime.combine(data["purchased_on"], time(12, 0), tzinfo=ZoneInfo(str(store.time_zone)))
@@ -241,7 +247,14 @@ def _draft_context(request: HttpRequest, claim: Claim, posted=None, problems=Non
         "show_questions": bool(form.question_names) and (chosen is not None or bool(claim.answers)),
         "checklist": _slot_rows(claim, slots),
         "problems": problems or [],
+        "reason_not_offered": _reason_not_offered(claim),
     }
+
+
+def _reason_not_offered(claim: Claim) -> str:
+    """The draft's reason no longer fits the order (it shipped after "Cancel my order")."""
+    not_offered = selectors.claim_reason_not_offered(claim=claim)
+    return services.REASON_NOT_OFFERED % not_offered if not_offered else ""
 
 
 LIVE_NOT_DRAFT = gettext_lazy("This claim has been submitted already.")
@@ -628,16 +641,25 @@ def order_detail(request: HttpRequest, slug: str, number: str) -> HttpResponse:
 @require_GET
 def my_orders(request: HttpRequest) -> HttpResponse:
     """My orders and claims: the newest orders and claims of the shopper's verified
-    e-mails, a page at a time (?claims=2, ?orders=2 for older ones)."""
+    e-mails, a page at a time (?claims=2, ?orders=2 for older ones), and their drafts.
+    ?brand=<slug> (signing in from a brand's page comes back here): in that brand's look,
+    its drafts, claims and orders first, then a few of every other brand's."""
     emails = user_verified_emails(user=request.user)
     claims_page = _int(request.GET.get("claims")) or 1
     orders_page = _int(request.GET.get("orders")) or 1
-    return render(
-        request,
-        "claims/my_orders.html",
-        {
-            "orders": selectors.orders_for_user(emails=emails, page=orders_page),
-            "emails": emails,
-            "claims": selectors.claims_for_user(user=request.user, emails=emails, page=claims_page),
-        },
-    )
+    store = order_selectors.store_for_slug(slug=request.GET.get("brand", ""))
+    drafts = selectors.drafts_for_user(emails=emails)
+    context = {
+        "store": store,
+        "show_store": store is None,  # a brand's own lists don't repeat its name on every row
+        "emails": emails,
+        "orders": selectors.orders_for_user(emails=emails, page=orders_page, store=store),
+        "claims": selectors.claims_for_user(user=request.user, emails=emails, page=claims_page, store=store),
+        "drafts": [draft for draft in drafts if store is None or draft.store_id == store.pk],
+    }
+    if store is not None:
+        context["other_drafts"] = [draft for draft in drafts if draft.store_id != store.pk]
+        size = selectors.MY_OTHER_BRANDS_SIZE
+        context["other_claims"] = selectors.claims_for_user(user=request.user, emails=emails, store=store, others=True, size=size)
+        context["other_orders"] = selectors.orders_for_user(emails=emails, store=store, others=True, size=size)
+    return render(request, "claims/my_orders.html", context)

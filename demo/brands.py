@@ -37,13 +37,23 @@ BRANDS = [
             # number, email, name, channel, country, placed days ago, delivered days ago (None: not delivered), lines
             ("IW-10001", SHOPPER_EMAIL, "Sam Shopper", "online", "US", 3, 1, [("IW-LP5", 1, "29.99")]),
             ("IW-10010", SHOPPER_EMAIL, "Sam Shopper", "online", "US", 13, 10, [("IW-MAGX", 1, "59.99")]),
-            ("IW-10020", GUEST_EMAIL, "Alex Guest", "online", "US", 23, 20, [("IW-LP5", 2, "29.99")]),
+            ("IW-10020", GUEST_EMAIL, "Alex Guest", "online", "US", 23, 20, [("IW-LP5", 2, "29.99")]),  # the README's guest example: unclaimed
+            ("IW-10021", GUEST_EMAIL, "Alex Guest", "online", "US", 24, 21, [("IW-LP5", 1, "29.99")]),
+            ("IW-10005", SHOPPER_EMAIL, "Sam Shopper", "online", "US", 6, 3, [("IW-MAGX", 1, "59.99")]),
             ("IW-10045", SHOPPER_EMAIL, "Sam Shopper", "online", "US", 48, 45, [("IW-MAGX", 1, "59.99"), ("IW-CBL-C", 1, "9.99")]),
             ("IW-10070", GUEST_EMAIL, "Alex Guest", "online", "CA", 75, 70, [("IW-LP5", 1, "29.99")]),
             ("IW-10400", SHOPPER_EMAIL, "Sam Shopper", "online", "US", 405, 400, [("IW-LP5", 1, "29.99")]),
             ("IW-20001", SHOPPER_EMAIL, "Sam Shopper", "offline", "US", 40, 40, [("IW-MAGX", 1, "64.99")]),
             ("IW-30001", GUEST_EMAIL, "Alex Guest", "unauthorized_reseller", "US", 60, 55, [("IW-MAGX", 1, "39.00")]),
             ("IW-40001", SHOPPER_EMAIL, "Sam Shopper", "free", "US", 30, 27, [("IW-KEY", 1, "0.00")]),
+        ],
+        # every demo shopper has, in every brand, an order not shipped yet and one on its
+        # way (no claim on them), so the reasons offered for each state can be tried
+        "special_orders": [
+            {"number": "IW-10100", "email": SHOPPER_EMAIL, "name": "Sam Shopper", "country": "US", "placed": 1, "expected_ship": -1, "lines": [("IW-LP5", 1, "29.99")]},
+            {"number": "IW-10101", "email": SHOPPER_EMAIL, "name": "Sam Shopper", "country": "US", "placed": 4, "shipped": 2, "picked_up": 2, "lines": [("IW-MAGX", 1, "59.99")]},
+            {"number": "IW-10110", "email": GUEST_EMAIL, "name": "Alex Guest", "country": "US", "placed": 1, "expected_ship": -1, "lines": [("IW-MAGX", 1, "59.99")]},
+            {"number": "IW-10111", "email": GUEST_EMAIL, "name": "Alex Guest", "country": "US", "placed": 4, "shipped": 2, "picked_up": 2, "lines": [("IW-LP5", 1, "29.99")]},
         ],
     },
     {
@@ -75,6 +85,8 @@ BRANDS = [
             ("KW-50001", SHOPPER_EMAIL, "Sam Shopper", "online", "DE", 12, 10, [("KW-CAM", 1, "49.00")]),
             ("KW-50045", GUEST_EMAIL, "Alex Guest", "online", "FR", 52, 45, [("KW-LAMP", 2, "34.00")]),
             ("KW-50070", SHOPPER_EMAIL, "Sam Shopper", "online", "DE", 78, 70, [("KW-CAM", 1, "49.00")]),
+            ("KW-50005", SHOPPER_EMAIL, "Sam Shopper", "online", "DE", 7, 4, [("KW-LAMP", 1, "34.00")]),
+            ("KW-50006", GUEST_EMAIL, "Alex Guest", "online", "FR", 6, 3, [("KW-CAM", 1, "49.00")]),
             ("KW-50002", SHOPPER_EMAIL, "Sam Shopper", "online", "GB", 20, 14, [("KW-CAM", 1, "49.00", "B1"), ("KW-SDCARD", 1, "8.00", "B1"), ("KW-STRAP", 1, "0.00", "B1", True)]),
         ],
         "special_orders": [
@@ -82,6 +94,10 @@ BRANDS = [
             {"number": "KW-60001", "email": SHOPPER_EMAIL, "name": "Sam Shopper", "country": "DE", "placed": 9, "expected_ship": 2, "lines": [("KW-LAMP", 1, "34.00")]},
             # processed (parcel prepared) but not shipped
             {"number": "KW-60002", "email": GUEST_EMAIL, "name": "Alex Guest", "country": "FR", "placed": 3, "expected_ship": -2, "processed": 1, "lines": [("KW-CAM", 1, "49.00")]},
+            # not shipped yet, on time; and two on their way
+            {"number": "KW-60003", "email": SHOPPER_EMAIL, "name": "Sam Shopper", "country": "DE", "placed": 1, "expected_ship": -3, "lines": [("KW-CAM", 1, "49.00")]},
+            {"number": "KW-60004", "email": SHOPPER_EMAIL, "name": "Sam Shopper", "country": "DE", "placed": 5, "shipped": 3, "picked_up": 3, "lines": [("KW-LAMP", 1, "34.00")]},
+            {"number": "KW-60005", "email": GUEST_EMAIL, "name": "Alex Guest", "country": "FR", "placed": 5, "shipped": 3, "picked_up": 3, "lines": [("KW-LAMP", 1, "34.00")]},
         ],
     },
     {
@@ -110,10 +126,16 @@ BRANDS = [
             ("VC-70020", GUEST_EMAIL, "Alex Guest", "online", "US", 26, 20, [("VC-PSU12", 2, "42.00"), ("VC-JST10", 3, "6.40")]),
             ("VC-70045", SHOPPER_EMAIL, "Sam Shopper", "online", "GB", 50, 45, [("VC-PSU12", 1, "42.00")]),
             ("VC-70010", GUEST_EMAIL, "Alex Guest", "online", "US", 12, 10, [("VC-MCU32", 5, "18.50")]),
+            ("VC-70005", SHOPPER_EMAIL, "Sam Shopper", "online", "DE", 5, 2, [("VC-PSU12", 1, "42.00")]),
+            ("VC-70006", GUEST_EMAIL, "Alex Guest", "online", "US", 6, 3, [("VC-MCU32", 2, "18.50")]),
         ],
         "special_orders": [
             # shipped, in transit, not delivered
             {"number": "VC-70100", "email": SHOPPER_EMAIL, "name": "Sam Shopper", "country": "DE", "placed": 5, "shipped": 3, "picked_up": 3, "lines": [("VC-MCU32", 5, "18.50")], "tracking": ("DHL", "1234567890")},
+            {"number": "VC-70111", "email": GUEST_EMAIL, "name": "Alex Guest", "country": "US", "placed": 5, "shipped": 3, "picked_up": 3, "lines": [("VC-JST10", 2, "6.40")], "tracking": ("DHL", "1234567891")},
+            # not shipped yet
+            {"number": "VC-70101", "email": SHOPPER_EMAIL, "name": "Sam Shopper", "country": "DE", "placed": 1, "expected_ship": -2, "lines": [("VC-PSU12", 1, "42.00")]},
+            {"number": "VC-70110", "email": GUEST_EMAIL, "name": "Alex Guest", "country": "US", "placed": 1, "expected_ship": -2, "lines": [("VC-MCU32", 3, "18.50")]},
         ],
     },
     {
@@ -143,12 +165,19 @@ BRANDS = [
             ("IM-80045", SHOPPER_EMAIL, "Sam Shopper", "online", "US", 50, 45, [("IM-SM32", 1, "899.00")]),
             ("IM-90020", SHOPPER_EMAIL, "Sam Shopper", "crowdfunding", "US", 200, 20, [("IM-SM32", 1, "649.00")]),
             ("IM-80002", GUEST_EMAIL, "Alex Guest", "online", "US", 8, 0, [("IM-ADAPT", 1, "29.00")]),
+            ("IM-80005", SHOPPER_EMAIL, "Sam Shopper", "online", "US", 7, 4, [("IM-SM32", 1, "899.00")]),
+            ("IM-80006", GUEST_EMAIL, "Alex Guest", "online", "US", 6, 3, [("IM-SM32", 1, "899.00")]),
         ],
         "special_orders": [
             # placed today, not yet picked up by the courier
             {"number": "IM-81001", "email": SHOPPER_EMAIL, "name": "Sam Shopper", "country": "US", "placed": 0, "expected_ship": -1, "lines": [("IM-SM32", 1, "899.00")]},
             # picked up by the carrier, in transit
             {"number": "IM-81002", "email": GUEST_EMAIL, "name": "Alex Guest", "country": "US", "placed": 3, "shipped": 2, "picked_up": 2, "lines": [("IM-SM32", 1, "899.00")], "tracking": ("UPS", "1Z999AA10123456784")},
+            # not picked up yet, and on their way (no claim on them)
+            {"number": "IM-81003", "email": SHOPPER_EMAIL, "name": "Sam Shopper", "country": "US", "placed": 1, "expected_ship": -1, "lines": [("IM-MOUNT", 1, "49.00")]},
+            {"number": "IM-81004", "email": SHOPPER_EMAIL, "name": "Sam Shopper", "country": "US", "placed": 3, "shipped": 2, "picked_up": 2, "lines": [("IM-SM32", 1, "899.00")]},
+            {"number": "IM-81005", "email": GUEST_EMAIL, "name": "Alex Guest", "country": "US", "placed": 1, "expected_ship": -1, "lines": [("IM-SM32", 1, "899.00")]},
+            {"number": "IM-81006", "email": GUEST_EMAIL, "name": "Alex Guest", "country": "US", "placed": 3, "shipped": 2, "picked_up": 2, "lines": [("IM-ADAPT", 1, "29.00")]},
         ],
     },
 ]

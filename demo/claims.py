@@ -113,8 +113,8 @@ def demo_claims_load() -> int:
     claim = _submit(_draft("IM-80010", "not-satisfied", im_ok, texts={"reason": "Too large for the hallway."}))
     services.claim_approve(claim_id=claim.pk, actor=_staff("reviewer", imirror), outcome="refund")
 
-    # in transit
-    claim = _submit(_draft("IW-10020", "changed-mind", {"unopened": True}, preferred="refund"))
+    # in transit (not on IW-10020: the README's guest example stays claimable)
+    claim = _submit(_draft("IW-10021", "changed-mind", {"unopened": True}, preferred="refund"))
     services.claim_approve(claim_id=claim.pk, actor=_staff("reviewer", iwalk), outcome=None)
     services.claim_ship(claim_id=claim.pk, actor=shopper_actor(email=claim.shopper_email), carrier="UPS", tracking_number="1Z999AA10123456784")
 

@@ -8,6 +8,7 @@ text names without a figure are invented and flagged `is_invented_amount`.
 from decimal import Decimal
 
 from orders.models import Store
+from policies.engine import default_order_states
 from policies.models import (
     ConditionQuestion,
     CoverageRule,
@@ -45,6 +46,10 @@ def _reasons(store: Store, specs) -> dict[str, Reason]:
             position=position,
             help_text=rest[0] if rest else "",
             not_covered_note=rest[1] if len(rest) > 1 else "",
+            # the published texts fit the kinds' defaults: cancel or change the address
+            # before shipment / pick-up (W6, W12), refuse a parcel on its way (P9), every
+            # other reason once delivered
+            order_states=list(default_order_states(kind)),
         )
     return reasons
 

@@ -15,6 +15,13 @@ def store_list_active() -> QuerySet[Store]:
     return Store.objects.filter(is_active=True).order_by("name")
 
 
+def store_for_slug(*, slug: str) -> Store | None:
+    """An active store by its slug; None for an empty or unknown one (one query at most)."""
+    if not slug:
+        return None
+    return Store.objects.filter(slug=slug, is_active=True).first()
+
+
 def store_order_number_example(*, store: Store) -> str:
     """An order number as the store writes them, for the look-up form's hint: the
     store's own example, else the shape of its latest order's number with made-up

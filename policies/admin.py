@@ -9,13 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.scoped_admin import StoreScopedAdmin, StoreScopedStackedInline, StoreScopedTabularInline
 from policies import selectors, services
-from policies.forms import CoverageRuleForm, TryItForm
+from policies.forms import CoverageRuleForm, ReasonForm, TryItForm
 from policies.models import (
     ConditionQuestion,
     CoverageRule,
     Deduction,
     EvidenceSlot,
     InspectionRejectionReason,
+    OrderState,
     PackingItem,
     Policy,
     PolicyVersion,
@@ -305,10 +306,16 @@ class CoverageRuleAdmin(StoreScopedAdmin):
 
 @admin.register(Reason)
 class ReasonAdmin(StoreScopedAdmin):
-    list_display = ["label", "store", "kind", "code", "position", "is_active"]
+    form = ReasonForm
+    list_display = ["label", "store", "kind", "offered_when", "code", "position", "is_active"]
     list_filter = ["store", "kind", "is_active"]
     search_fields = ["label", "code"]
     list_select_related = ["store"]
+
+    @admin.display(description=_("offered when the order is"))
+    def offered_when(self, obj: Reason) -> str:
+        labels = dict(OrderState.choices)
+        return ", ".join(str(labels[state]) for state in obj.offered_when)
 
 
 @admin.register(StoreClosure)

@@ -202,12 +202,69 @@ class InspectionRejectionData:
     fee: Decimal | None = None
 
 
+# The order's state, as far as the reasons care: a reason is offered only while it can
+# apply (no "Cancel my order" for a delivered parcel). Ordered: an order only moves on.
+ORDER_NOT_SHIPPED = "not_shipped"
+ORDER_SHIPPED = "shipped"
+ORDER_DELIVERED = "delivered"
+ORDER_STATES = (ORDER_NOT_SHIPPED, ORDER_SHIPPED, ORDER_DELIVERED)
+ORDER_STATE_WORDS = {
+    ORDER_NOT_SHIPPED: "has not shipped yet",
+    ORDER_SHIPPED: "is on its way (shipped, not delivered) or you refused it",
+    ORDER_DELIVERED: "has been delivered (or you bought it in a shop)",
+}
+# the state in a sentence: "your order has not shipped yet"
+ORDER_STATE_NOW = {
+    ORDER_NOT_SHIPPED: "has not shipped yet",
+    ORDER_SHIPPED: "is on its way",
+    ORDER_DELIVERED: "has been delivered",
+}
+# order events that mean the parcel was refused at the door: it is not "delivered"
+REFUSED_EVENTS = frozenset({"delivery_refused", "refused"})
+_ORDER_STATES_BY_KIND = {
+    "cancellation": (ORDER_NOT_SHIPPED,),
+    "address_change": (ORDER_NOT_SHIPPED,),
+    "refused_delivery": (ORDER_SHIPPED,),
+    "wrong_charge": ORDER_STATES,
+}
+
+
+def default_order_states(kind: str) -> tuple[str, ...]:
+    """When a reason of this kind can apply, unless the store says otherwise: cancelling
+    or changing the address before shipment, refusing a parcel on its way, a wrong charge
+    at any time, everything else (defects, wrong item, change of mind) once delivered."""
+    return _ORDER_STATES_BY_KIND.get(kind, (ORDER_DELIVERED,))
+
+
 @dataclass(frozen=True)
 class ReasonData:
     code: str
     label: str
     kind: str
     not_covered_note: str = ""
+    order_states: tuple[str, ...] = ()  # empty: the kind's default
+
+    @property
+    def offered_when(self) -> tuple[str, ...]:
+        """The order states this reason is offered in, in order."""
+        chosen = set(self.order_states or default_order_states(self.kind))
+        return tuple(state for state in ORDER_STATES if state in chosen)
+
+    def offered_in(self, state: str) -> bool:
+        return state in self.offered_when
+
+    def applies_from(self, state: str) -> bool:
+        """Offered in this state or a later one: still possible for this order."""
+        later = ORDER_STATES[ORDER_STATES.index(state):]
+        return any(s in later for s in self.offered_when)
+
+    @property
+    def offered_when_words(self) -> str:
+        """“When your order has not shipped yet.” for the policy page."""
+        states = self.offered_when
+        if set(states) == set(ORDER_STATES):
+            return "At any time."
+        return "When your order " + " or ".join(ORDER_STATE_WORDS[s] for s in states) + "."
 
 
 @dataclass(frozen=True)
@@ -231,6 +288,10 @@ class PolicyData:
 
     def reason(self, code: str) -> ReasonData | None:
         return next((r for r in self.reasons if r.code == code), None)
+
+    def reasons_for(self, state: str) -> tuple[ReasonData, ...]:
+        """The reasons a shopper may pick for an order in this state (order_state())."""
+        return tuple(r for r in self.reasons if r.offered_in(state))
 
 
 @dataclass(frozen=True)
@@ -286,6 +347,30 @@ class PurchaseFacts:
             return ZERO
         line_paid = self.unit_price * self.line_quantity - self.line_discount
         return max(line_paid, ZERO) * Decimal(self.quantity) / Decimal(self.line_quantity)
+
+
+def order_state(purchase: PurchaseFacts) -> str:
+    """Not shipped, shipped (on its way, or refused at the door) or delivered, from the
+    order's facts. A purchase without an order (a shop, a reseller) is in hand: delivered."""
+    if not purchase.has_order:
+        return ORDER_DELIVERED
+    return order_state_from(
+        shipped_at=purchase.shipped_at,
+        picked_up_at=purchase.picked_up_at,
+        delivered_at=purchase.delivered_at,
+        event_names=tuple(name for name, _at in purchase.events),
+    )
+
+
+def order_state_from(*, shipped_at, picked_up_at, delivered_at, event_names=()) -> str:
+    """order_state() for an order's own fields, without building a line's facts."""
+    if REFUSED_EVENTS.intersection(event_names):
+        return ORDER_SHIPPED
+    if delivered_at is not None:
+        return ORDER_DELIVERED
+    if shipped_at is not None or picked_up_at is not None:
+        return ORDER_SHIPPED
+    return ORDER_NOT_SHIPPED
 
 
 # --- output -----------------------------------------------------------------------
@@ -1054,8 +1139,14 @@ def _alternatives(policy, purchase, calendar, reason, now) -> tuple[Alternative,
     """Open rules that cover other reasons: what is still possible; then the rules whose
     window has not started yet, saying when they open."""
     found, not_yet = [], []
+    state = order_state(purchase)
     for rule in policy.rules:
         if reason.code in rule.reason_codes or _scope_blockers(rule, purchase):
+            continue
+        # only reasons that apply to this order now or later: none of a state it has left
+        # (no "Cancel before pick-up" for a delivered order)
+        later = tuple(r for r in policy.reasons if r.code in rule.reason_codes and r.applies_from(state))
+        if not later:
             continue
         status, text, deadline, _auto = _window(rule, purchase, calendar, now)
         if status == "not_yet":
@@ -1063,7 +1154,7 @@ def _alternatives(policy, purchase, calendar, reason, now) -> tuple[Alternative,
                 Alternative(
                     rule.code,
                     rule.name,
-                    tuple(r.label for r in policy.reasons if r.code in rule.reason_codes),
+                    tuple(r.label for r in later),
                     text if rule.window_anchor == "event" else _not_yet_open_alternative(rule, purchase, calendar, now),
                     not_yet_open=True,
                 )
@@ -1071,7 +1162,7 @@ def _alternatives(policy, purchase, calendar, reason, now) -> tuple[Alternative,
             continue
         if status != "open":
             continue
-        labels = tuple(r.label for r in policy.reasons if r.code in rule.reason_codes)
+        labels = tuple(r.label for r in later)
         if rule.window_unit == "warranty" and deadline and deadline.at:
             text = f"Your warranty runs until {_fmt_date(deadline.at, calendar)}, so you can still file a warranty claim."
         else:

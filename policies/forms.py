@@ -4,7 +4,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order, OrderEventType, OrderLine, Product
-from policies.models import TURNAROUND_OUTCOMES, CoverageRule, Outcome, Reason
+from policies.engine import default_order_states
+from policies.models import TURNAROUND_OUTCOMES, CoverageRule, OrderState, Outcome, Reason
 
 
 class ChoiceListField(forms.MultipleChoiceField):
@@ -34,6 +35,44 @@ class CountryListField(forms.CharField):
 
 
 REASON_OF_ANOTHER_STORE = _("Pick only reasons of the policy's store.")
+REASON_NEVER_OFFERED = _("Tick at least one order state: a reason offered in none would never be shown.")
+
+
+class ReasonForm(forms.ModelForm):
+    """A store's reason; "offered when the order is" starts from the kind's default."""
+
+    order_states = ChoiceListField(
+        choices=OrderState.choices,
+        required=False,
+        label=_("Offered when the order is"),
+        help_text=_(
+            "Shoppers see this reason only for orders in these states (e.g. “Cancel my order” only before it ships). "
+            "Left empty on a new reason: the kind's default (cancellation and address change: not shipped; refused "
+            "delivery: shipped; wrong charge: any; everything else: delivered)."
+        ),
+    )
+
+    class Meta:
+        model = Reason
+        fields = ["store", "code", "label", "kind", "order_states", "help_text", "not_covered_note", "position", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "order_states" in self.fields:
+            self.initial["order_states"] = list(self.instance.offered_when)
+
+    def clean_order_states(self):
+        states = self.cleaned_data.get("order_states") or []
+        if not states and self.instance.pk:
+            raise ValidationError(REASON_NEVER_OFFERED)
+        return states
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("order_states") and data.get("kind") and not self.errors.get("order_states"):
+            data["order_states"] = list(default_order_states(data["kind"]))
+        return data
+
 CATEGORY_OF_ANOTHER_STORE = _("Pick only categories of the policy's store.")
 
 

@@ -17,6 +17,7 @@ from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order, OrderEventType, ProductCategory, Store
+from policies.engine import ORDER_DELIVERED, ORDER_NOT_SHIPPED, ORDER_SHIPPED, ORDER_STATES, default_order_states
 
 
 class ReasonKind(models.TextChoices):
@@ -112,6 +113,12 @@ class Reason(models.Model):
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    order_states = models.JSONField(
+        _("offered when the order is"),
+        default=list,
+        blank=True,
+        help_text=_("The order states in which shoppers may pick this reason. Empty: the kind's default."),
+    )
 
     class Meta:
         ordering = ["store", "position", "label"]
@@ -119,6 +126,28 @@ class Reason(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    @property
+    def offered_when(self) -> tuple[str, ...]:
+        """The order states it is offered in: the chosen ones, else the kind's default."""
+        chosen = set(self.order_states or default_order_states(self.kind))
+        return tuple(state for state in ORDER_STATES if state in chosen)
+
+    def clean(self) -> None:
+        unknown = set(self.order_states or ()) - set(ORDER_STATES)
+        if unknown:
+            raise ValidationError({"order_states": REASON_ORDER_STATE_UNKNOWN})
+
+
+class OrderState(models.TextChoices):
+    """The order states a reason can be offered in (policies.engine.ORDER_STATES)."""
+
+    NOT_SHIPPED = ORDER_NOT_SHIPPED, _("not shipped yet")
+    SHIPPED = ORDER_SHIPPED, _("shipped, not delivered (on its way, or refused at the door)")
+    DELIVERED = ORDER_DELIVERED, _("delivered (purchases without an order count as delivered)")
+
+
+REASON_ORDER_STATE_UNKNOWN = _("Choose order states from the list.")
 
 
 class WindowUnit(models.TextChoices):

@@ -17,6 +17,7 @@ from policies.engine import (
     companions_kept,
     companions_missing,
     evaluate,
+    order_state_from,
 )
 from policies.models import Policy, PolicyVersion
 from policies.snapshot import policy_data, policy_snapshot, same_document
@@ -157,6 +158,15 @@ def purchase_facts_for_order_lines(*, order: Order, claimed: dict[int, int], exc
             gifts_kept=gifts_kept,
         )
     return facts
+
+
+def order_state_for_order(*, order: Order) -> str:
+    """The engine's order state (not shipped, shipped, delivered) of an order, from its
+    times and its events (one query): which reasons the shopper is offered."""
+    event_names = tuple(OrderEvent.objects.filter(order=order).values_list("event_type__name", flat=True))
+    return order_state_from(
+        shipped_at=order.shipped_at, picked_up_at=order.picked_up_at, delivered_at=order.delivered_at, event_names=event_names
+    )
 
 
 def order_events_facts(*, order: Order) -> tuple[tuple[str, datetime], ...]:

@@ -42,7 +42,14 @@ def policy_snapshot(policy: Policy) -> dict:
         "funds_arrival_note": policy.funds_arrival_note,
         "sources": policy.sources,
         "reasons": [
-            {"code": r.code, "label": r.label, "kind": r.kind, "help_text": r.help_text, "not_covered_note": r.not_covered_note}
+            {
+                "code": r.code,
+                "label": r.label,
+                "kind": r.kind,
+                "help_text": r.help_text,
+                "not_covered_note": r.not_covered_note,
+                "order_states": list(r.offered_when),
+            }
             for r in reasons
         ],
         "carriers": [
@@ -280,7 +287,14 @@ def policy_data(
         version=version,
         rules=tuple(rules),
         reasons=tuple(
-            ReasonData(code=r["code"], label=r["label"], kind=r["kind"], not_covered_note=r.get("not_covered_note", ""))
+            ReasonData(
+                code=r["code"],
+                label=r["label"],
+                kind=r["kind"],
+                not_covered_note=r.get("not_covered_note", ""),
+                # versions published before reasons followed the order's state: the kind's default
+                order_states=tuple(r.get("order_states", ())),
+            )
             for r in document.get("reasons", ())
         ),
         review_standard_working_days=document.get("review_standard_working_days"),

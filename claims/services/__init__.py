@@ -24,6 +24,7 @@ from claims.services.commands import (  # noqa: F401
     POSTAGE_RECEIPT_CHECKING,
     POSTAGE_RECEIPT_MISSING,
     PREFERENCE_NEEDED,
+    REASON_NOT_OFFERED,
     REFUND_ALREADY,
     RMA_MISMATCH,
     SLOT_MISSING,

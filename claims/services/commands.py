@@ -23,6 +23,7 @@ NOT_ALLOWED_NOW = _("This step is not possible while the claim is “%(status)s�
 NOT_PERMITTED = _("You are not allowed to do this on this claim.")
 NO_POLICY = _("This brand has not published a return policy yet; please contact its support.")
 UNKNOWN_REASON = _("Choose one of the reasons listed.")
+REASON_NOT_OFFERED = _("“%(reason)s” no longer applies: your order %(state)s. Your answers and files are kept; choose another reason.")
 NOTHING_CLAIMED = _("Choose at least one item and a quantity.")
 TOO_MANY = _("You can claim at most %(max)d of “%(name)s”.")
 ALREADY_CLAIMED = _("“%(name)s” is already in another claim: see your claims on the order page.")

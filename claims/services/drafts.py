@@ -12,6 +12,7 @@ from claims.selectors import (
     claim_calendar,
     claim_checklist,
     claim_evaluate,
+    claim_reason_not_offered,
     units_claimed_elsewhere,
 )
 from claims.services.commands import (
@@ -22,6 +23,7 @@ from claims.services.commands import (
     NOTHING_CLAIMED,
     OUTCOME_NOT_OFFERED,
     PREFERENCE_NEEDED,
+    REASON_NOT_OFFERED,
     SLOT_MISSING,
     SLOT_PROCESSING,
     TEXT_MISSING,
@@ -33,9 +35,9 @@ from claims.services.commands import (
 from claims.services.review import claim_approve
 from claims.states import ClaimStatus
 from orders.models import Order, OrderLine, Product, Store
-from policies.engine import Status
+from policies.engine import ORDER_DELIVERED, ORDER_STATE_NOW, Status
 from policies.models import Outcome
-from policies.selectors import policy_data_for_version, policy_version_current
+from policies.selectors import order_state_for_order, policy_data_for_version, policy_version_current
 from policies.snapshot import decision_document
 
 # --- drafts -----------------------------------------------------------------------------
@@ -59,6 +61,9 @@ def claim_start(
     reason = policy.reason(reason_code)
     if reason is None:
         raise ClaimError(UNKNOWN_REASON)
+    state = order_state_for_order(order=order) if order is not None else ORDER_DELIVERED
+    if not reason.offered_in(state):
+        raise ClaimError(REASON_NOT_OFFERED % {"reason": reason.label, "state": _(ORDER_STATE_NOW[state])})
     with transaction.atomic():
         claim = Claim(
             store=store,
@@ -186,6 +191,9 @@ def claim_submit(*, claim_id: int, actor: Actor) -> Claim:
         version = policy_version_current(store=claim.store) or claim.policy_version
         policy = policy_data_for_version(version=version)
         claim.policy_version = version
+        not_offered = claim_reason_not_offered(claim=claim, policy=policy)
+        if not_offered:  # the order moved on since the draft began: the draft stays as it is
+            raise ClaimError(REASON_NOT_OFFERED % not_offered)
         decisions = claim_evaluate(claim=claim, now=now, policy=policy)
         rule_code = _pick_rule(decisions)
         if rule_code is None:
