@@ -954,6 +954,19 @@ def _shipping_words(rule: RuleData, refund: Breakdown | None, cause: str, curren
     return f"{sentence} {cause}." if cause.startswith("because") else f"{sentence}: {cause}."
 
 
+def shopper_postage_words(rule: RuleData, currency: str) -> str:
+    """How a shopper who pays the return shipping pays it, as the policy states it before
+    any claim: deducted from the refund (its amount when fixed) or postage they buy. A
+    clause: "we deduct 89.00 USD return shipping from your refund"."""
+    shipping = [d for d in rule.deductions if d.trigger == "shopper_pays_shipping"]
+    fixed = [d for d in shipping if d.basis == "fixed" and d.amount is not None]
+    if shipping and len(fixed) == len(shipping):
+        return f"we deduct {format_money(sum((d.amount for d in fixed), ZERO), currency)} return shipping from your refund"
+    if shipping:
+        return "we deduct the return shipping from your refund"
+    return "you buy the return postage yourself; we don't deduct anything for it"
+
+
 def _deduction_amount(deduction: DeductionData, purchase: PurchaseFacts, base: Decimal) -> Decimal | None:
     if deduction.basis == "fixed":
         return deduction.amount or ZERO
