@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from claims.models import Claim, ClaimEvent, ClaimLine, ClaimMessage, EvidenceFile, Refund
-from claims.states import SHOPPER_EVENTS, UNITS_RELEASED_STATES, ClaimStatus
+from claims.states import SHOPPER_TIMELINE_EVENTS, UNITS_RELEASED_STATES, ClaimStatus
 from orders import selectors as order_selectors
 from orders.models import Order, OrderLine, Product, ProductPart, Store, normalise_order_number
 from policies.engine import ORDER_DELIVERED, ORDER_STATE_NOW, Decision, PolicyData, PurchaseFacts, RuleData, SlotData
@@ -281,6 +281,19 @@ CLAIM_PAGE_FIELDS = (
     "refund_due_at",
     "turnaround_due_at",
     "outcome",  # the turnaround's words (repair, replacement, part)
+    # the tracker (claims.tracker): the steps taken, the shopper's words, the parcel
+    "answers",
+    "return_carrier",
+    "return_tracking_number",
+    "submitted_at",
+    "decided_at",
+    "shipped_back_at",
+    "received_at",
+    "inspected_at",
+    "resolved_at",
+    "closed_at",
+    "status_changed_at",
+    "resolution",
     "store",  # every column: the page's header, footer and colours read the store
     "order__id",
     "order__number",
@@ -351,9 +364,9 @@ def claim_evidence_files(*, claim: Claim) -> list[EvidenceFile]:
 
 
 def claim_timeline(*, claim: Claim) -> list[ClaimEvent]:
-    """The events the shopper sees on the claim's timeline, oldest first."""
+    """The events the shopper sees on the claim's timeline, oldest first, from submission."""
     return list(
-        claim.events.filter(action__in=SHOPPER_EVENTS).only("id", "claim_id", "action", "to_status", "note", "created_at").order_by("created_at", "pk")
+        claim.events.filter(action__in=SHOPPER_TIMELINE_EVENTS).only("id", "claim_id", "action", "to_status", "note", "created_at").order_by("created_at", "pk")
     )
 
 

@@ -160,6 +160,9 @@ ACTIONS = tuple(name for name, c in COMMANDS.items() if c.moves)
 # events written outside the table: the draft's creation
 EVENT_LABELS = {"start": _("Draft started"), **{name: c.label for name, c in COMMANDS.items()}}
 SHOPPER_EVENTS = frozenset({"start", *(name for name, c in COMMANDS.items() if c.shopper_sees)})
+# the claim page's timeline starts at submission: the draft's own events are the shopper's
+# work in progress, not a step of the claim
+SHOPPER_TIMELINE_EVENTS = SHOPPER_EVENTS - {"start"}
 
 
 @dataclass(frozen=True)

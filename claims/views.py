@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from claims import clocks, page_cache, selectors, services, states
+from claims import clocks, page_cache, selectors, services, states, tracker
 from claims import evidence as evidence_services
 from claims.actors import Actor, shopper_actor, staff_actor
 from claims.forms import AnswersForm, MessageForm, OfflinePurchaseForm, StartClaimForm, TrackingForm
@@ -28,7 +28,7 @@ from orders import guest_access
 from orders import selectors as order_selectors
 from orders.models import Store
 from orders.selectors import user_verified_emails
-from policies.engine import ORDER_DELIVERED, ORDER_STATE_NOW, turnaround_covers, turnaround_sentence
+from policies.engine import ORDER_DELIVERED, ORDER_STATE_NOW, carriers_words, turnaround_covers, turnaround_sentence
 from policies.selectors import order_state_for_order, policy_data_for_version, policy_version_current
 
 # What the file picker offers per slot kind (the server still decides from the content).
@@ -481,6 +481,26 @@ def _next_step(claim: Claim, can_appeal: bool) -> str:
     return str(states.NEXT_STEPS.get(claim.status, ""))
 
 
+def _tracker_context(claim: Claim, policy, rule) -> dict:
+    """The tracker at the top of the claim page and the return's shipping details."""
+    to_ship = claim.status == ClaimStatus.APPROVED_AWAITING_RETURN
+    return {
+        "progress": tracker.claim_progress(claim=claim, rule=rule),
+        "next_dues": tracker.claim_next_dues(claim=claim),
+        "return_tracking": tracker.claim_return_tracking(claim=claim, policy=policy),
+        # while the item is to be sent back: where to, with whom, how to hand it over
+        "return_shipping": _return_shipping(claim, policy) if to_ship else None,
+    }
+
+
+def _return_shipping(claim: Claim, policy) -> dict:
+    return {
+        "address": policy.return_address or claim.store.return_address,
+        "carriers": carriers_words(policy.carriers),
+        "drop_off": policy.drop_off_instructions,
+    }
+
+
 def _detail_context(claim: Claim, tracking_form=None, message_form=None) -> dict:
     """Everything the claim page shows, read here (the template runs no queries): one
     query each for the timeline, the messages and the evidence."""
@@ -501,12 +521,16 @@ def _detail_context(claim: Claim, tracking_form=None, message_form=None) -> dict
     reimbursed = selectors.postage_reimbursed(claim=claim, rule=rule)
     receipt_open = reimbursed and claim.status in states.POSTAGE_RECEIPT_STATES
     can_appeal = claim.status == ClaimStatus.REJECTED and not claim.appeal_used
+    answers, texts = tracker.claim_own_words(claim=claim, policy=policy)
     return {
+        **_tracker_context(claim, policy, rule),
+        "own_answers": answers,
+        "own_texts": texts,
         "store": claim.store,
         "claim": claim,
         "rule": rule,
         "snapshot_rule": snapshot_rule,
-        "events": selectors.claim_timeline(claim=claim),
+        "events": [(event, tracker.timeline_label(event)) for event in selectors.claim_timeline(claim=claim)],
         "messages_list": conversation.shown,
         "evidence": sorted((item for item in evidence if item.status == EvidenceFile.Status.READY), key=lambda item: (item.slot_code, item.created_at)),
         "requested": requested,
@@ -606,7 +630,8 @@ def rma_slip(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
         raise Http404
     policy = selectors.claim_policy_data(claim=claim)
     qr_svg = segno.make(claim.rma_number, error="m").svg_inline(scale=4, title=f"QR code: {claim.rma_number}")
-    return render(request, "claims/slip.html", {"store": claim.store, "claim": claim, "policy": policy, "qr_svg": qr_svg})
+    context = {"store": claim.store, "claim": claim, "policy": policy, "qr_svg": qr_svg, "return_shipping": _return_shipping(claim, policy)}
+    return render(request, "claims/slip.html", context)
 
 
 # --- pages that combine orders and claims -------------------------------------------------

@@ -30,9 +30,39 @@ ANY_TRACKED_CARRIERS = [
     ("DHL Express", r"^\d{10}$", "1234567890"),
 ]
 
+# The carriers' public tracking pages ({tracking}: the parcel's number), for the claim page's link.
+TRACKING_URLS = {
+    "UPS": "https://www.ups.com/track?tracknum={tracking}",
+    "USPS": "https://tools.usps.com/go/TrackConfirmAction?tLabels={tracking}",
+    "FedEx": "https://www.fedex.com/fedextrack/?trknbr={tracking}",
+    "DHL Express": "https://www.dhl.com/global-en/home/tracking/tracking-express.html?submit=1&tracking-id={tracking}",
+}
+
+# How to hand a return over. The brands' published texts name no drop-off steps (Voltaic
+# names its carriers, P3): these are plausible demo texts built on what each policy says.
+# No policy text gives a return address: the stores' demo addresses (demo/brands.py) apply.
+DROP_OFF = {
+    "iwalk": (
+        "Pack the item with its cables and adapters, write the RMA number on the outside of the box and drop it at any "
+        "UPS, USPS, FedEx or DHL location. Keep the receipt with the tracking number and enter the number here."
+    ),
+    "kwoking": (
+        "Write the RMA number on the parcel and hand it to a tracked courier (UPS, USPS, FedEx or DHL Express) or drop it "
+        "at one of their service points. Parcels without an approved RMA number are refused."
+    ),
+    "voltaic": (
+        "Book a FedEx or DHL Express pickup, or drop the parcel at a FedEx or DHL service point: postal services are not "
+        "accepted. Write the RMA number in the recipient information of the waybill."
+    ),
+    "imirror": (
+        "Pack the mirror in its original box and drop it at a UPS Store, a USPS post office, a FedEx Office or a DHL "
+        "service point, or use another carrier with tracking. Enter the tracking number here as soon as you ship."
+    ),
+}
+
 
 def _policy(store: Store, **fields) -> Policy:
-    return Policy.objects.create(store=store, **fields)
+    return Policy.objects.create(store=store, drop_off_instructions=DROP_OFF.get(store.slug, ""), **fields)
 
 
 def _reasons(store: Store, specs) -> dict[str, Reason]:
@@ -72,7 +102,9 @@ def _rule(policy: Policy, reasons: list[Reason], *, conditions=(), slots=(), ded
 
 def _carriers(policy: Policy, carriers, sources: str = "") -> None:
     for name, pattern, example in carriers:
-        ReturnCarrier.objects.create(policy=policy, name=name, tracking_pattern=pattern, tracking_example=example, sources=sources)
+        ReturnCarrier.objects.create(
+            policy=policy, name=name, tracking_pattern=pattern, tracking_example=example, tracking_url=TRACKING_URLS.get(name, ""), sources=sources
+        )
 
 
 def _packing(policy: Policy, lines) -> None:

@@ -66,7 +66,7 @@ def advised_window_display(rule: CoverageRule) -> str:
 class ReturnCarrierInline(StoreScopedTabularInline):
     model = ReturnCarrier
     extra = 0
-    fields = ["name", "tracking_pattern", "tracking_example", "any_carrier", "sources"]
+    fields = ["name", "tracking_pattern", "tracking_example", "any_carrier", "tracking_url", "sources"]
 
 
 class PackingItemInline(StoreScopedTabularInline):
@@ -107,6 +107,7 @@ class PolicyAdmin(StoreScopedAdmin):
         (None, {"fields": ("store", "name", "summary")}),
         (_("RMA numbers"), {"fields": ("rma_prefix", "rma_digits")}),
         (_("Service levels"), {"fields": ("review_standard_working_days", "review_complex_working_days", "funds_arrival_note")}),
+        (_("Return shipping"), {"fields": ("return_address", "drop_off_instructions")}),
         (_("Sources"), {"fields": ("sources",)}),
     )
 

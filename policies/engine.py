@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from urllib.parse import quote
 
 from policies.calendar import BusinessCalendar
 from policies.money import ZERO, Breakdown, build_refund, format_money, percent_of
@@ -189,6 +190,7 @@ class CarrierData:
     tracking_pattern: str  # "": any tracking number of a sane shape (FREE_TRACKING)
     tracking_example: str = ""
     any_carrier: bool = False  # the shopper names the carrier they used
+    tracking_url: str = ""  # the carrier's tracking page, "{tracking}" where the number goes; "": no link
 
 
 @dataclass(frozen=True)
@@ -285,6 +287,8 @@ class PolicyData:
     packing_checklist: tuple[str, ...] = ()
     sources: str = ""
     inspection_rejections: tuple[InspectionRejectionData, ...] = ()
+    return_address: str = ""  # "": the store's return address
+    drop_off_instructions: str = ""
 
     def reason(self, code: str) -> ReasonData | None:
         return next((r for r in self.reasons if r.code == code), None)
@@ -574,9 +578,11 @@ def _evaluate_rule(
         for slot in rule.evidence_slots
         if slot.applies_to == "all" or (slot.applies_to == "offline_purchase") != purchase.has_order
     )
-    payer, shipping_text = _shipping_payer(rule, purchase, policy, reason, shopper_pays_by_answer, slots, evidence_counts)
+    payer, shipping_text, shopper_pays_cause = _shipping_payer(rule, purchase, policy, reason, shopper_pays_by_answer, slots, evidence_counts)
     unanswered = {q.code for q in questions}
     refund, refund_notes = refund_for(rule, purchase, payer, triggered_deductions, unanswered)
+    if payer == "shopper":
+        shipping_text = _shipping_words(rule, refund, shopper_pays_cause, purchase.currency)
 
     if blockers:
         status = Status.NOT_ELIGIBLE
@@ -981,35 +987,69 @@ def _not_yet_open_alternative(rule: RuleData, purchase: PurchaseFacts, calendar:
 
 
 def _shipping_payer(rule, purchase, policy, reason, shopper_pays_by_answer, slots, evidence_counts):
+    """(payer, sentence, why the shopper pays): the sentence is the brand's or "none"'s;
+    when the shopper pays, the sentence is made with the refund (_shipping_words) and the
+    last item says why ("" when the rule simply says so)."""
     if not rule.requires_return or rule.return_shipping_payer == "none":
-        return "none", "Nothing needs to be sent back."
-    payer = rule.return_shipping_payer
+        return "none", "Nothing needs to be sent back.", ""
+    payer, text, cause = rule.return_shipping_payer, "", ""
     if payer == "brand_if_defect":
         payer = "brand" if reason.kind in DEFECT_KINDS else "shopper"
-        text = (
-            f"{policy.store_name} pays return shipping for a confirmed defect; if the item turns out not to be defective, you pay it."
-            if payer == "brand"
-            else "You pay return shipping: the reason is not a defect."
-        )
+        if payer == "brand":
+            text = f"{policy.store_name} pays return shipping for a confirmed defect; if the item turns out not to be defective, you pay it."
+        else:
+            cause = "the reason is not a defect"
     elif payer == "brand":
         text = f"{policy.store_name} pays return shipping."
-    else:
-        text = "You pay return shipping."
     if payer == "brand" and rule.shopper_pays_if_international and purchase.shipping_country and purchase.shipping_country.upper() != policy.store_country.upper():
-        payer, text = "shopper", "You pay return shipping: returns from abroad are at the shopper's cost."
+        payer, cause = "shopper", "returns from abroad are at the shopper's cost"
     if payer == "brand" and shopper_pays_by_answer:
-        payer, text = "shopper", "You pay return shipping because of your answers above."
+        payer, cause = "shopper", "because of your answers above"
     if payer == "brand":
         for slot in slots:
             if slot.requirement == "affects_shipping":
                 provided = (evidence_counts or {}).get(slot.code)
                 if provided is not None and provided < slot.min_count:
-                    payer, text = "shopper", f"You pay return shipping because “{slot.label}” was not provided."
+                    payer, cause = "shopper", f"because “{slot.label}” was not provided"
                     break
                 text += f" Without “{slot.label}”, you may have to pay return shipping."
     if payer == "brand" and rule.shipping_reimbursement_cap is not None:
         text += f" Send us the receipt for the postage you paid: it is refunded up to {format_money(rule.shipping_reimbursement_cap, policy.currency)}."
-    return payer, text
+    return payer, text, cause
+
+
+def _shipping_words(rule: RuleData, refund: Breakdown | None, cause: str, currency: str) -> str:
+    """When the shopper pays the return shipping, ONE sentence saying how: the amount
+    deducted from the refund (the estimate's return shipping row, same figure), or that
+    they buy the postage themselves and nothing is deducted."""
+    codes = {d.code for d in rule.deductions if d.trigger == "shopper_pays_shipping"}
+    lines = [line for line in (refund.lines if refund else ()) if line.code in codes]
+    counted = [line for line in lines if not line.pending]
+    if counted:
+        amount = format_money(-sum((line.amount for line in counted), ZERO), currency)
+        sentence = f"We deduct {amount} return shipping from your refund"
+    elif lines:
+        sentence = "We deduct the return shipping from your refund; its amount is set at inspection"
+    elif refund is not None:
+        sentence = "You buy the return postage yourself; we don't deduct anything for it from your refund"
+    else:
+        sentence = "You buy the return postage yourself"
+    if not cause:
+        return sentence + "."
+    return f"{sentence} {cause}." if cause.startswith("because") else f"{sentence}: {cause}."
+
+
+def shopper_postage_words(rule: RuleData, currency: str) -> str:
+    """How a shopper who pays the return shipping pays it, as the policy states it before
+    any claim: deducted from the refund (its amount when fixed) or postage they buy. A
+    clause: "we deduct 89.00 USD return shipping from your refund"."""
+    shipping = [d for d in rule.deductions if d.trigger == "shopper_pays_shipping"]
+    fixed = [d for d in shipping if d.basis == "fixed" and d.amount is not None]
+    if shipping and len(fixed) == len(shipping):
+        return f"we deduct {format_money(sum((d.amount for d in fixed), ZERO), currency)} return shipping from your refund"
+    if shipping:
+        return "we deduct the return shipping from your refund"
+    return "you buy the return postage yourself; we don't deduct anything for it"
 
 
 def _deduction_amount(deduction: DeductionData, purchase: PurchaseFacts, base: Decimal) -> Decimal | None:
@@ -1221,6 +1261,38 @@ def tracking_number_fits(carrier: CarrierData, tracking_number: str) -> bool:
     """Whether a tracking number fits the carrier's format, or for a carrier without
     one, the free shape (FREE_TRACKING)."""
     return re.fullmatch(carrier.tracking_pattern or FREE_TRACKING, tracking_number, flags=re.IGNORECASE) is not None
+
+
+TRACKING_PLACEHOLDER = "{tracking}"
+
+
+def tracking_url_problem(pattern: str) -> str:
+    """What is wrong with a carrier's tracking page pattern ("" when nothing is): it is
+    a web address (http or https, a host) with exactly one {tracking} after the host."""
+    if not pattern:
+        return ""
+    if pattern.count(TRACKING_PLACEHOLDER) != 1:
+        return "Put {tracking} once where the tracking number goes."
+    if re.match(r"https?://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(:\d+)?/", pattern, flags=re.IGNORECASE) is None:
+        return "Give the carrier's web address, starting with https:// and its host name, then a /."
+    if re.search(r"[\s\"'<>\\`]", pattern):
+        return "The address may not contain spaces, quotes or angle brackets."
+    return ""
+
+
+def tracking_url(carrier: CarrierData | None, tracking_number: str) -> str:
+    """The carrier's tracking page for this parcel, "" when the carrier has none (or the
+    pattern is not a safe web address). The number is percent-encoded: whatever the
+    shopper typed stays inside its query parameter or path segment."""
+    number = (tracking_number or "").strip()
+    if carrier is None or not number or not carrier.tracking_url or tracking_url_problem(carrier.tracking_url):
+        return ""
+    return carrier.tracking_url.replace(TRACKING_PLACEHOLDER, quote(number, safe=""))
+
+
+def carrier_named(carriers: tuple[CarrierData, ...], name: str) -> CarrierData | None:
+    """The policy's carrier of this name (a claim stores the name the shopper chose)."""
+    return next((c for c in carriers if c.name == name), None)
 
 
 def carriers_words(carriers: tuple[CarrierData, ...]) -> str:

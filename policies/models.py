@@ -75,6 +75,17 @@ class Policy(models.Model):
         blank=True,
         help_text=_('e.g. "Funds appear in 10–15 business days depending on your payment provider."'),
     )
+    # return shipping (shown on the claim page and the return slip while the item is to be sent back)
+    return_address = models.TextField(
+        _("return address"),
+        blank=True,
+        help_text=_("Where returns are sent, as it goes on the parcel. Empty: the store's return address."),
+    )
+    drop_off_instructions = models.TextField(
+        _("drop-off instructions (shown)"),
+        blank=True,
+        help_text=_('How to hand the parcel over, e.g. "Drop the parcel at any DHL Packstation or post office; keep the receipt."'),
+    )
     sources = models.TextField(
         _("sources (policy matrix IDs)"),
         blank=True,
@@ -716,6 +727,15 @@ class Deduction(models.Model):
             raise ValidationError({"percent": _("Give the percentage.")})
 
 
+def validate_tracking_url(value: str) -> None:
+    """A carrier's tracking page: an https (or http) address with one {tracking} in it."""
+    from policies.engine import tracking_url_problem
+
+    problem = tracking_url_problem(value)
+    if problem:
+        raise ValidationError(problem)
+
+
 class ReturnCarrier(models.Model):
     store_path = "policy__store"
 
@@ -736,6 +756,16 @@ class ReturnCarrier(models.Model):
         ),
     )
     tracking_example = models.CharField(_("example tracking number"), max_length=60, blank=True)
+    tracking_url = models.CharField(
+        _("tracking page (URL pattern)"),
+        max_length=300,
+        blank=True,
+        validators=[validate_tracking_url],
+        help_text=_(
+            "The carrier's public tracking page, with {tracking} where the tracking number goes, "
+            "e.g. https://www.ups.com/track?tracknum={tracking}. Empty: the claim page shows the number without a link."
+        ),
+    )
     sources = models.CharField(_("sources"), max_length=100, blank=True)
 
     class Meta:

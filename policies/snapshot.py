@@ -58,10 +58,13 @@ def policy_snapshot(policy: Policy) -> dict:
                 "tracking_pattern": c.tracking_pattern,
                 "tracking_example": c.tracking_example,
                 "any_carrier": c.any_carrier,
+                "tracking_url": c.tracking_url,
                 "sources": c.sources,
             }
             for c in policy.carriers.all()
         ],
+        "return_address": policy.return_address,
+        "drop_off_instructions": policy.drop_off_instructions,
         "packing_checklist": [{"text": p.text, "sources": p.sources} for p in policy.packing_items.all()],
         "rules": [_rule(rule) for rule in rules],
     }
@@ -308,6 +311,7 @@ def policy_data(
                 tracking_pattern=c.get("tracking_pattern", ""),
                 tracking_example=c.get("tracking_example", ""),
                 any_carrier=c.get("any_carrier", False),
+                tracking_url=c.get("tracking_url", ""),
             )
             for c in document.get("carriers", ())
         ),
@@ -318,6 +322,8 @@ def policy_data(
             InspectionRejectionData(code=r["code"], label=r["label"], item_handling=r["item_handling"], fee=_opt_dec(r.get("fee")))
             for r in document.get("inspection_rejections", ())
         ),
+        return_address=document.get("return_address", ""),
+        drop_off_instructions=document.get("drop_off_instructions", ""),
     )
 
 

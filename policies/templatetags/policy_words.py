@@ -10,6 +10,7 @@ from policies.engine import (
     inspection_rejection_sentence,
     outcome_label,
     refund_timing_text,
+    shopper_postage_words,
     turnaround_sentence,
 )
 
@@ -51,7 +52,14 @@ def channel_words(channels) -> str:
 
 
 @register.filter
-def payer_words(rule) -> str:
+def payer_words(rule, currency: str = "") -> str:
+    """Who pays the return shipping; where the shopper does, how (deducted from the refund,
+    with its amount when the policy fixes one, or postage they buy)."""
+    if currency and rule.return_shipping_payer == "shopper":
+        how = shopper_postage_words(rule, currency)
+        return f"You pay return shipping: {how}."
+    if currency and rule.return_shipping_payer == "brand_if_defect":
+        return f"The brand pays return shipping for a confirmed defect; otherwise {shopper_postage_words(rule, currency)}."
     return {
         "brand": "The brand pays return shipping.",
         "shopper": "You pay return shipping.",

@@ -173,6 +173,8 @@ def test_a_manager_sets_up_a_new_brand_from_its_policy_text_and_a_shopper_claims
     page.locator("#id_carriers-0-name").fill("UPS")
     page.locator("#id_carriers-0-tracking_pattern").fill(r"^1Z[0-9A-Z]{16}$")
     page.locator("#id_carriers-0-tracking_example").fill("1Z999AA10123456784")
+    page.locator("#id_carriers-0-tracking_url").fill("https://www.ups.com/track?tracknum={tracking}")
+    page.get_by_label("Drop-off instructions (shown)").fill("Drop the parcel at any UPS Access Point; keep the receipt.")
     for n, text in enumerate(("Put the headphones in their original box.", "Include the cable.")):
         page.get_by_role("button", name="Add another Packing item").click()
         page.locator(f"#id_packing_items-{n}-text").fill(text)
@@ -332,6 +334,7 @@ def test_a_manager_sets_up_a_new_brand_from_its_policy_text_and_a_shopper_claims
     )
     expect(page.get_by_role("region", name="12-month warranty")).to_contain_text("within 14 days of receiving your item")
     expect(page.get_by_role("region", name="Carriers for your return")).to_contain_text("UPS")
+    expect(page.get_by_role("region", name="Carriers for your return")).to_contain_text("Drop the parcel at any UPS Access Point")
     expect(page.get_by_role("region", name="Packing checklist")).to_contain_text("Include the cable.")
     expect(page.get_by_role("region", name="When your money arrives")).to_contain_text("5–10 business days")
     page.get_by_role("link", name="Start a return or claim").click()

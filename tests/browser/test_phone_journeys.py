@@ -263,7 +263,7 @@ def _submit_claim(page, tmp_path, journey: Journey, effort: Effort) -> str:
     page.get_by_role("button", name="Submit my claim").click()
     expect(page.locator("#submitted-confirmation")).to_contain_text("submitted")
     effort.record(journey.slug)
-    expect(page.get_by_text("Decision due by")).to_be_visible()
+    expect(page.get_by_text("We decide by")).to_be_visible()
     _check_page(page)
     claim = Claim.objects.get(order__number=journey.order)
     assert claim.status == "submitted"

@@ -126,7 +126,7 @@ def test_imirror_return_from_order_to_submitted_claim_on_a_phone(phone, site, tm
     _wait_ready(page, "Photos of the original packaging", 1)
     page.get_by_role("button", name="Submit my claim").click()
     expect(page.locator("#submitted-confirmation")).to_contain_text("submitted")
-    expect(page.get_by_text("Decision due by")).to_be_visible()
+    expect(page.get_by_text("We decide by")).to_be_visible()
     assert_accessible(page)
     claim = Claim.objects.get(order__number="IM-80010")
     assert claim.status == "submitted" and re.fullmatch(r"CLM-[A-Z0-9]{6}", claim.reference)

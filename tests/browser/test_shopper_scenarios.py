@@ -56,7 +56,7 @@ def test_late_order_cancelled_with_the_keyboard_alone(page, site):
     page.keyboard.press("Enter")
     expect(page.locator("#submitted-confirmation")).to_be_visible()
     expect(page.get_by_text("Approved, no return needed").first).to_be_visible()
-    expect(page.get_by_text("Refund due by")).to_be_visible()
+    expect(page.get_by_text("Your refund is due by")).to_be_visible()
     assert_accessible(page)
 
 
