@@ -99,7 +99,7 @@ class StoreCreditAdmin(StoreScopedAdmin):
             except services.CreditError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, done % {"amount": entry.amount, "currency": credit.currency, "balance": entry.balance_after})
+                messages.success(request, done % {"amount": abs(entry.amount) if action == "redeem" else entry.amount, "currency": credit.currency, "balance": entry.balance_after})
                 return redirect(change_url)
         context = {
             **self.admin_site.each_context(request),

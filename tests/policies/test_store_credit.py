@@ -14,7 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policies.calendar import BusinessCalendar
-from policies.engine import RuleData, store_credit_amount, store_credit_expires_at, store_credit_offer, store_credit_terms
+from policies.engine import (
+    RuleData,
+    store_credit_amount,
+    store_credit_expires_at,
+    store_credit_offer,
+    store_credit_terms,
+)
 from policies.money import build_refund, quantize
 from policies.snapshot import policy_data
 
