@@ -12,30 +12,15 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts import access
-from accounts.scoped_admin import StoreScopedAdmin, StoreScopedTabularInline
+from accounts.scoped_admin import StoreScopedAdmin
 from credits import forms, services
-from credits.models import StoreCredit, StoreCreditEntry
+from credits.models import StoreCredit
 from credits.selectors import store_credits_matching
 
 LEDGER_FORMS = {
     "redeem": (_("Record a redemption"), forms.RedeemForm, _("Redemption of %(amount)s %(currency)s recorded; %(balance)s %(currency)s left.")),
     "adjust": (_("Adjust the balance"), forms.AdjustForm, _("Adjustment of %(amount)s %(currency)s recorded; %(balance)s %(currency)s left.")),
 }
-
-
-class StoreCreditEntryInline(StoreScopedTabularInline):
-    model = StoreCreditEntry
-    extra = 0
-    can_delete = False
-    fields = ["created_at", "kind", "amount", "balance_after", "reference", "note", "actor_label"]
-    readonly_fields = fields
-    ordering = ["created_at", "pk"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(StoreCredit)
@@ -45,7 +30,6 @@ class StoreCreditAdmin(StoreScopedAdmin):
     list_select_related = ["store", "claim"]
     search_fields = ["code"]  # store_credits_matching: prefix matches on indexed columns
     search_help_text = _("A code (or its start) or the shopper's e-mail (or its start).")
-    inlines = [StoreCreditEntryInline]
     fields = ["code", "store", "shopper_email", "initial_amount", "bonus_percent", "balance", "currency", "issued_at", "expires_at", "claim_link"]
     readonly_fields = fields
     change_form_template = "admin/credits/storecredit/change_form.html"
@@ -82,7 +66,10 @@ class StoreCreditAdmin(StoreScopedAdmin):
         actions = []
         if credit is not None and self._may_record(request, credit):
             actions = [(label, reverse("admin:credits_storecredit_ledger", args=[credit.pk, key])) for key, (label, _form, _done) in LEDGER_FORMS.items()]
-        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "ledger_actions": actions})
+        # the history as a list, not a table: it reads on a phone without scrolling sideways
+        entries = list(credit.entries.order_by("created_at", "pk")) if credit is not None else []
+        context = {**(extra_context or {}), "ledger_actions": actions, "ledger_entries": entries}
+        return super().change_view(request, object_id, form_url, context)
 
     def ledger_view(self, request, object_id: int, action: str):
         if action not in LEDGER_FORMS:
