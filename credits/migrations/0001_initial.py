@@ -5,6 +5,36 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+STORE_CREDIT_EXPIRY = "Store credit expiry"
+
+
+def create_expiry_task(apps, schema_editor):
+    """credits.tasks.store_credits_expire_task, every day at 00:30 UTC."""
+    from django.utils import timezone
+
+    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    PeriodicTasks = apps.get_model("django_celery_beat", "PeriodicTasks")
+    nightly, _created = CrontabSchedule.objects.get_or_create(
+        minute="30", hour="0", day_of_month="*", month_of_year="*", day_of_week="*", timezone="UTC"
+    )
+    PeriodicTask.objects.get_or_create(
+        name=STORE_CREDIT_EXPIRY,
+        defaults={
+            "task": "credits.tasks.store_credits_expire_task",
+            "crontab": nightly,
+            "enabled": True,
+            "expire_seconds": 6 * 3600,
+            "description": "Writes off what is left on store credits past their date (credits.services).",
+        },
+    )
+    PeriodicTasks.objects.update_or_create(ident=1, defaults={"last_update": timezone.now()})
+
+
+def remove_expiry_task(apps, schema_editor):
+    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=STORE_CREDIT_EXPIRY).delete()
+
+
 class Migration(migrations.Migration):
 
     initial = True
@@ -13,6 +43,7 @@ class Migration(migrations.Migration):
         ('claims', '0014_claim_store_credit_resolution'),
         ('orders', '0010_productpart'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ('django_celery_beat', '0019_alter_periodictasks_options'),
     ]
 
     operations = [
@@ -89,4 +120,5 @@ class Migration(migrations.Migration):
             model_name='storecreditentry',
             constraint=models.UniqueConstraint(condition=models.Q(('kind', 'issued')), fields=('credit',), name='credits_entry_issued_once'),
         ),
+        migrations.RunPython(create_expiry_task, remove_expiry_task),
     ]

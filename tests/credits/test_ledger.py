@@ -131,3 +131,26 @@ def test_a_clashing_code_is_drawn_again(stores, monkeypatch):
     drawn = iter([first.code, "SC-2222-3333-4444"])
     monkeypatch.setattr("credits.services.new_code", lambda: next(drawn))
     assert credit_of(alpha).code == "SC-2222-3333-4444"
+
+
+def test_the_daily_expiry_task_is_scheduled_after_migrate():
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.select_related("crontab").get(name="Store credit expiry")
+    assert (task.task, task.enabled, task.crontab.minute, task.crontab.hour, str(task.crontab.timezone)) == (
+        "credits.tasks.store_credits_expire_task",
+        True,
+        "30",
+        "0",
+        "UTC",
+    )
+
+
+def test_the_expiry_task_writes_off_expired_credits(stores):
+    from credits.tasks import store_credits_expire_task
+
+    alpha, _beta = stores
+    credit = credit_of(alpha)
+    StoreCredit.objects.filter(pk=credit.pk).update(expires_at=ISSUED - timedelta(days=1))
+    assert store_credits_expire_task.apply().get() == 1
+    assert StoreCredit.objects.get(pk=credit.pk).balance == Decimal("0.00")
