@@ -1098,24 +1098,39 @@ def store_credit_offer(rule: RuleData, refund: Breakdown, calendar: BusinessCale
     EUR store credit (10 % bonus), valid until 30 Nov 2027" (a credit issued now)."""
     if STORE_CREDIT not in rule.outcomes:
         return None
-    bonus, amount = store_credit_amount(refund.total, rule.store_credit_bonus_percent, refund.currency)
-    expires_at = store_credit_expires_at(rule, now, calendar)
-    instead = bool(MONEY_OUTCOMES.intersection(rule.outcomes))
+    return _store_credit_offer(
+        refund,
+        rule.store_credit_bonus_percent,
+        store_credit_expires_at(rule, now, calendar),
+        instead_of_refund=bool(MONEY_OUTCOMES.intersection(rule.outcomes)),
+    )
+
+
+def store_credit_offer_for(offer: StoreCreditOffer | None, refund: Breakdown) -> StoreCreditOffer | None:
+    """The same terms for another refund (every line of a claim together)."""
+    if offer is None:
+        return None
+    return _store_credit_offer(refund, offer.bonus_percent, offer.expires_at, instead_of_refund=offer.instead_of_refund)
+
+
+def _store_credit_offer(refund: Breakdown, bonus_percent: Decimal | None, expires_at: datetime | None, *, instead_of_refund: bool) -> StoreCreditOffer:
+    bonus, amount = store_credit_amount(refund.total, bonus_percent, refund.currency)
     words = f"{format_money(amount, refund.currency)} store credit"
-    if bonus > ZERO and rule.store_credit_bonus_percent:
-        words += f" ({_percent_words(rule.store_credit_bonus_percent)} % bonus)"
-    words += f", valid until {_fmt_date(expires_at, calendar)}" if expires_at else ", with no expiry date"
+    if bonus > ZERO and bonus_percent:
+        words += f" ({_percent_words(bonus_percent)} % bonus)"
+    # expires_at is the end of a day in the store's zone (store_credit_expires_at)
+    words += f", valid until {expires_at.day} {expires_at:%b %Y}" if expires_at else ", with no expiry date"
     if refund.pending_lines:
         words += "; it follows the refund when the amounts decided later are known"
     return StoreCreditOffer(
         refund=refund.total,
-        bonus_percent=rule.store_credit_bonus_percent,
+        bonus_percent=bonus_percent,
         bonus=bonus,
         amount=amount,
         currency=refund.currency,
         expires_at=expires_at,
-        instead_of_refund=instead,
-        text=("Or " if instead else "As ") + words + ".",
+        instead_of_refund=instead_of_refund,
+        text=("Or " if instead_of_refund else "As ") + words + ".",
     )
 
 

@@ -131,3 +131,15 @@ def test_bonus_and_validity_need_the_outcome_are_kept_in_the_version_and_shown_o
     page = client.get("/s/northwind-audio/policy/").content.decode()
     assert "Full refund, Store credit" in page
     assert "plus a 10 % bonus. It is sent as a code when your claim is settled and can be spent for 12 months." in page
+
+
+def test_the_same_terms_for_a_whole_claim():
+    """A claim of several lines shows one estimate: the offer follows the combined refund."""
+    from policies.engine import store_credit_offer_for
+
+    now = datetime(2026, 12, 1, 10, tzinfo=ZoneInfo("Europe/Berlin"))
+    one = store_credit_offer(RULE, build_refund(currency="EUR", paid=Decimal("49.00"), deductions=[]), BERLIN, now)
+    both = store_credit_offer_for(one, build_refund(currency="EUR", paid=Decimal("98.00"), deductions=[]))
+    assert (both.amount, both.bonus, both.expires_at) == (Decimal("107.80"), Decimal("9.80"), one.expires_at)
+    assert both.text == "Or 107.80 EUR store credit (10 % bonus), valid until 30 Nov 2027."
+    assert store_credit_offer_for(None, build_refund(currency="EUR", paid=Decimal("1"), deductions=[])) is None
