@@ -503,7 +503,7 @@ class CoverageRule(models.Model):
         """A kept part's value is deducted from a refund the shopper gets for what goes back;
         a rule with nothing sent back or no refund has nothing to deduct it from."""
         errors = {}
-        refunds = {Outcome.REFUND, Outcome.PARTIAL_REFUND, Outcome.CANCEL_REFUND}.intersection(self.outcomes or [])
+        refunds = {Outcome.REFUND, Outcome.PARTIAL_REFUND, Outcome.CANCEL_REFUND, Outcome.STORE_CREDIT}.intersection(self.outcomes or [])
         for field, label in (("bundle_return", _("part of a bundle")), ("gift_return", _("a free gift"))):
             if getattr(self, field) != BundleReturn.KEEP_DEDUCT:
                 continue
