@@ -35,6 +35,10 @@ _EDIT_POLICIES = [
 
 _READ_CLAIMS = ["claims.view_claim", "claims.view_claimline", "claims.view_claimevent", "claims.view_claimmessage", "claims.view_evidencefile", "claims.view_refund"]
 
+# the store credit ledger: read by every role; redemptions and adjustments are recorded
+# by reviewers and managers through credits.services (credits.services.LEDGER_ROLES)
+_READ_CREDITS = ["credits.view_storecredit", "credits.view_storecreditentry"]
+
 _READ_ORDERS = [
     "orders.view_store",
     "orders.view_product",
@@ -48,11 +52,12 @@ _READ_ORDERS = [
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    StaffRole.REVIEWER: [*_READ_ORDERS, *_READ_POLICIES, *_READ_CLAIMS],
-    StaffRole.WAREHOUSE: [*_READ_ORDERS, *_READ_POLICIES, *_READ_CLAIMS],
+    StaffRole.REVIEWER: [*_READ_ORDERS, *_READ_POLICIES, *_READ_CLAIMS, *_READ_CREDITS],
+    StaffRole.WAREHOUSE: [*_READ_ORDERS, *_READ_POLICIES, *_READ_CLAIMS, *_READ_CREDITS],
     StaffRole.MANAGER: [
         *_READ_ORDERS,
         *_READ_CLAIMS,
+        *_READ_CREDITS,
         *_READ_POLICIES,
         *_EDIT_POLICIES,
         "orders.change_store",

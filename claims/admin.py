@@ -94,6 +94,7 @@ ACTIONS: dict[str, ClaimAction] = {
         ClaimAction("record_refund", _("Record the refund"), forms.RecordRefundForm),
         ClaimAction("record_compensation", _("Record the compensation"), forms.RecordCompensationForm),
         ClaimAction("resolve", _("Resolve"), forms.ResolveForm),
+        ClaimAction("issue_store_credit", _("Issue the store credit"), forms.IssueStoreCreditForm),
         ClaimAction("close", _("Close"), forms.CloseForm),
         ClaimAction("mark_complex", _("Mark as complex"), forms.MarkComplexForm),
         ClaimAction("assign", _("Assign"), forms.AssignForm),
@@ -125,6 +126,8 @@ def _resolve_forms(claim: Claim) -> list[str]:
         return ["record_refund"]
     if claim.outcome == "keep_with_compensation":
         return ["record_compensation"]
+    if claim.outcome == "store_credit":
+        return ["issue_store_credit"]
     if claim.outcome in forms.RESOLUTION_FOR_OUTCOME:
         return ["resolve"]
     return ["record_refund", "record_compensation", "resolve"]

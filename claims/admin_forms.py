@@ -483,6 +483,52 @@ class ResolveForm(ClaimActionForm):
         return _("Resolved: %(resolution)s.") % {"resolution": claim.get_resolution_display()}
 
 
+class IssueStoreCreditForm(ClaimActionForm):
+    submit_label = _("Issue the store credit")
+    note = forms.CharField(label=_("Note for the history"), required=False, widget=textarea(2), max_length=2000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.utils import timezone
+
+        worth = services.claim_store_credit_amount(claim=self.claim, now=timezone.now())
+        if worth is None:
+            self.intro = _("This claim's rule pays no money: there is no store credit to issue.")
+            return
+        self.intro = _(
+            "The shopper gets a store credit code by e-mail: %(refund)s %(currency)s (the refund) + %(bonus)s bonus = "
+            "%(amount)s %(currency)s, %(validity)s. It is issued once and the claim is resolved."
+        ) % {
+            "refund": worth.refund,
+            "bonus": worth.bonus,
+            "amount": worth.amount,
+            "currency": worth.currency,
+            "validity": _("valid until %s") % _local_date(worth.expires_at, self.claim.store.time_zone)
+            if worth.expires_at
+            else _("with no expiry date"),
+        }
+
+    def perform(self, *, actor):
+        return services.claim_issue_store_credit(
+            claim_id=self.claim.pk, actor=actor, note=self.cleaned_data["note"], expected_version=self.version
+        )
+
+    def success_message(self, claim):
+        credit = claim.store_credit
+        return _("Store credit %(code)s of %(amount)s %(currency)s issued; the claim is resolved.") % {
+            "code": credit.code,
+            "amount": credit.initial_amount,
+            "currency": credit.currency,
+        }
+
+
+def _local_date(moment, zone: str) -> str:
+    from django.utils import formats, timezone
+
+    with timezone.override(zone):
+        return formats.date_format(timezone.localtime(moment), "j M Y")
+
+
 class CloseForm(ClaimActionForm):
     submit_label = _("Close the claim")
     intro = _("A closed claim cannot be changed any more.")

@@ -60,6 +60,7 @@ class Claim(models.Model):
         COMPENSATED = "compensated", _("Compensated, right item reshipped")
         CANCELLED_REFUNDED = "cancelled_refunded", _("Order cancelled and refunded")
         ADDRESS_CHANGED = "address_changed", _("Address changed")
+        STORE_CREDIT_ISSUED = "store_credit_issued", _("Store credit issued")
 
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="claims")
     reference = models.CharField(_("reference"), max_length=12, unique=True, null=True, blank=True)

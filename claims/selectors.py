@@ -12,7 +12,16 @@ from claims.models import Claim, ClaimEvent, ClaimLine, ClaimMessage, EvidenceFi
 from claims.states import SHOPPER_TIMELINE_EVENTS, UNITS_RELEASED_STATES, ClaimStatus
 from orders import selectors as order_selectors
 from orders.models import Order, OrderLine, Product, ProductPart, Store, normalise_order_number
-from policies.engine import ORDER_DELIVERED, ORDER_STATE_NOW, Decision, PolicyData, PurchaseFacts, RuleData, SlotData
+from policies.engine import (
+    ORDER_DELIVERED,
+    ORDER_STATE_NOW,
+    Decision,
+    PolicyData,
+    PurchaseFacts,
+    RuleData,
+    SlotData,
+    store_credit_offer_for,
+)
 from policies.money import Breakdown
 from policies.selectors import (
     decision_for_purchase,
@@ -165,7 +174,8 @@ def claim_decision_shown(*, line_decisions: list[tuple[object, Decision]]) -> De
         lines = tuple(
             replace(money_line, label=f"{_item_name(claim_line)}: {money_line.label}") for claim_line, breakdown in parts for money_line in breakdown.lines
         )
-        rules.append(replace(rule, refund=Breakdown(currency=rule.refund.currency, lines=lines)))
+        combined = Breakdown(currency=rule.refund.currency, lines=lines)
+        rules.append(replace(rule, refund=combined, store_credit=store_credit_offer_for(rule.store_credit, combined)))
     return replace(decision, rules=tuple(rules))
 
 

@@ -24,11 +24,19 @@ from claims.forms import AnswersForm, MessageForm, OfflinePurchaseForm, StartCla
 from claims.models import Claim, EvidenceFile
 from claims.services import ClaimError, NotPermitted
 from claims.states import ClaimStatus
+from credits.selectors import store_credit_for_claim
 from orders import guest_access
 from orders import selectors as order_selectors
 from orders.models import Store
 from orders.selectors import user_verified_emails
-from policies.engine import ORDER_DELIVERED, ORDER_STATE_NOW, carriers_words, turnaround_covers, turnaround_sentence
+from policies.engine import (
+    ORDER_DELIVERED,
+    ORDER_STATE_NOW,
+    STORE_CREDIT,
+    carriers_words,
+    turnaround_covers,
+    turnaround_sentence,
+)
 from policies.selectors import order_state_for_order, policy_data_for_version, policy_version_current
 
 # What the file picker offers per slot kind (the server still decides from the content).
@@ -549,6 +557,7 @@ def _detail_context(claim: Claim, tracking_form=None, message_form=None) -> dict
         else "",
         "next_step": _next_step(claim, can_appeal),
         "refund": selectors.claim_refund(claim=claim),
+        "store_credit": store_credit_for_claim(claim_id=claim.pk) if claim.outcome == STORE_CREDIT else None,
         "inspection_result": selectors.claim_inspection_result(claim=claim),
         # a file still being checked: the page polls, so it is not kept (claims.page_cache)
         "checking": any(item.status == EvidenceFile.Status.PROCESSING for item in evidence),

@@ -661,7 +661,11 @@ def imirror(store: Store) -> Policy:
         excluded_channels=["crowdfunding", "unauthorized_reseller"],
         allowed_countries=["US"],
         product_scope="not_accessories",
-        outcomes=["refund"],
+        # store credit is not in IMIRROR's published text: a demo of the outcome (a 10 %
+        # bonus on top of the refund, valid a year), as Loop and AfterShip shops offer it
+        outcomes=["refund", "store_credit"],
+        store_credit_bonus_percent=Decimal("10"),
+        store_credit_valid_months=12,
         tracking_required=True,
         return_shipping_payer="brand_if_defect",
         refund_due_business_days=10,

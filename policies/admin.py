@@ -277,6 +277,16 @@ class CoverageRuleAdmin(StoreScopedAdmin):
         (_("Who can claim"), {"fields": ("excluded_channels", "allowed_countries", "product_scope", "categories")}),
         (_("Outcomes"), {"fields": ("outcomes", "shopper_states_preference", "compensation_percent", "replacement_same_model")}),
         (
+            _("Store credit"),
+            {
+                "fields": ("store_credit_bonus_percent", "store_credit_valid_months"),
+                "description": _(
+                    "With the outcome “store credit”: the shopper gets what the refund would be plus this bonus, "
+                    "as a code issued when the claim is resolved (Store credits, in the Credits section)."
+                ),
+            },
+        ),
+        (
             _("Process"),
             {
                 "fields": (

@@ -16,8 +16,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from urllib.parse import quote
 
+from dateutil.relativedelta import relativedelta
+
 from policies.calendar import BusinessCalendar
-from policies.money import ZERO, Breakdown, build_refund, format_money, percent_of
+from policies.money import ZERO, Breakdown, build_refund, format_money, percent_of, quantize
 
 # --- input ------------------------------------------------------------------------
 
@@ -39,6 +41,8 @@ ANCHOR_FUTURE = {
 }
 DEFECT_KINDS = frozenset({"dead_on_arrival", "functional_failure", "wrong_item", "damaged_in_transit", "missing_parts"})
 MONEY_OUTCOMES = frozenset({"refund", "partial_refund", "cancel_refund"})
+# paid as store credit: what the refund would be, plus the rule's bonus (store_credit_offer)
+STORE_CREDIT = "store_credit"
 
 OUTCOME_LABELS = {
     "refund": "Full refund",
@@ -50,6 +54,7 @@ OUTCOME_LABELS = {
     "cancel_refund": "Order cancelled and refunded",
     "address_changed": "Address changed",
     "rejection": "Rejected with a reason",
+    "store_credit": "Store credit",
 }
 CHANNEL_LABELS = {
     "online": "the online store",
@@ -169,6 +174,9 @@ class RuleData:
     compensation_percent: Decimal | None = None
     refund_due_business_days: int | None = None
     refund_clock: str = ""
+    # with the outcome "store_credit": % on top of the refund, months it is valid (None: no expiry)
+    store_credit_bonus_percent: Decimal | None = None
+    store_credit_valid_months: int | None = None
     conditions: tuple[ConditionData, ...] = ()
     evidence_slots: tuple[SlotData, ...] = ()
     deductions: tuple[DeductionData, ...] = ()
@@ -445,6 +453,8 @@ class RuleDecision:
     turnaround_clock: str = ""
     turnaround_outcomes: tuple[str, ...] = ()
     turnaround_text: str = ""
+    # what the refund estimate would be worth as store credit (the rule offers it)
+    store_credit: "StoreCreditOffer | None" = None
 
     @property
     def eligible(self) -> bool:
@@ -640,6 +650,7 @@ def _evaluate_rule(
         turnaround_clock=rule.turnaround_clock,
         turnaround_outcomes=rule.turnaround_outcomes,
         turnaround_text=turnaround_sentence(rule),
+        store_credit=store_credit_offer(rule, refund, calendar, now) if refund is not None else None,
     )
 
 
@@ -1089,7 +1100,8 @@ def refund_for(
     Before inspection, inspection-triggered and staff-assessed lines are pending;
     with an InspectionFacts they become amounts. Brand-paid return postage is added
     up to the rule's cap once the shopper has entered what they paid."""
-    money_outcomes = MONEY_OUTCOMES.intersection(rule.outcomes)
+    # store credit is worth the refund (plus a bonus): it has the same breakdown
+    money_outcomes = (MONEY_OUTCOMES | {STORE_CREDIT}).intersection(rule.outcomes)
     compensation_offered = "keep_with_compensation" in rule.outcomes
     if not money_outcomes and not compensation_offered:
         return None, []
@@ -1169,6 +1181,98 @@ def compensation_amount(rule: RuleData, ordered_price: Decimal, received_value: 
     """M6: a share of the price difference between the ordered and the received item."""
     difference = max(ordered_price - received_value, ZERO)
     return percent_of(difference, rule.compensation_percent or ZERO)
+
+
+# --- store credit -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoreCreditOffer:
+    """What a refund is worth as store credit under a rule: the refund, the bonus on
+    top, and until when it can be spent (None: no expiry)."""
+
+    refund: Decimal
+    bonus_percent: Decimal | None
+    bonus: Decimal
+    amount: Decimal
+    currency: str
+    expires_at: datetime | None
+    instead_of_refund: bool  # the rule offers a refund too: "or ... as store credit"
+    text: str
+
+
+def store_credit_amount(refund: Decimal, bonus_percent: Decimal | None, currency: str) -> tuple[Decimal, Decimal]:
+    """(bonus, amount) of store credit for a refund: the bonus rounded once to the
+    currency's minor unit, as every line of a refund is; amount = refund + bonus."""
+    refund = quantize(refund, currency)
+    bonus = quantize(percent_of(refund, bonus_percent or ZERO), currency)
+    return bonus, refund + bonus
+
+
+def store_credit_expires_at(rule: RuleData, issued_at: datetime, calendar: BusinessCalendar) -> datetime | None:
+    """The end of the last valid day: 12 months from 1 Dec 2026 is valid until the end of
+    30 Nov 2027 in the store's zone. None: the rule's credit never expires."""
+    if not rule.store_credit_valid_months:
+        return None
+    last_day = calendar.local_date(issued_at) + relativedelta(months=rule.store_credit_valid_months) - timedelta(days=1)
+    return calendar.end_of_day(last_day)
+
+
+def store_credit_offer(rule: RuleData, refund: Breakdown, calendar: BusinessCalendar, now: datetime) -> StoreCreditOffer | None:
+    """The estimate's store credit line, for a rule that offers store credit: "or 53.90
+    EUR store credit (10 % bonus), valid until 30 Nov 2027" (a credit issued now)."""
+    if STORE_CREDIT not in rule.outcomes:
+        return None
+    return _store_credit_offer(
+        refund,
+        rule.store_credit_bonus_percent,
+        store_credit_expires_at(rule, now, calendar),
+        instead_of_refund=bool(MONEY_OUTCOMES.intersection(rule.outcomes)),
+    )
+
+
+def store_credit_offer_for(offer: StoreCreditOffer | None, refund: Breakdown) -> StoreCreditOffer | None:
+    """The same terms for another refund (every line of a claim together)."""
+    if offer is None:
+        return None
+    return _store_credit_offer(refund, offer.bonus_percent, offer.expires_at, instead_of_refund=offer.instead_of_refund)
+
+
+def _store_credit_offer(refund: Breakdown, bonus_percent: Decimal | None, expires_at: datetime | None, *, instead_of_refund: bool) -> StoreCreditOffer:
+    bonus, amount = store_credit_amount(refund.total, bonus_percent, refund.currency)
+    words = f"{format_money(amount, refund.currency)} store credit"
+    if bonus > ZERO and bonus_percent:
+        words += f" ({_percent_words(bonus_percent)} % bonus)"
+    # expires_at is the end of a day in the store's zone (store_credit_expires_at)
+    words += f", valid until {expires_at.day} {expires_at:%b %Y}" if expires_at else ", with no expiry date"
+    if refund.pending_lines:
+        words += "; it follows the refund when the amounts decided later are known"
+    return StoreCreditOffer(
+        refund=refund.total,
+        bonus_percent=bonus_percent,
+        bonus=bonus,
+        amount=amount,
+        currency=refund.currency,
+        expires_at=expires_at,
+        instead_of_refund=instead_of_refund,
+        text=("Or " if instead_of_refund else "As ") + words + ".",
+    )
+
+
+def store_credit_terms(rule: RuleData) -> str:
+    """The policy page's sentence on a rule's store credit ("" when not offered)."""
+    if STORE_CREDIT not in rule.outcomes:
+        return ""
+    text = "Store credit is worth what the refund would be"
+    if rule.store_credit_bonus_percent:
+        text += f", plus a {_percent_words(rule.store_credit_bonus_percent)} % bonus"
+    text += ". It is sent as a code when your claim is settled"
+    if rule.store_credit_valid_months:
+        months = rule.store_credit_valid_months
+        text += f" and can be spent for {months} month{'s' if months != 1 else ''}."
+    else:
+        text += " and does not expire."
+    return text
 
 
 def _percent_words(percent: Decimal) -> str:

@@ -97,6 +97,7 @@ class CoverageRuleForm(forms.ModelForm):
             "window_anchor_event", "window_until_event",
             "excluded_channels", "allowed_countries", "product_scope", "categories",
             "outcomes", "shopper_states_preference", "compensation_percent",
+            "store_credit_bonus_percent", "store_credit_valid_months",
             "requires_approval", "requires_return", "tracking_required", "ship_by_length", "ship_by_unit",
             "ship_by_effect", "inspection_before_refund", "is_complex", "bundle_return", "gift_return",
             "return_shipping_payer", "shopper_pays_if_international", "shipping_reimbursement_cap",

@@ -43,6 +43,7 @@ class Outcome(models.TextChoices):
     CANCEL_REFUND = "cancel_refund", _("Order cancelled and refunded")  # O7
     ADDRESS_CHANGED = "address_changed", _("Address changed")  # O8
     REJECTION = "rejection", _("Rejected with a reason")  # O9
+    STORE_CREDIT = "store_credit", _("Store credit")
 
 
 class Policy(models.Model):
@@ -377,6 +378,23 @@ class CoverageRule(models.Model):
         blank=True,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
+    # store credit instead of a refund: what the refund would be, plus a bonus
+    store_credit_bonus_percent = models.DecimalField(
+        _("store credit bonus, % on top of the refund"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_("With the outcome “store credit”: e.g. 10 for 10 % more than the refund. Empty: no bonus."),
+    )
+    store_credit_valid_months = models.PositiveSmallIntegerField(
+        _("store credit valid for (months)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("From the day it is issued, e.g. 12. Empty: it never expires."),
+    )
     # service levels (S4, S6, S8)
     refund_due_business_days = models.PositiveSmallIntegerField(_("refund issued within (business days)"), null=True, blank=True)
     refund_clock = models.CharField(_("refund clock starts"), max_length=12, choices=RefundClock.choices, blank=True)
@@ -426,6 +444,11 @@ class CoverageRule(models.Model):
                 condition=Q(compensation_percent__isnull=True) | Q(compensation_percent__lte=100),
                 name="policies_rule_compensation_max_100",
             ),
+            models.CheckConstraint(
+                condition=Q(store_credit_bonus_percent__isnull=True)
+                | Q(store_credit_bonus_percent__gte=0, store_credit_bonus_percent__lte=100),
+                name="policies_rule_credit_bonus_0_100",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -464,6 +487,11 @@ class CoverageRule(models.Model):
             errors["outcomes"] = _("Offer at least one outcome.")
         if self.compensation_percent is not None and Outcome.KEEP_WITH_COMPENSATION not in (self.outcomes or []):
             errors["compensation_percent"] = _("Compensation needs the outcome “keep the item with compensation”.")
+        if Outcome.STORE_CREDIT not in (self.outcomes or []):
+            if self.store_credit_bonus_percent is not None:
+                errors["store_credit_bonus_percent"] = _("A store credit bonus needs the outcome “store credit”.")
+            if self.store_credit_valid_months is not None:
+                errors["store_credit_valid_months"] = _("A store credit validity needs the outcome “store credit”.")
         for code in self.allowed_countries or []:
             if not isinstance(code, str) or len(code) != 2 or not code.isupper():
                 errors["allowed_countries"] = _("Use two-letter upper-case country codes, e.g. US.")
@@ -515,7 +543,7 @@ class CoverageRule(models.Model):
         """A kept part's value is deducted from a refund the shopper gets for what goes back;
         a rule with nothing sent back or no refund has nothing to deduct it from."""
         errors = {}
-        refunds = {Outcome.REFUND, Outcome.PARTIAL_REFUND, Outcome.CANCEL_REFUND}.intersection(self.outcomes or [])
+        refunds = {Outcome.REFUND, Outcome.PARTIAL_REFUND, Outcome.CANCEL_REFUND, Outcome.STORE_CREDIT}.intersection(self.outcomes or [])
         for field, label in (("bundle_return", _("part of a bundle")), ("gift_return", _("a free gift"))):
             if getattr(self, field) != BundleReturn.KEEP_DEDUCT:
                 continue

@@ -109,6 +109,8 @@ def _rule(rule) -> dict:
         "shopper_pays_if_international": rule.shopper_pays_if_international,
         "shipping_reimbursement_cap": _dec(rule.shipping_reimbursement_cap),
         "compensation_percent": _dec(rule.compensation_percent),
+        "store_credit_bonus_percent": _dec(rule.store_credit_bonus_percent),
+        "store_credit_valid_months": rule.store_credit_valid_months,
         "refund_due_business_days": rule.refund_due_business_days,
         "refund_clock": rule.refund_clock,
         "replacement_same_model": rule.replacement_same_model,
@@ -225,6 +227,9 @@ def policy_data(
                 shopper_pays_if_international=r.get("shopper_pays_if_international", False),
                 shipping_reimbursement_cap=_opt_dec(r.get("shipping_reimbursement_cap")),
                 compensation_percent=_opt_dec(r.get("compensation_percent")),
+                # versions published before store credit have none
+                store_credit_bonus_percent=_opt_dec(r.get("store_credit_bonus_percent")),
+                store_credit_valid_months=r.get("store_credit_valid_months"),
                 refund_due_business_days=r.get("refund_due_business_days"),
                 refund_clock=r.get("refund_clock", ""),
                 replacement_same_model=r.get("replacement_same_model", False),

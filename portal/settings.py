@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "orders",
     "policies",
     "claims",
+    "credits",
     "notifications",
     "demo",
 ]

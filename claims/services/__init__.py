@@ -45,6 +45,13 @@ from claims.services.commands import (  # noqa: F401
     claim_derived_fields,
     command_check,
 )
+from claims.services.credit import (  # noqa: F401
+    CREDIT_ALREADY,
+    CREDIT_NOT_APPROVED,
+    CREDIT_NOTHING,
+    claim_issue_store_credit,
+    claim_store_credit_amount,
+)
 from claims.services.drafts import (  # noqa: F401
     claim_start,
     claim_submit,

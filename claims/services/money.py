@@ -48,10 +48,11 @@ def _inspection_facts(claim: Claim, data: dict | None = None) -> InspectionFacts
     )
 
 
-def claim_refund_breakdown(*, claim: Claim, inspection_data: dict | None = None):
+def claim_refund_breakdown(*, claim: Claim, inspection_data: dict | None = None, line_ids: set[int] | None = None):
     """The refund as it stands: the policy's lines, the shopper's answers, what the
     inspection found and the postage the shopper paid, for the accepted lines.
-    `inspection_data`: other findings than the claim's (what they would make of it)."""
+    `inspection_data`: other findings than the claim's (what they would make of it).
+    `line_ids`: only these claim lines (e.g. those paid as store credit)."""
     policy = policy_data_for_version(version=claim.policy_version)
     rule: RuleData | None = claim_rule(claim=claim, policy=policy)
     if rule is None:
@@ -62,7 +63,9 @@ def claim_refund_breakdown(*, claim: Claim, inspection_data: dict | None = None)
     if inspection is not None and inspection.defect_confirmed is False and rule.return_shipping_payer == "brand_if_defect":
         payer = "shopper"
     accepted = [
-        facts for line, facts in claim_purchases(claim=claim) if line.staff_decision != ClaimLine.StaffDecision.REJECTED
+        facts
+        for line, facts in claim_purchases(claim=claim)
+        if line.staff_decision != ClaimLine.StaffDecision.REJECTED and (line_ids is None or line.pk in line_ids)
     ]
     if not accepted:
         return None

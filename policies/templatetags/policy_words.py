@@ -11,6 +11,7 @@ from policies.engine import (
     outcome_label,
     refund_timing_text,
     shopper_postage_words,
+    store_credit_terms,
     turnaround_sentence,
 )
 
@@ -93,6 +94,12 @@ def refund_timing_words(rule, funds_arrival_note: str = "") -> str:
 def rule_outcome_words(rule) -> str:
     """A rule's outcomes, with "Replacement with the same model only" where it says so."""
     return ", ".join(outcome_label(o, same_model=rule.replacement_same_model) for o in rule.outcomes)
+
+
+@register.filter
+def store_credit_words(rule) -> str:
+    """The rule's store credit terms (bonus, validity), "" when not offered."""
+    return store_credit_terms(rule)
 
 
 @register.filter

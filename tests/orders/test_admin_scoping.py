@@ -13,7 +13,7 @@ from accounts.models import User
 from accounts.scoped_admin import StoreScopedAdmin, StoreScopedMixin
 from orders.models import Store
 
-OUR_APPS = {"accounts", "orders", "policies", "claims", "notifications"}
+OUR_APPS = {"accounts", "orders", "policies", "claims", "credits", "notifications"}
 ROLES = ["reviewer", "warehouse", "manager"]
 MINE = "iwalk"
 
