@@ -113,7 +113,7 @@ def test_reviewer_finds_a_claim_in_the_queue_by_any_number_typed_in_any_case(pag
     call_command("demo_load")
     from claims.models import Claim
 
-    in_transit = Claim.objects.get(order__number="IW-10020")
+    in_transit = Claim.objects.get(order__number="IW-10021")
     other = Claim.objects.get(order__number="IW-10045")  # another iWALK claim, another shopper
     _admin_login(page, site, "reviewer@iwalk.demo.example")
     expect(page.get_by_text(re.compile(r"Counted at \d\d:\d\d"))).to_be_visible()
@@ -121,7 +121,7 @@ def test_reviewer_finds_a_claim_in_the_queue_by_any_number_typed_in_any_case(pag
     assert_accessible(page)
     expect(page.get_by_role("link", name=other.reference)).to_be_visible()
     search = page.locator("#searchbar")
-    for typed in ("1z999aa", "#iw-10020", in_transit.shopper_email.upper()):
+    for typed in ("1z999aa", "#iw-10021", in_transit.shopper_email.upper()):
         search.fill(typed)
         search.press("Enter")
         expect(page.locator("#searchbar")).to_have_value(typed)
