@@ -33,6 +33,7 @@ from claims.evidence import EXTRA_SLOTS
 from claims.models import Claim, ClaimEvent, ClaimLine, ClaimMessage, EvidenceFile, Refund
 from claims.selectors import claim_decided_rule, claims_matching, evidence_counts
 from claims.states import ClaimStatus
+from credits.selectors import store_credit_for_claim
 from orders.models import Store
 from policies.models import Reason
 
@@ -466,6 +467,7 @@ class ClaimAdmin(StoreScopedAdmin):
                 note_url=urls.get("note"),
                 refund_breakdown=_breakdown(claim),
                 recorded_refund=refund,
+                issued_store_credit=store_credit_for_claim(claim_id=claim.pk),
                 evidence_checklist=_evidence_checklist(claim),
             )
         return super().change_view(request, object_id, form_url, extra_context=extra_context)

@@ -88,6 +88,13 @@ def test_store_credit_is_the_refund_plus_the_bonus_issued_once_and_told(at_noon)
     assert "Your store credit" in page and credit.code in page and "891.00 USD" in page and "including a 10 % bonus" in page
     assert "Valid until 30 November 2027." in page
 
+    # staff see it on the claim's admin page, linked to the ledger
+    desk = Client()
+    desk.force_login(User.objects.get(email=REVIEWER))
+    admin_page = html.unescape(desk.get(f"/admin/claims/claim/{claim.pk}/change/").content.decode())
+    assert f'href="/admin/credits/storecredit/{credit.pk}/change/"' in admin_page and credit.code in admin_page
+    assert "balance 891.00 USD" in admin_page and "valid until 30 Nov 2027" in admin_page
+
 
 @pytest.mark.django_db
 def test_the_terms_are_those_of_the_version_the_claim_was_decided_under(at_noon):
