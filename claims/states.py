@@ -160,6 +160,11 @@ ACTIONS = tuple(name for name, c in COMMANDS.items() if c.moves)
 # events written outside the table: the draft's creation
 EVENT_LABELS = {"start": _("Draft started"), **{name: c.label for name, c in COMMANDS.items()}}
 SHOPPER_EVENTS = frozenset({"start", *(name for name, c in COMMANDS.items() if c.shopper_sees)})
+# Commands whose note is written for the shopper (staff's request or reason, the
+# shopper's own words). Every other command's note is staff's own (the history, the
+# inspection's internal note) and never reaches the shopper: words for the shopper are
+# passed as the command's shopper_note (ClaimEvent.shopper_note).
+SHOPPER_NOTE_COMMANDS = frozenset({"request_info", "provide_info", "reject", "appeal", "uphold_rejection", "withdraw"})
 
 
 @dataclass(frozen=True)
