@@ -401,7 +401,7 @@ class RecordRefundForm(ClaimActionForm):
         label=_("Reason for a different amount"),
         required=False,
         max_length=300,
-        help_text=_("Needed only when the amount differs from the breakdown total."),
+        help_text=_("Needed only when the amount differs from the breakdown total. Only staff see it; the shopper sees an adjustment."),
     )
     payment_reference = forms.CharField(label=_("Payment reference"), required=False, max_length=120)
 

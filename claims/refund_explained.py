@@ -14,6 +14,7 @@ from policies.engine import DECIDED_BY_ANSWERS, DECIDED_BY_INSPECTION, DECIDED_B
 
 ZERO = Decimal("0")
 ITEM_PRICE = "item_price"
+OVERRIDE = "override"
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,8 @@ def claim_money_explained(*, claim: Claim) -> MoneyExplained | None:
     rows, changes = [], []
     for code in [*estimate_lines, *(c for c in finals if c not in estimate_lines)]:
         before, after = estimate_lines.get(code), finals.get(code)
-        label = (after or before)["label"]
+        # staff's reason for another amount is theirs (Refund.override_reason): the shopper reads the adjustment
+        label = _("Adjustment by our team") if code == OVERRIDE else (after or before)["label"]
         final_amount = None if after is None or after["pending"] else after["amount"]
         estimate_amount = None if before is None or before["pending"] else before["amount"]
         rows.append(

@@ -1076,7 +1076,9 @@ def refund_for(
         ):
             pending.append((deduction.code, deduction_label(deduction), PENDING_ON_ANSWERS))
     by_code = {d.code: d for d in rule.deductions}
-    deductions, pending = _distinct_labels(deductions, by_code), _distinct_labels(pending, by_code)
+    # told apart across the counted and the pending rows alike
+    distinct = _distinct_labels([*deductions, *pending], by_code)
+    deductions, pending = distinct[: len(deductions)], distinct[len(deductions) :]
     for part in kept_parts(rule, purchase):
         if part.value > ZERO:
             deductions.append((f"kept-{part.line_id}", part.label, part.value, False))

@@ -200,3 +200,14 @@ def test_the_drafts_estimate_says_up_to_while_inspection_decides_a_line(demo):
     total = total[: total.index("</tr>")]
     assert "Refund: up to" in total and "decided at inspection" in total and "810.00" in total
     assert "Estimated refund" not in page
+
+
+def test_another_amount_is_shown_as_an_adjustment_without_staffs_reason(demo):
+    claim = _received_mirror()
+    claim_inspect(claim_id=claim.pk, actor=staff("warehouse@imirror.demo.example"))
+    claim_record_refund(
+        claim_id=claim.pk, actor=staff("manager@imirror.demo.example"), amount=Decimal("800.00"), override_reason="INTERNAL-ONLY goodwill cap"
+    )
+    money = claim_money_explained(claim=Claim.objects.get(pk=claim.pk))
+    assert money.changes == ((Decimal("-10.00"), "Adjustment by our team"),)
+    assert "INTERNAL-ONLY" not in _page(claim) + _email(claim, "claim:resolve").body_text

@@ -51,3 +51,14 @@ def test_a_partial_refund_staff_decide_is_not_an_estimate_and_compensation_has_a
     wrong = rule(decide(vc, "wrong-item", now=arrived + timedelta(hours=3), delivered_at=arrived), "wrong-item")
     note = next(note for note in wrong.refund_notes if "price difference" in note)
     assert "50 % of the price difference" in note and "at most " in note and " USD" in note
+
+
+def test_two_deductions_with_the_same_words_are_told_apart_by_when_they_apply():
+    from policies.engine import _distinct_labels
+
+    by_code = {
+        "a": DeductionData(code="a", kind="restocking_fee", label="Restocking fee", basis="fixed", trigger="condition"),
+        "b": DeductionData(code="b", kind="restocking_fee", label="Restocking fee", basis="fixed", trigger="inspection"),
+    }
+    rows = _distinct_labels([("a", "Restocking fee", Decimal("5"), False), ("b", "Restocking fee", "decided at inspection")], by_code)
+    assert [row[1] for row in rows] == ["Restocking fee, if your answers show it", "Restocking fee, if found at inspection"]
