@@ -299,7 +299,7 @@ class EvidenceInline(ReadOnlyInline):
 
 class ClaimEventInline(ReadOnlyInline):
     model = ClaimEvent
-    fields = ["created_at", "action", "from_status", "to_status", "actor_label", "actor_role", "note"]
+    fields = ["created_at", "action", "from_status", "to_status", "actor_label", "actor_role", "note", "shopper_note"]
     ordering = ["created_at", "pk"]
 
 

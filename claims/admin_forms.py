@@ -39,6 +39,9 @@ RESOLUTION_FOR_OUTCOME = {
     "address_changed": Claim.Resolution.ADDRESS_CHANGED,
 }
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
+# who reads a note: staff's own notes stay in the staff timeline; only a note to the shopper is sent
+INTERNAL_NOTE_HELP = _("Only staff see this.")
+SHOPPER_NOTE_HELP = _("Sent to the shopper and shown on their claim page.")
 
 
 def textarea(rows: int = 3) -> forms.Textarea:
@@ -108,7 +111,7 @@ class ApproveForm(ClaimActionForm):
         max_length=300,
         help_text=_("Needed only when you choose another outcome than the one the shopper preferred."),
     )
-    note = forms.CharField(label=_("Note for the history"), required=False, widget=textarea(2), max_length=2000)
+    note = forms.CharField(label=_("Note for the history"), required=False, widget=textarea(2), max_length=2000, help_text=INTERNAL_NOTE_HELP)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -238,7 +241,7 @@ class ReceiveForm(ClaimActionForm):
     rma_number = forms.CharField(
         label=_("RMA number on the parcel"), max_length=30, widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"})
     )
-    note = forms.CharField(label=_("Note for the history"), required=False, widget=textarea(2), max_length=2000)
+    note = forms.CharField(label=_("Note for the history"), required=False, widget=textarea(2), max_length=2000, help_text=INTERNAL_NOTE_HELP)
     tracking_override_reason = forms.CharField(
         label=_("Receiving without the required tracking number? Say why"),
         help_text=_("Only when the rule requires the tracking number and none was entered; the reason is kept in the claim's history."),
@@ -293,10 +296,19 @@ class InspectForm(ClaimActionForm):
     other_part_value = forms.DecimalField(label=_("Its value"), required=False, **MONEY)
     improper_packaging = forms.BooleanField(label=_("Improper packaging"), required=False)
     damage_value = forms.DecimalField(label=_("Damage value"), initial=Decimal("0.00"), **MONEY)
+    damage_description = forms.CharField(
+        label=_("What is damaged"),
+        required=False,
+        max_length=200,
+        help_text=_("For example “scratched lens”. Sent to the shopper beside the damage deduction."),
+    )
     defect_confirmed = forms.ChoiceField(
         label=_("Defect confirmed"), choices=DEFECT_CHOICES, initial="unknown", widget=forms.RadioSelect
     )
-    notes = forms.CharField(label=_("Notes"), required=False, widget=textarea(3), max_length=5000)
+    shopper_note = forms.CharField(
+        label=_("Note to the shopper"), required=False, widget=textarea(3), max_length=2000, help_text=SHOPPER_NOTE_HELP
+    )
+    notes = forms.CharField(label=_("Internal note"), required=False, widget=textarea(3), max_length=5000, help_text=INTERNAL_NOTE_HELP)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -363,6 +375,8 @@ class InspectForm(ClaimActionForm):
             damage_value=self.cleaned_data["damage_value"],
             defect_confirmed=defect,
             notes=self.cleaned_data["notes"],
+            shopper_note=self.cleaned_data["shopper_note"],
+            damage_description=self.cleaned_data["damage_description"],
             outcome=self.cleaned_data["outcome"] or None,
             rejection_code=self.cleaned_data.get("rejection_reason") or "",
             expected_version=self.version,
@@ -387,7 +401,7 @@ class RecordRefundForm(ClaimActionForm):
         label=_("Reason for a different amount"),
         required=False,
         max_length=300,
-        help_text=_("Needed only when the amount differs from the breakdown total."),
+        help_text=_("Needed only when the amount differs from the breakdown total. Only staff see it; the shopper sees an adjustment."),
     )
     payment_reference = forms.CharField(label=_("Payment reference"), required=False, max_length=120)
 
@@ -451,7 +465,7 @@ class ResolveForm(ClaimActionForm):
     replacement_product = forms.ModelChoiceField(
         label=_("Product sent as the replacement"), queryset=None, required=False, help_text=_("For a replacement.")
     )
-    note = forms.CharField(label=_("Note for the history"), required=False, widget=textarea(2), max_length=2000)
+    note = forms.CharField(label=_("Note for the history"), required=False, widget=textarea(2), max_length=2000, help_text=INTERNAL_NOTE_HELP)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -532,7 +546,7 @@ def _local_date(moment, zone: str) -> str:
 class CloseForm(ClaimActionForm):
     submit_label = _("Close the claim")
     intro = _("A closed claim cannot be changed any more.")
-    note = forms.CharField(label=_("Note for the history"), required=False, widget=textarea(2), max_length=2000)
+    note = forms.CharField(label=_("Note for the history"), required=False, widget=textarea(2), max_length=2000, help_text=INTERNAL_NOTE_HELP)
 
     def perform(self, *, actor):
         return services.claim_close(claim_id=self.claim.pk, actor=actor, note=self.cleaned_data["note"], expected_version=self.version)

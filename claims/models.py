@@ -229,7 +229,9 @@ class ClaimEvent(models.Model):
     actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     actor_role = models.CharField(max_length=12, choices=Role.choices)
     actor_label = models.CharField(max_length=254)
-    note = models.TextField(blank=True)
+    note = models.TextField(_("internal note"), blank=True, help_text=_("Only staff see this."))
+    # the only note the shopper ever reads (timeline, e-mail); see states.SHOPPER_NOTE_COMMANDS
+    shopper_note = models.TextField(_("note to the shopper"), blank=True, help_text=_("Sent to the shopper and shown on their claim page."))
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

@@ -44,6 +44,10 @@ SHOPPER_EMAILS = {
 }
 
 
+# the steps whose e-mail explains the money decided (claims.refund_explained)
+MONEY_ACTIONS = frozenset({"inspect", "resolve"})
+
+
 def claim_notify(*, claim, action: str, note: str = "") -> None:
     _shopper_notify(claim=claim, action=action, note=note)
     if action == "submit":
@@ -88,7 +92,9 @@ def _shopper_notify(*, claim, action: str, note: str) -> None:
     if action not in SHOPPER_EMAILS or not claim.shopper_email:
         return
     headline, body = _shopper_texts(claim, action, note)
-    _claim_update_email(claim, kind=f"claim:{action}", headline=headline, body=body, note=note, details=_details(claim, action))
+    _claim_update_email(
+        claim, kind=f"claim:{action}", headline=headline, body=body, note=note, details=_details(claim, action), money=_money(claim, action)
+    )
 
 
 def _shopper_texts(claim, action: str, note: str) -> tuple[str, str]:
@@ -112,7 +118,16 @@ def _shopper_texts(claim, action: str, note: str) -> tuple[str, str]:
     return subject % values, body % values
 
 
-def _claim_update_email(claim, *, kind: str, headline: str, body: str, note: str, details: list[str]) -> None:
+def _money(claim, action: str):
+    """The money decided, line by line beside the estimate, in the e-mails that decide it."""
+    if action not in MONEY_ACTIONS:
+        return None
+    from claims.refund_explained import claim_money_explained
+
+    return claim_money_explained(claim=claim)
+
+
+def _claim_update_email(claim, *, kind: str, headline: str, body: str, note: str, details: list[str], money=None) -> None:
     """The shopper's claim e-mail (the brand's look, the signed claim link)."""
     email_enqueue_template(
         to=claim.shopper_email,
@@ -125,6 +140,7 @@ def _claim_update_email(claim, *, kind: str, headline: str, body: str, note: str
             "details": details,
             "link": claim_shopper_link(claim),
             "link_days": claim_link_days(claim),
+            "money": money,
         },
         kind=kind,
         store=claim.store,

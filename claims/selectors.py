@@ -315,6 +315,8 @@ CLAIM_PAGE_FIELDS = (
     "refund__id",
     "refund__amount",
     "refund__currency",
+    "refund__kind",
+    "refund__lines",  # the money line by line (claims.refund_explained)
 )
 
 
@@ -376,7 +378,7 @@ def claim_evidence_files(*, claim: Claim) -> list[EvidenceFile]:
 def claim_timeline(*, claim: Claim) -> list[ClaimEvent]:
     """The events the shopper sees on the claim's timeline, oldest first, from submission."""
     return list(
-        claim.events.filter(action__in=SHOPPER_TIMELINE_EVENTS).only("id", "claim_id", "action", "to_status", "note", "created_at").order_by("created_at", "pk")
+        claim.events.filter(action__in=SHOPPER_TIMELINE_EVENTS).only("id", "claim_id", "action", "to_status", "shopper_note", "created_at").order_by("created_at", "pk")
     )
 
 

@@ -163,6 +163,11 @@ SHOPPER_EVENTS = frozenset({"start", *(name for name, c in COMMANDS.items() if c
 # the claim page's timeline starts at submission: the draft's own events are the shopper's
 # work in progress, not a step of the claim
 SHOPPER_TIMELINE_EVENTS = SHOPPER_EVENTS - {"start"}
+# Commands whose note is written for the shopper (staff's request or reason, the
+# shopper's own words). Every other command's note is staff's own (the history, the
+# inspection's internal note) and never reaches the shopper: words for the shopper are
+# passed as the command's shopper_note (ClaimEvent.shopper_note).
+SHOPPER_NOTE_COMMANDS = frozenset({"request_info", "provide_info", "reject", "appeal", "uphold_rejection", "withdraw"})
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from claims import evidence as evidence_services
 from claims.actors import Actor, shopper_actor, staff_actor
 from claims.forms import AnswersForm, MessageForm, OfflinePurchaseForm, StartClaimForm, TrackingForm
 from claims.models import Claim, EvidenceFile
+from claims.refund_explained import claim_money_explained
 from claims.services import ClaimError, NotPermitted
 from claims.states import ClaimStatus
 from credits.selectors import store_credit_for_claim
@@ -559,6 +560,7 @@ def _detail_context(claim: Claim, tracking_form=None, message_form=None) -> dict
         "refund": selectors.claim_refund(claim=claim),
         "store_credit": store_credit_for_claim(claim_id=claim.pk) if claim.outcome == STORE_CREDIT else None,
         "inspection_result": selectors.claim_inspection_result(claim=claim),
+        "money": claim_money_explained(claim=claim),
         # a file still being checked: the page polls, so it is not kept (claims.page_cache)
         "checking": any(item.status == EvidenceFile.Status.PROCESSING for item in evidence),
     }

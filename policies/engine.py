@@ -133,6 +133,11 @@ class DeductionData:
     is_invented_amount: bool = False
     sources: str = ""
 
+    @property
+    def shopper_label(self) -> str:
+        """The label with its basis, as shoppers read it (deduction_label)."""
+        return deduction_label(self)
+
 
 @dataclass(frozen=True)
 class RuleData:
@@ -455,6 +460,8 @@ class RuleDecision:
     turnaround_text: str = ""
     # what the refund estimate would be worth as store credit (the rule offers it)
     store_credit: "StoreCreditOffer | None" = None
+    # who settles the refund total: "" (a firm estimate), inspection, answers or staff
+    refund_decided_by: str = ""
 
     @property
     def eligible(self) -> bool:
@@ -625,6 +632,7 @@ def _evaluate_rule(
         shipping_explanation=shipping_text,
         refund=refund,
         refund_notes=tuple(refund_notes),
+        refund_decided_by=refund_decided_by(rule, refund),
         questions=tuple(questions),
         review_working_days=review_days,
         refund_due_business_days=rule.refund_due_business_days,
@@ -1084,6 +1092,79 @@ class InspectionFacts:
     damage_value: Decimal = ZERO
     improper_packaging: bool = False
     defect_confirmed: bool | None = None
+    # the words the shopper reads beside the amounts: which parts were missing, what was damaged
+    missing_accessories: tuple[str, ...] = ()
+    damage_description: str = ""
+
+
+# How sure the refund total is: a firm estimate, or at most the total until inspection,
+# the shopper's answers or staff decide it (RuleDecision.refund_decided_by).
+DECIDED_BY_INSPECTION = "inspection"
+DECIDED_BY_ANSWERS = "answers"
+DECIDED_BY_STAFF = "staff"
+PENDING_AT_INSPECTION = "decided at inspection"
+PENDING_ON_ANSWERS = "depends on your answers"
+TRIGGER_WORDS = {
+    "always": "always",
+    "condition": "if your answers show it",
+    "inspection": "if found at inspection",
+    "shopper_pays_shipping": "when you pay the return shipping",
+}
+
+
+def deduction_label(deduction: DeductionData) -> str:
+    """A deduction's words with its basis: "Restocking fee (15 %)"; a label that already
+    names its percentage or amount is kept as it is."""
+    if deduction.basis != "percent" or deduction.percent is None or "%" in deduction.label:
+        return deduction.label
+    percent = f"{_percent_words(deduction.percent)} %"
+    if deduction.label.endswith(")"):
+        return f"{deduction.label[:-1]}, {percent})"
+    return f"{deduction.label} ({percent})"
+
+
+def _found_label(deduction: DeductionData, inspection: InspectionFacts | None) -> str:
+    """The label of a deduction taken on what inspection found, with what was found."""
+    label = deduction_label(deduction)
+    if inspection is None:
+        return label
+    if deduction.kind == "missing_accessories" and inspection.missing_accessories:
+        return f"{label} — missing at inspection: {', '.join(inspection.missing_accessories)}"
+    if deduction.kind == "damage_on_return":
+        found = f": {inspection.damage_description}" if inspection.damage_description else ""
+        return f"{label} — damage found at inspection{found}"
+    if deduction.trigger == "inspection" and "inspection" not in label.lower():
+        return f"{label} — found at inspection"
+    return label
+
+
+def _distinct_labels(rows: list[tuple], deductions_by_code: dict[str, DeductionData]) -> list[tuple]:
+    """No two rows of a breakdown read the same: a repeated label gets its trigger's words."""
+    seen: dict[str, int] = {}
+    for row in rows:
+        seen[row[1]] = seen.get(row[1], 0) + 1
+    out = []
+    for row in rows:
+        deduction = deductions_by_code.get(row[0])
+        if seen[row[1]] > 1 and deduction is not None:
+            row = (row[0], f"{row[1]}, {TRIGGER_WORDS.get(deduction.trigger, deduction.trigger)}", *row[2:])
+        out.append(row)
+    return out
+
+
+def refund_decided_by(rule: RuleData, breakdown: Breakdown | None) -> str:
+    """Who settles the refund total the shopper is shown: "" when it is a firm estimate;
+    "staff" when staff decide a partial refund; "inspection" or "answers" while lines wait."""
+    if breakdown is None:
+        return ""
+    if MONEY_OUTCOMES.intersection(rule.outcomes) == {"partial_refund"}:
+        return DECIDED_BY_STAFF
+    notes = {line.note for line in breakdown.pending_lines}
+    if PENDING_AT_INSPECTION in notes:
+        return DECIDED_BY_INSPECTION
+    if notes:
+        return DECIDED_BY_ANSWERS
+    return ""
 
 
 def refund_for(
@@ -1123,14 +1204,18 @@ def refund_for(
             amount = _assessed(deduction, inspection)
         if applies and amount is not None:
             if amount > ZERO or deduction.trigger != "inspection":
-                deductions.append((deduction.code, deduction.label, amount, deduction.is_invented_amount))
+                deductions.append((deduction.code, _found_label(deduction, inspection), amount, deduction.is_invented_amount))
                 applied_kinds.add(deduction.kind)
         elif inspection is None and (applies or deduction.trigger == "inspection"):
-            pending.append((deduction.code, deduction.label, "decided at inspection"))
+            pending.append((deduction.code, deduction_label(deduction), PENDING_AT_INSPECTION))
         elif deduction.trigger == "condition" and any(
             c.deduction_code == deduction.code and c.code in unanswered for c in rule.conditions
         ):
-            pending.append((deduction.code, deduction.label, "depends on your answers"))
+            pending.append((deduction.code, deduction_label(deduction), PENDING_ON_ANSWERS))
+    by_code = {d.code: d for d in rule.deductions}
+    # told apart across the counted and the pending rows alike
+    distinct = _distinct_labels([*deductions, *pending], by_code)
+    deductions, pending = distinct[: len(deductions)], distinct[len(deductions) :]
     for part in kept_parts(rule, purchase):
         if part.value > ZERO:
             deductions.append((f"kept-{part.line_id}", part.label, part.value, False))
@@ -1143,17 +1228,30 @@ def refund_for(
             notes.append(
                 f"Plus the return postage you paid, up to {format_money(rule.shipping_reimbursement_cap, purchase.currency)}, with its receipt."
             )
-    if compensation_offered and rule.compensation_percent is not None:
-        notes.append(
-            f"If you keep the wrong item: {_percent_words(rule.compensation_percent)} % of the price difference between the item "
-            "you ordered and the one you received (staff confirm the received item's value), and the right item is reshipped."
-        )
+    if compensation_offered:
+        notes.append(_compensation_note(rule, base, purchase.currency))
     if not money_outcomes:
         return None, notes
     if money_outcomes == {"partial_refund"} and not deductions:
         notes.append("Staff decide the amount of the partial refund; it is at most the price paid shown here.")
     breakdown = build_refund(currency=purchase.currency, paid=base, deductions=deductions, pending=pending, reimbursement=reimbursement)
     return breakdown, notes
+
+
+def _compensation_note(rule: RuleData, paid: Decimal, currency: str) -> str:
+    """Compensation always says how much: its share and the most it can be, or, without a
+    share in the policy, that staff set it and its ceiling (the price paid)."""
+    if rule.compensation_percent is None:
+        return (
+            f"If you keep the item: staff set the compensation after looking at your claim; it is at most the price paid, "
+            f"{format_money(paid, currency)}."
+        )
+    most = compensation_amount(rule, paid, ZERO)
+    return (
+        f"If you keep the wrong item: {_percent_words(rule.compensation_percent)} % of the price difference between the item "
+        f"you ordered and the one you received, at most {format_money(most, currency)} (staff confirm the received item's value), "
+        "and the right item is reshipped."
+    )
 
 
 def _inspected(deduction: DeductionData, inspection: InspectionFacts, amount: Decimal | None):

@@ -128,6 +128,7 @@ def claim_command(
     apply: Callable[[Claim, datetime], list[str]] | None = None,
     event_data: dict | None = None,
     notify: bool = True,
+    shopper_note: str | None = None,
 ) -> Claim:
     """Run one command of the table, once: lock the row, check the state the caller
     saw (status and/or row version: a stale page gets ClaimChanged), the state, the
@@ -135,7 +136,10 @@ def claim_command(
     and returns the fields it changed; save them with the new status (if the command
     moves the claim), the claim's next due time (claims.clocks.next_due) and a new row
     version; write the audit event and, for a status
-    change, the e-mails (outbox rows, sent after commit)."""
+    change, the e-mails (outbox rows, sent after commit). `note` stays with staff unless
+    the command's note is meant for the shopper (states.SHOPPER_NOTE_COMMANDS);
+    `shopper_note` is what the shopper reads on the timeline and in the e-mail."""
+    told = _shopper_note(command, note, shopper_note)
     with transaction.atomic():
         claim = Claim.objects.select_for_update().select_related("store", "policy_version").get(pk=claim_id)
         if (expected_status is not None and claim.status != expected_status) or (
@@ -149,9 +153,9 @@ def claim_command(
         changed |= _moved(claim, spec, now)
         claim.save(update_fields=sorted({*changed, "row_version", "updated_at"}))
         if spec.audited:
-            _audit_event(claim, command, previous, actor, note, event_data).save()
+            _audit_event(claim, command, previous, actor, note, event_data, told).save()
         if notify and spec.moves:
-            notifications.claim_notify(claim=claim, action=command, note=note)
+            notifications.claim_notify(claim=claim, action=command, note=told)
     return claim
 
 
@@ -168,7 +172,17 @@ def _moved(claim: Claim, spec, now: datetime) -> set[str]:
     return changed
 
 
-def _audit_event(claim: Claim, command: str, previous: str, actor: Actor, note: str, event_data: dict | None) -> ClaimEvent:
+def _shopper_note(command: str, note: str, shopper_note: str | None) -> str:
+    """The words of a command the shopper may read: its shopper_note, or its note when the
+    command's note is written for the shopper; never staff's internal note."""
+    if shopper_note is not None:
+        return shopper_note
+    return note if command in states.SHOPPER_NOTE_COMMANDS else ""
+
+
+def _audit_event(
+    claim: Claim, command: str, previous: str, actor: Actor, note: str, event_data: dict | None, shopper_note: str = ""
+) -> ClaimEvent:
     """The command's audit row (unsaved: one path saves it, the other creates them in bulk)."""
     return ClaimEvent(
         claim=claim,
@@ -179,6 +193,7 @@ def _audit_event(claim: Claim, command: str, previous: str, actor: Actor, note: 
         actor_role=actor.primary_role,
         actor_label=actor.label,
         note=note,
+        shopper_note=shopper_note,
         data=event_data or {},
     )
 
@@ -206,6 +221,7 @@ def claim_command_many(
     apply: Callable[[Claim, datetime], list[str]] | None = None,
     event_data: dict | None = None,
     notify: bool | frozenset[str] = True,
+    shopper_note: str | None = None,
 ) -> list[Claim]:
     """claim_command for many claims at once (the SLA sweep's waivers and closes), in a
     number of queries that does not grow with the claims: the same table guard (the
@@ -217,6 +233,7 @@ def claim_command_many(
     as they are under the lock. `notify`: True, False, or the previous states whose
     claims tell the shopper. Returns the claims changed."""
     spec = states.COMMANDS[command]
+    told = _shopper_note(command, note, shopper_note)
     if Role.SHOPPER in actor.roles:
         raise ValueError("a shopper acts on their own claims, one at a time: claim_command")
     with transaction.atomic():
@@ -250,11 +267,11 @@ def claim_command_many(
             Claim.objects.filter(pk__in=ids).update(**values, row_version=F("row_version") + 1, updated_at=now)
         if spec.audited and done:
             ClaimEvent.objects.bulk_create(
-                [_audit_event(claim, command, previous, actor, note, event_data) for claim, previous in done], batch_size=1000
+                [_audit_event(claim, command, previous, actor, note, event_data, told) for claim, previous in done], batch_size=1000
             )
         if notify and spec.moves:
-            told = [claim for claim, previous in done if notify is True or previous in notify]
-            notifications.claim_notify_many(claims=told, action=command, note=note)
+            told_claims = [claim for claim, previous in done if notify is True or previous in notify]
+            notifications.claim_notify_many(claims=told_claims, action=command, note=told)
     return [claim for claim, _previous in done]
 
 

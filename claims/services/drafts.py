@@ -11,6 +11,7 @@ from claims.models import Claim, ClaimEvent, ClaimLine, new_reference
 from claims.selectors import (
     claim_calendar,
     claim_checklist,
+    claim_decision_shown,
     claim_evaluate,
     claim_reason_not_offered,
     units_claimed_elsewhere,
@@ -209,7 +210,8 @@ def claim_submit(*, claim_id: int, actor: Actor) -> Claim:
             line.decision = decision_document(decision)
             line.save(update_fields=["decision"])
         claim.rule_code = rule_code
-        claim.decision = decision_document(decisions[0][1])
+        # what the draft showed: the first line's rules with the whole claim's refund estimate
+        claim.decision = decision_document(claim_decision_shown(line_decisions=decisions))
         claim.is_complex = rule.is_complex
         _assign_reference(claim)
         claim.submitted_at = now

@@ -45,7 +45,17 @@ def _inspection_facts(claim: Claim, data: dict | None = None) -> InspectionFacts
         damage_value=Decimal(data.get("damage_value") or "0"),
         improper_packaging=bool(data.get("improper_packaging")),
         defect_confirmed=data.get("defect_confirmed"),
+        missing_accessories=tuple(i["label"] for i in data.get("missing_accessories", [])),
+        damage_description=data.get("damage_description", ""),
     )
+
+
+def breakdown_lines(breakdown) -> list[dict]:
+    """A refund breakdown's lines as kept on the claim's inspection and the Refund row."""
+    return [
+        {"code": line.code, "label": line.label, "amount": str(line.amount), "pending": line.pending, "note": line.note, "kind": line.kind}
+        for line in (breakdown.lines if breakdown else ())
+    ]
 
 
 def claim_refund_breakdown(*, claim: Claim, inspection_data: dict | None = None, line_ids: set[int] | None = None):
@@ -108,10 +118,7 @@ def claim_record_refund(
         computed = breakdown.total if breakdown else Decimal("0.00")
         paid = sum((facts.paid_for_claimed for _line, facts in claim_purchases(claim=claim)), Decimal("0")) + (claim.postage_paid or 0)
         final = computed if amount is None else Decimal(amount)
-        lines = [
-            {"code": line.code, "label": line.label, "amount": str(line.amount), "pending": line.pending, "note": line.note}
-            for line in (breakdown.lines if breakdown else ())
-        ]
+        lines = breakdown_lines(breakdown)
         if final != computed:
             if not override_reason.strip():
                 raise ClaimError(OVERRIDE_REASON)

@@ -26,7 +26,7 @@ from claims.services.commands import (
     claim_command,
     claim_command_many,
 )
-from claims.services.money import claim_refund_breakdown
+from claims.services.money import breakdown_lines, claim_refund_breakdown
 from claims.services.review import claim_turnaround_start
 from claims.states import ClaimStatus
 from policies.engine import item_after_rejection, tracking_number_fits
@@ -203,13 +203,17 @@ def claim_inspect(
     outcome: str | None = None,
     rejection_code: str = "",
     expected_version: int | None = None,
+    shopper_note: str = "",
+    damage_description: str = "",
 ) -> Claim:
     """Record what the warehouse found and the outcome: accepted (the full refund of the
     rule), partial (the engine's refund with what was found deducted) or rejected with
     one of the policy's reasons (what happens to the item comes with it). Without an
     outcome, the findings decide between accepted and partial. The refund breakdown is
     recalculated from the findings; missing parts (the product's parts list, accessories
-    or a free entry) are deducted at their value."""
+    or a free entry) are deducted at their value. `notes` are staff's internal note (never
+    shown to the shopper); `shopper_note` is e-mailed and shown on the claim page, and
+    `damage_description` names the damage beside its deduction."""
     missing = _missing_parts(missing_accessories)
     damage = _money(damage_value or "0", DAMAGE_VALUE_INVALID)
     if outcome and outcome not in InspectionOutcome.values:
@@ -229,6 +233,8 @@ def claim_inspect(
             "damage_value": str(damage),
             "defect_confirmed": defect_confirmed,
             "notes": notes,
+            "damage_description": damage_description.strip()[:200],
+            "shopper_note": shopper_note.strip(),
         }
         changed = ["inspected_at", "inspection", "inspection_outcome"]
         if rejecting:
@@ -250,6 +256,7 @@ def claim_inspect(
         actor=actor,
         expected_version=expected_version,
         note=notes,
+        shopper_note=shopper_note.strip(),
         apply=apply,
         event_data=event_data,
     )
@@ -281,7 +288,13 @@ def _money_outcome(claim: Claim, outcome: str | None) -> str:
     full = claim_refund_breakdown(claim=claim, inspection_data=nothing_found)
     lowered = found is not None and full is not None and found.total < full.total
     if found is not None and full is not None:
-        claim.inspection["refund"] = {"total": str(found.total), "full": str(full.total), "currency": found.currency}
+        # the lines too: the shopper's page and e-mail explain the amount from the claim's row
+        claim.inspection["refund"] = {
+            "total": str(found.total),
+            "full": str(full.total),
+            "currency": found.currency,
+            "lines": breakdown_lines(found),
+        }
     if not outcome:
         return InspectionOutcome.PARTIAL if lowered else InspectionOutcome.ACCEPTED
     if outcome == InspectionOutcome.ACCEPTED and lowered:

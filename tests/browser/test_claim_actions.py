@@ -131,7 +131,7 @@ def test_warehouse_receives_and_inspects_a_missing_accessory(page, site):
     assert_accessible(page)
     page.get_by_label(re.compile(r"32 GB microSD card")).check()
     page.get_by_label("No", exact=True).check()
-    page.get_by_label("Notes").fill("The microSD card was not in the box.")
+    page.get_by_label("Internal note").fill("The microSD card was not in the box.")
     page.get_by_role("button", name="Record the inspection").click()
     expect(page.get_by_text("Inspection recorded.")).to_be_visible()
 

@@ -34,13 +34,13 @@ def test_warehouse_rejects_after_inspection_and_the_shopper_reads_why(page, site
     page.get_by_label("Reject with a reason").check()
     page.get_by_label("Another missing part").fill("Lens cap")
     page.get_by_label("Its value (USD)").fill("-5")
-    page.get_by_label("Notes").fill("Scratches on the lens housing.")
+    page.get_by_label("Note to the shopper").fill("Scratches on the lens housing.")
     page.get_by_role("button", name="Record the inspection").click()
     expect(page.get_by_text("Ensure this value is greater than or equal to 0.")).to_be_visible()
     expect(page.get_by_text(str(REJECTION_REASON_NEEDED))).to_be_visible()
     expect(page.get_by_text("Traceback")).to_have_count(0)
     # nothing lost: what was typed is still there
-    expect(page.get_by_label("Notes")).to_have_value("Scratches on the lens housing.")
+    expect(page.get_by_label("Note to the shopper")).to_have_value("Scratches on the lens housing.")
     expect(page.get_by_label("Another missing part")).to_have_value("Lens cap")
     assert Claim.objects.get(pk=claim.pk).status == "received"
     assert_accessible(page)

@@ -321,7 +321,7 @@ def test_a_manager_sets_up_a_new_brand_from_its_policy_text_and_a_shopper_claims
     expect(faulty).to_contain_text("Repairs are completed and replacements are shipped within 14 days of receiving your item.")
 
     opened = _try(page, line=line, reason="I changed my mind", answers={"Is the box still sealed?": "no"})
-    expect(opened).to_contain_text("Restocking fee (opened box)")
+    expect(opened).to_contain_text("Restocking fee (opened box, 10 %)")
     expect(opened).to_contain_text("20.00")
     expect(opened).to_contain_text("180.00")
 

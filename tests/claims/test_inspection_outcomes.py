@@ -149,7 +149,8 @@ def test_rejected_with_a_reason_says_what_happens_to_the_item_and_can_be_appeale
         actor=_warehouse(),
         outcome="rejected",
         rejection_code="not-as-declared",
-        notes="Scratches on the lens housing.",
+        notes="Bin 4: resell as B-stock.",
+        shopper_note="Scratches on the lens housing.",
         expected_version=claim.row_version,
     )
     claim = Claim.objects.get(pk=claim.pk)
@@ -174,6 +175,7 @@ def test_rejected_with_a_reason_says_what_happens_to_the_item_and_can_be_appeale
     assert "did not pass inspection" in email.subject
     for text in ("Reason: Not in the condition declared", "Your item: the item is sent back to you at your cost (8.00 USD).", "Scratches on the lens housing."):
         assert text in email.body_text
+    assert "Bin 4" not in email.body_text + email.body_html  # the internal note stays with staff
     assert claim_inspection_result(claim=claim).lines[:2] == ["Inspection outcome: Rejected", "Reason: Not in the condition declared"]
     # the shopper may appeal the rejection once, as any other
     claim = claim_appeal(claim_id=claim.pk, actor=shopper_actor(email=claim.shopper_email), message="The scratches were there on delivery.")

@@ -47,7 +47,7 @@ def _conversation(claim: Claim, count: int) -> None:
     """`count` more timeline events and messages each way, and processed files."""
     now = timezone.now()
     ClaimEvent.objects.bulk_create(
-        [ClaimEvent(claim=claim, action="message", actor_role="shopper", actor_label=claim.shopper_email, note=f"event {n}") for n in range(count)]
+        [ClaimEvent(claim=claim, action="message", actor_role="shopper", actor_label=claim.shopper_email, shopper_note=f"event {n}") for n in range(count)]
     )
     ClaimMessage.objects.bulk_create(
         [ClaimMessage(claim=claim, author_role="shopper" if n % 2 else "reviewer", body=f"Message number {n}", created_at=now) for n in range(count)]
