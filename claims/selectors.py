@@ -259,6 +259,7 @@ CLAIM_PAGE_FIELDS = (
     "refund_due_at",
     "turnaround_due_at",
     "outcome",  # the turnaround's words (repair, replacement, part)
+    "preferred_outcome",  # what the shopper asked for (claims.outcomes.claim_outcome_lines)
     "store",  # every column: the page's header, footer and colours read the store
     "order__id",
     "order__number",

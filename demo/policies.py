@@ -624,7 +624,9 @@ def imirror(store: Store) -> Policy:
         excluded_channels=["crowdfunding", "unauthorized_reseller"],
         allowed_countries=["US"],
         product_scope="not_accessories",
-        outcomes=["refund"],
+        # exchange: a demo addition (the published policy names refunds only), for
+        # another frame colour or size of the mirror (the products' exchange group)
+        outcomes=["refund", "exchange"],
         tracking_required=True,
         return_shipping_payer="brand_if_defect",
         refund_due_business_days=10,

@@ -42,6 +42,9 @@ class Outcome(models.TextChoices):
     CANCEL_REFUND = "cancel_refund", _("Order cancelled and refunded")  # O7
     ADDRESS_CHANGED = "address_changed", _("Address changed")  # O8
     REJECTION = "rejection", _("Rejected with a reason")  # O9
+    # the item for another of the same exchange group or model family (orders.Product),
+    # the price difference settled either way (claims.outcomes)
+    EXCHANGE = "exchange", _("Exchange")
 
 
 class Policy(models.Model):
