@@ -36,7 +36,8 @@ def exchange_products(*, product: Product) -> list[Product]:
     (variants) and of its exchange group, in its store, cheapest first."""
     if product is None or not (product.model_family or product.exchange_group):
         return []
-    candidates = Product.objects.filter(store_id=product.store_id).exclude(pk=product.pk).order_by("price", "name")
+    # a product with neither field is nobody's exchange; the case-blind match is made here
+    candidates = Product.objects.filter(store_id=product.store_id).exclude(pk=product.pk).exclude(model_family="", exchange_group="").order_by("price", "name")
     return [candidate for candidate in candidates if product.is_exchangeable_for(candidate)]
 
 
@@ -171,7 +172,14 @@ def claim_outcome_lines(*, claim: Claim) -> list[str]:
             outcome = line.requested_outcome or claim.preferred_outcome
             if outcome:
                 told.append(_("You asked for: %(what)s") % {"what": prefix + line_outcome_words(claim=claim, line=line, outcome=outcome, rule=rule)})
-    return told
+    return told + claim_exchange_sent(claim=claim)
+
+
+def claim_exchange_sent(*, claim: Claim) -> list[str]:
+    """Once an exchange is resolved: the product sent ([] otherwise)."""
+    if claim.resolution == Claim.Resolution.EXCHANGED and claim.replacement_product_id:
+        return [_("Sent in exchange: %(product)s") % {"product": claim.replacement_product.name}]
+    return []
 
 
 def claim_requested_outcome(*, claim: Claim) -> str:

@@ -260,6 +260,7 @@ CLAIM_PAGE_FIELDS = (
     "turnaround_due_at",
     "outcome",  # the turnaround's words (repair, replacement, part)
     "preferred_outcome",  # what the shopper asked for (claims.outcomes.claim_outcome_lines)
+    "resolution",  # an exchange resolved: what was sent (claims.outcomes.claim_exchange_sent)
     "store",  # every column: the page's header, footer and colours read the store
     "order__id",
     "order__number",

@@ -70,3 +70,11 @@ def test_a_product_is_exchanged_within_its_family_or_group_in_its_store(db):
     assert not shoe.is_exchangeable_for(boot)  # no group in common
     assert boot.is_exchangeable_for(sandal) and sandal.is_exchangeable_for(boot)
     assert not boot.is_exchangeable_for(elsewhere)  # another store's catalogue
+
+
+def test_the_public_policy_page_says_what_an_exchange_is_for(client, db):
+    from django.core.management import call_command
+
+    call_command("demo_load", no_claims=True)
+    page = client.get("/s/imirror/policy/").content.decode()
+    assert "Full refund, Exchange for another size, colour or model of the same range (you pay or get back the price difference)" in page
