@@ -3,7 +3,7 @@ rule (refund, exchange, repair …, in the policy's order, in the shopper's word
 products an item may be exchanged for and at what price difference, and the approved
 outcome told back to the shopper. The writes are in claims.services.outcomes."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -70,7 +70,6 @@ class LineOutcomeChoice:
     chosen: str = ""
     exchange_product_id: int | None = None
     currency: str = ""
-    extra: dict = field(default_factory=dict)
 
     @property
     def single(self) -> bool:
