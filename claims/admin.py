@@ -31,6 +31,7 @@ from claims import services, states
 from claims.actors import Actor, staff_actor
 from claims.evidence import EXTRA_SLOTS
 from claims.models import Claim, ClaimEvent, ClaimLine, ClaimMessage, EvidenceFile, Refund
+from claims.outcomes import claim_outcome_lines
 from claims.selectors import claim_decided_rule, claims_matching, evidence_counts
 from claims.states import ClaimStatus
 from credits.selectors import store_credit_for_claim
@@ -270,7 +271,7 @@ class ReadOnlyInline(StoreScopedTabularInline):
 
 class ClaimLineInline(ReadOnlyInline):
     model = ClaimLine
-    fields = ["order_line", "quantity", "staff_decision", "staff_note"]
+    fields = ["order_line", "quantity", "requested_outcome", "exchange_product", "price_difference", "staff_decision", "staff_note"]
 
 
 class EvidenceInline(ReadOnlyInline):
@@ -334,6 +335,7 @@ class ClaimAdmin(StoreScopedAdmin):
         "rule_code",
         "policy_version",
         "preferred_outcome",
+        "outcome_choices_display",
         "outcome",
         "rma_number",
         "answers_display",
@@ -367,7 +369,7 @@ class ClaimAdmin(StoreScopedAdmin):
     ]
     fieldsets = (
         (None, {"fields": ("reference", "rma_number", "store", "status", "shopper_email", "order", "assignee")}),
-        (_("What the shopper asked"), {"fields": ("reason_label", "answers_display", "texts_display", "preferred_outcome")}),
+        (_("What the shopper asked"), {"fields": ("reason_label", "answers_display", "texts_display", "preferred_outcome", "outcome_choices_display")}),
         (_("Decision"), {"fields": ("policy_version", "rule_code", "decision_display", "outcome", "inspection_outcome", "resolution", "replacement_product", "rejection_reason")}),
         (
             _("Clocks"),
@@ -595,6 +597,12 @@ class ClaimAdmin(StoreScopedAdmin):
     @admin.display(description=_("answers"))
     def answers_display(self, obj):
         return format_html_join("", "<div>{}: {}</div>", ((k, _("yes") if v else _("no")) for k, v in (obj.answers or {}).items())) or "—"
+
+    @admin.display(description=_("outcome per item"))
+    def outcome_choices_display(self, obj):
+        """What the shopper chose per item (an exchange with its product and price
+        difference), or once approved, what was approved."""
+        return format_html_join("", '<div data-testid="outcome-choice">{}</div>', ((line,) for line in claim_outcome_lines(claim=obj))) or "—"
 
     @admin.display(description=_("what the shopper wrote"))
     def texts_display(self, obj):

@@ -12,8 +12,10 @@ from accounts import access
 from claims import services
 from claims.actors import Actor
 from claims.models import Claim, InspectionOutcome
+from claims.outcomes import claim_outcome_lines, claim_requested_outcome
 from claims.selectors import claim_decided_rule, claim_products, claim_rule, inspection_parts
 from policies.engine import OUTCOME_LABELS, item_after_rejection
+from policies.models import Outcome
 from policies.selectors import policy_data_for_version
 
 REJECTION_REASONS = [
@@ -31,12 +33,14 @@ RESOLUTIONS_WITHOUT_MONEY = [
     Claim.Resolution.REPAIRED,
     Claim.Resolution.REPLACEMENT_PART_SENT,
     Claim.Resolution.ADDRESS_CHANGED,
+    Claim.Resolution.EXCHANGED,
 ]
 RESOLUTION_FOR_OUTCOME = {
     "replacement": Claim.Resolution.REPLACED,
     "repair": Claim.Resolution.REPAIRED,
     "replacement_part": Claim.Resolution.REPLACEMENT_PART_SENT,
     "address_changed": Claim.Resolution.ADDRESS_CHANGED,
+    "exchange": Claim.Resolution.EXCHANGED,
 }
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
 # who reads a note: staff's own notes stay in the staff timeline; only a note to the shopper is sent
@@ -118,10 +122,14 @@ class ApproveForm(ClaimActionForm):
         rule = claim_rule(claim=self.claim)
         outcomes = list(rule.outcomes) if rule else []
         self.fields["outcome"].choices = [(o, OUTCOME_LABELS.get(o, o)) for o in outcomes]
-        preferred = self.claim.preferred_outcome
+        preferred = claim_requested_outcome(claim=self.claim)
         self.fields["outcome"].initial = preferred if preferred in outcomes else (outcomes[0] if outcomes else None)
         if preferred:
             self.intro = _("The shopper prefers: %(outcome)s.") % {"outcome": OUTCOME_LABELS.get(preferred, preferred)}
+            # each item's choice, with an exchange's product and price difference
+            chosen = claim_outcome_lines(claim=self.claim)
+            if chosen:
+                self.intro = " ".join([str(self.intro), *chosen])
 
     def perform(self, *, actor):
         return services.claim_approve(
@@ -481,6 +489,16 @@ class ResolveForm(ClaimActionForm):
             self.fields["replacement_product"].help_text = _("Replacement with the same model only: the claimed product or its model family.")
             if len(same) == 1:
                 self.fields["replacement_product"].initial = same[0]
+        if self.claim.outcome == Outcome.EXCHANGE:
+            # what the shopper chose to receive, among what the items may be exchanged for
+            claimed = claim_products(claim=self.claim)
+            allowed = [p.pk for p in self.claim.store.products.all() if any(c.is_exchangeable_for(p) for c in claimed)]
+            self.fields["replacement_product"].queryset = self.claim.store.products.filter(pk__in=allowed).order_by("name")
+            self.fields["replacement_product"].label = _("Product sent (replacement or exchange)")
+            self.fields["replacement_product"].help_text = _("For an exchange: the product the shopper chose, or another of its model family or exchange group.")
+            wanted = self.claim.lines.exclude(exchange_product=None).values_list("exchange_product_id", flat=True).first()
+            if wanted:
+                self.fields["replacement_product"].initial = wanted
 
     def perform(self, *, actor):
         return services.claim_resolve(

@@ -160,3 +160,52 @@ class OfflinePurchaseForm(forms.Form):
         if value > timezone.localdate():
             raise forms.ValidationError(_("The purchase date cannot be in the future."))
         return value
+
+
+class OutcomeChoiceForm(forms.Form):
+    """What the shopper wants per claimed item (claims.outcomes.LineOutcomeChoice rows):
+    an outcome where the rule offers more than one, and the product an exchange is for."""
+
+    def __init__(self, *args, rows, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = rows
+        self.row_fields = []  # (row, outcome field name or None, exchange field name or None)
+        for row in rows:
+            outcome_name = exchange_name = None
+            if not row.single:
+                outcome_name = f"outcome_{row.line.pk}"
+                self.fields[outcome_name] = forms.ChoiceField(
+                    label=_("What would you like for %(name)s?") % {"name": row.product.name if row.product else ""},
+                    choices=[(value, label) for value, label, _hint in row.labelled_options],
+                    widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                    required=False,
+                    initial=row.chosen or None,
+                )
+            if row.exchanges:
+                exchange_name = f"exchange_{row.line.pk}"
+                self.fields[exchange_name] = forms.TypedChoiceField(
+                    label=_("Exchange for"),
+                    choices=[("", _("Choose the product you want instead")), *((o.product.pk, o.label) for o in row.exchanges)],
+                    coerce=int,
+                    empty_value=None,
+                    required=False,
+                    initial=row.exchange_product_id,
+                    help_text=_("Only for an exchange. The price difference is shown with each product."),
+                )
+            self.row_fields.append((row, outcome_name, exchange_name))
+
+    def choices(self) -> dict[int, tuple[str, int | None]]:
+        """{line id: (outcome, exchange product id)} for the items whose fields were
+        posted and are usable (a choice the page's rule no longer offers is left out)."""
+        self.is_valid()
+        chosen = {}
+        for row, outcome_name, exchange_name in self.row_fields:
+            if outcome_name and (outcome_name not in self.data or self.has_error(outcome_name)):
+                continue
+            if exchange_name and self.has_error(exchange_name):
+                exchange_name = None
+            if outcome_name is None and exchange_name is None:
+                continue
+            outcome = self.cleaned_data.get(outcome_name) if outcome_name else row.options[0][0]
+            chosen[row.line.pk] = (outcome or "", self.cleaned_data.get(exchange_name) if exchange_name else row.exchange_product_id)
+        return chosen

@@ -61,6 +61,7 @@ class Claim(models.Model):
         CANCELLED_REFUNDED = "cancelled_refunded", _("Order cancelled and refunded")
         ADDRESS_CHANGED = "address_changed", _("Address changed")
         STORE_CREDIT_ISSUED = "store_credit_issued", _("Store credit issued")
+        EXCHANGED = "exchanged", _("Exchanged")
 
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="claims")
     reference = models.CharField(_("reference"), max_length=12, unique=True, null=True, blank=True)
@@ -205,6 +206,21 @@ class ClaimLine(models.Model):
     decision = models.JSONField(default=dict, blank=True)
     staff_decision = models.CharField(max_length=10, choices=StaffDecision.choices, default=StaffDecision.PENDING)
     staff_note = models.CharField(max_length=300, blank=True)
+    # what the shopper chose for this item (claims.outcomes): one of the rule's outcomes;
+    # for an exchange, the product they want instead and what it costs them on top of
+    # what they paid (negative: refunded to them), fixed at submission
+    requested_outcome = models.CharField(_("outcome the shopper chose"), max_length=30, choices=Outcome.choices, blank=True)
+    exchange_product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("exchange for")
+    )
+    price_difference = models.DecimalField(
+        _("exchange price difference"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Positive: the shopper owes it; negative: refunded to the shopper."),
+    )
 
     class Meta:
         ordering = ["claim", "pk"]

@@ -189,6 +189,16 @@ def _details(claim, action: str) -> list[str]:
             lines.append(f"{kind}: {refund.amount} {refund.currency}")
         if claim.replacement_tracking:
             lines.append(str(_("Replacement shipped: %s")) % claim.replacement_tracking)
+    # what the shopper asked for, then the approved outcome, per item ("Approved: Exchange
+    # for … You pay 10.00 USD more …")
+    if action in ("submit", "approve_return", "approve_no_return"):
+        from claims.outcomes import claim_outcome_lines
+
+        lines.extend(str(line) for line in claim_outcome_lines(claim=claim))
+    if action == "resolve":
+        from claims.outcomes import claim_exchange_sent
+
+        lines.extend(str(line) for line in claim_exchange_sent(claim=claim))
     # the turnaround promise, dated, when its clock starts (approval or receipt)
     if action in ("approve_return", "approve_no_return", "receive") and claim.turnaround_due_at is not None:
         from claims.clocks import turnaround_due_words

@@ -304,6 +304,8 @@ CLAIM_PAGE_FIELDS = (
     "closed_at",
     "status_changed_at",
     "resolution",
+    "preferred_outcome",  # what the shopper asked for (claims.outcomes.claim_outcome_lines)
+    "resolution",  # an exchange resolved: what was sent (claims.outcomes.claim_exchange_sent)
     "store",  # every column: the page's header, footer and colours read the store
     "order__id",
     "order__number",

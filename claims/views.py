@@ -19,8 +19,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from claims import clocks, page_cache, selectors, services, states, tracker
 from claims import evidence as evidence_services
+from claims import outcomes as outcome_selectors
 from claims.actors import Actor, shopper_actor, staff_actor
-from claims.forms import AnswersForm, MessageForm, OfflinePurchaseForm, StartClaimForm, TrackingForm
+from claims.forms import AnswersForm, MessageForm, OfflinePurchaseForm, OutcomeChoiceForm, StartClaimForm, TrackingForm
 from claims.models import Claim, EvidenceFile
 from claims.refund_explained import claim_money_explained
 from claims.services import ClaimError, NotPermitted
@@ -248,6 +249,7 @@ def _draft_context(request: HttpRequest, claim: Claim, posted=None, problems=Non
         "store": claim.store,
         "claim": claim,
         "decision": decision,
+        "outcome_form": _outcome_form(claim, chosen, decisions, posted),
         "line_decisions": decisions,
         "chosen": chosen,
         "form": form,
@@ -264,6 +266,23 @@ def _reason_not_offered(claim: Claim) -> str:
     """The draft's reason no longer fits the order (it shipped after "Cancel my order")."""
     not_offered = selectors.claim_reason_not_offered(claim=claim)
     return services.REASON_NOT_OFFERED % not_offered if not_offered else ""
+
+
+def _outcome_form(claim: Claim, chosen, decisions, data=None) -> OutcomeChoiceForm | None:
+    """The outcome per item the shopper chooses under the rule the draft follows."""
+    rule = next((r for r in selectors.claim_covering_rules(claim=claim) if chosen and r.code == chosen.rule_code), None)
+    if rule is None:
+        return None
+    refunds = {}
+    for line, line_decision in decisions:
+        same = next((r for r in line_decision.rules if r.rule_code == rule.code), None)
+        refunds[line.pk] = same.refund if same is not None else None
+    facts = dict((line.pk, f) for line, f in selectors.claim_purchases(claim=claim))
+    purchases = [(line, facts[line.pk]) for line, _decision in decisions if line.pk in facts]
+    rows = outcome_selectors.line_outcome_choices(claim=claim, rule=rule, purchases=purchases, refunds=refunds)
+    if not any(row.options for row in rows):
+        return None
+    return OutcomeChoiceForm(data, rows=rows)
 
 
 LIVE_NOT_DRAFT = gettext_lazy("This claim has been submitted already.")
@@ -432,6 +451,13 @@ def _draft_save(request: HttpRequest, claim: Claim, actor: Actor) -> bool:
         texts=form.texts(),
         preferred_outcome=form.cleaned_data.get("preferred_outcome") or claim.preferred_outcome,
     )
+    # the outcome per item, under the rule these answers lead to
+    claim.refresh_from_db()
+    decisions = selectors.claim_evaluate(claim=claim)
+    outcome_form = _outcome_form(claim, selectors.draft_rule(decision=selectors.claim_decision_shown(line_decisions=decisions)), decisions, request.POST)
+    choices = outcome_form.choices() if outcome_form is not None else {}
+    if choices:
+        services.claim_choose_outcomes(claim_id=claim.pk, actor=actor, choices=choices)
     return True
 
 
@@ -557,6 +583,7 @@ def _detail_context(claim: Claim, tracking_form=None, message_form=None) -> dict
         if rule and claim.turnaround_due_at is None and claim.status in states.TURNAROUND_CLOCK_STATES and turnaround_covers(rule, claim.outcome)
         else "",
         "next_step": _next_step(claim, can_appeal),
+        "outcome_lines": outcome_selectors.claim_outcome_lines(claim=claim),
         "refund": selectors.claim_refund(claim=claim),
         "store_credit": store_credit_for_claim(claim_id=claim.pk) if claim.outcome == STORE_CREDIT else None,
         "inspection_result": selectors.claim_inspection_result(claim=claim),

@@ -156,9 +156,19 @@ BRANDS = [
         "categories": [("Smart mirrors", 12), ("Mirror accessories", 6)],
         "products": [
             ("IM-SM32", "IMIRROR Smart Mirror 32\"", "Smart mirrors", False, None, "899.00"),
+            ("IM-SM32W", "IMIRROR Smart Mirror 32\" (white frame)", "Smart mirrors", False, None, "929.00"),
+            ("IM-SM27", "IMIRROR Smart Mirror 27\"", "Smart mirrors", False, None, "799.00"),
             ("IM-MOUNT", "Wall mount kit", "Mirror accessories", True, None, "49.00"),
             ("IM-ADAPT", "Power adapter", "Mirror accessories", True, None, "29.00"),
         ],
+        # sku: (model family, exchange group): the 30-day return offers an exchange for
+        # another frame colour (a variant) or another size of the mirror (not in the
+        # published policy, which names refunds only: a plausible demo of exchanges)
+        "product_groups": {
+            "IM-SM32": ("IM-SM32", "SMART-MIRRORS"),
+            "IM-SM32W": ("IM-SM32", "SMART-MIRRORS"),
+            "IM-SM27": ("IM-SM27", "SMART-MIRRORS"),
+        },
         "orders": [
             ("IM-80010", SHOPPER_EMAIL, "Sam Shopper", "online", "US", 15, 10, [("IM-SM32", 1, "899.00"), ("IM-MOUNT", 1, "49.00")]),
             ("IM-80011", GUEST_EMAIL, "Alex Guest", "online", "CA", 16, 10, [("IM-SM32", 1, "899.00")]),

@@ -661,9 +661,11 @@ def imirror(store: Store) -> Policy:
         excluded_channels=["crowdfunding", "unauthorized_reseller"],
         allowed_countries=["US"],
         product_scope="not_accessories",
-        # store credit is not in IMIRROR's published text: a demo of the outcome (a 10 %
-        # bonus on top of the refund, valid a year), as Loop and AfterShip shops offer it
-        outcomes=["refund", "store_credit"],
+        # exchange and store credit are not in IMIRROR's published text (it names refunds
+        # only): demo additions. Exchange for another frame colour or size of the mirror
+        # (the products' exchange group); store credit with a 10 % bonus on top of the
+        # refund, valid a year, as Loop and AfterShip shops offer it
+        outcomes=["refund", "exchange", "store_credit"],
         store_credit_bonus_percent=Decimal("10"),
         store_credit_valid_months=12,
         tracking_required=True,

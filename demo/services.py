@@ -59,7 +59,7 @@ def _store(brand: dict) -> Store:
     store = Store.objects.filter(slug=brand["slug"]).first()
     if store is not None:
         return store
-    fields = {k: v for k, v in brand.items() if k not in ("categories", "products", "parts", "orders", "special_orders")}
+    fields = {k: v for k, v in brand.items() if k not in ("categories", "products", "parts", "product_groups", "orders", "special_orders")}
     store = Store(**fields)
     store.full_clean()
     store.save()
@@ -95,6 +95,8 @@ def _catalogue(store: Store, brand: dict) -> None:
                 "price": Decimal(price),
             },
         )
+    for sku, (family, group) in brand.get("product_groups", {}).items():
+        Product.objects.filter(store=store, sku=sku, model_family="", exchange_group="").update(model_family=family, exchange_group=group)
     for sku, parts in brand.get("parts", {}).items():
         product = Product.objects.get(store=store, sku=sku)
         for position, (part, value) in enumerate(parts):

@@ -65,7 +65,7 @@ class ProductPartInline(StoreScopedTabularInline):
 
 @admin.register(Product)
 class ProductAdmin(StoreScopedAdmin):
-    list_display = ["name", "sku", "store", "category", "is_accessory", "warranty_months", "price"]
+    list_display = ["name", "sku", "store", "category", "is_accessory", "warranty_months", "price", "model_family", "exchange_group"]
     list_filter = ["store", "is_accessory", "category"]
     search_fields = ["name", "sku"]
     list_select_related = ["store", "category"]

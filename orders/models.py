@@ -214,6 +214,16 @@ class Product(models.Model):
             "e.g. PB-20K for the black and the white 20,000 mAh power bank. Empty: only this product itself."
         ),
     )
+    exchange_group = models.CharField(
+        _("exchange group"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "Where a policy offers “Exchange”, a shopper may exchange this product for another of the same "
+            "exchange group (e.g. MIRRORS for every size of smart mirror), or for a product of its model family. "
+            "Empty: only the model family."
+        ),
+    )
 
     class Meta:
         ordering = ["store", "name"]
@@ -237,6 +247,14 @@ class Product(models.Model):
         if self.pk == other.pk:
             return True
         return bool(self.model_family) and self.store_id == other.store_id and self.model_family.strip().upper() == other.model_family.strip().upper()
+
+    def is_exchangeable_for(self, other: "Product") -> bool:
+        """Whether this (claimed) product may be exchanged for `other`: another product
+        of its model family (a variant) or of its exchange group, in the same store."""
+        if self.pk == other.pk or self.store_id != other.store_id:
+            return False
+        same_group = bool(self.exchange_group) and self.exchange_group.strip().upper() == other.exchange_group.strip().upper()
+        return same_group or self.is_same_model_as(other)
 
 
 def normalise_order_number(raw: str) -> str:

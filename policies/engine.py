@@ -55,6 +55,7 @@ OUTCOME_LABELS = {
     "address_changed": "Address changed",
     "rejection": "Rejected with a reason",
     "store_credit": "Store credit",
+    "exchange": "Exchange",
 }
 CHANNEL_LABELS = {
     "online": "the online store",
@@ -1561,3 +1562,62 @@ def turnaround_sentence(rule: RuleData) -> str:
     subjects = _and_join(tuple(_TURNAROUND_SUBJECTS[o] for o in outcomes))
     start = _TURNAROUND_FROM.get(rule.turnaround_clock, _TURNAROUND_FROM["approval"])
     return f"{subjects[0].upper()}{subjects[1:]} within {length} {start}."
+
+
+# --- the shopper's outcome choice ----------------------------------------------------------
+
+# outcomes that follow from the reason (a cancellation, an address change) or from staff
+# (a rejection): never offered as a choice; every other outcome a rule lists is
+NOT_CHOSEN_OUTCOMES = frozenset({"cancel_refund", "address_changed", "rejection"})
+
+
+def choosable_outcomes(outcomes: tuple[str, ...]) -> tuple[str, ...]:
+    """The outcomes a shopper chooses from, in the policy's order."""
+    return tuple(o for o in outcomes if o not in NOT_CHOSEN_OUTCOMES)
+
+
+def outcome_choice_words(rule: RuleData, outcome: str, *, refund: Breakdown | None, currency: str) -> str:
+    """One outcome as a shopper chooses it: what it means for them, with the amount
+    where one is known ("Refund to your original payment method — about 49.00 EUR")."""
+    if outcome == "refund":
+        method = REFUND_METHOD_WORDS.get(rule.refund_method, "")
+        text = f"Refund {method}".strip() if method else "Refund"
+        return f"{text} — about {format_money(refund.total, currency)}" if refund is not None else text
+    if outcome == "partial_refund":
+        if refund is not None:
+            return f"Partial refund — staff decide the amount, at most {format_money(refund.total, currency)}"
+        return "Partial refund — staff decide the amount"
+    if outcome == "exchange":
+        return "Exchange for another size, colour or model — the price difference is settled either way"
+    if outcome == "replacement":
+        return "Replacement — we send you the same model again" if rule.replacement_same_model else "Replacement — we send you a new one"
+    if outcome == "replacement_part":
+        return "Replacement part — we send you the part that fixes it"
+    if outcome == "repair":
+        return "Repair — we repair it and send it back to you"
+    if outcome == "keep_with_compensation":
+        if rule.compensation_percent is not None:
+            return (
+                f"Keep it with compensation of {_percent_words(rule.compensation_percent)} % of the price difference, "
+                "and we reship the right item"
+            )
+        return "Keep it with compensation, and we reship the right item"
+    return OUTCOME_LABELS.get(outcome, outcome.replace("_", " ").capitalize())
+
+
+def exchange_difference(*, paid: Decimal, new_unit_price: Decimal, quantity: int, currency: str) -> Decimal:
+    """What an exchange costs the shopper on top of what they paid for the claimed
+    units: positive, they owe it; negative, it is refunded to them."""
+    return quantize(new_unit_price * quantity - paid, currency)
+
+
+def exchange_difference_words(difference: Decimal, currency: str) -> str:
+    """The price difference of an exchange and how it is settled, in one sentence."""
+    if difference > ZERO:
+        return (
+            f"You pay {format_money(difference, currency)} more: we ask you for the difference when we approve "
+            "the exchange and send the new item once it is paid."
+        )
+    if difference < ZERO:
+        return f"We refund the {format_money(-difference, currency)} difference to your original payment method when we send the new item."
+    return "Same price: nothing to pay and nothing to refund."

@@ -44,6 +44,9 @@ class Outcome(models.TextChoices):
     ADDRESS_CHANGED = "address_changed", _("Address changed")  # O8
     REJECTION = "rejection", _("Rejected with a reason")  # O9
     STORE_CREDIT = "store_credit", _("Store credit")
+    # the item for another of the same exchange group or model family (orders.Product),
+    # the price difference settled either way (claims.outcomes)
+    EXCHANGE = "exchange", _("Exchange")
 
 
 class Policy(models.Model):

@@ -74,6 +74,12 @@ from claims.services.money import (  # noqa: F401
     claim_refund_breakdown,
     claim_resolve,
 )
+from claims.services.outcomes import (  # noqa: F401
+    EXCHANGE_NOT_ALLOWED,
+    EXCHANGE_PRODUCT_NEEDED,
+    OUTCOME_NOT_OFFERED_FOR,
+    claim_choose_outcomes,
+)
 from claims.services.parcel import (  # noqa: F401
     ACCEPT_BUT_DEDUCTED,
     CARRIER_NAME_NEEDED,

@@ -33,6 +33,7 @@ from claims.services.commands import (
     ClaimError,
     claim_command,
 )
+from claims.services.outcomes import claim_outcome_problems
 from claims.services.review import claim_approve
 from claims.states import ClaimStatus
 from orders.models import Order, OrderLine, Product, Store
@@ -204,6 +205,8 @@ def claim_submit(*, claim_id: int, actor: Actor) -> Claim:
         problems = _evidence_problems(claim, rule_decision.evidence_slots)
         if rule.shopper_states_preference and claim.preferred_outcome not in rule.outcomes:
             problems.append(PREFERENCE_NEEDED)
+        # each item's outcome (and an exchange's product and price difference)
+        problems += [p for p in claim_outcome_problems(claim, rule) if p not in problems]
         if problems:
             raise ClaimError(problems[0], problems)
         for line, decision in decisions:

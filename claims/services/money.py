@@ -194,6 +194,13 @@ def claim_resolve(
     """Resolve without money: replaced, repaired, part sent, address changed. A
     replacement names the product sent; under a "same model only" rule it must be."""
 
+    if resolution == Claim.Resolution.EXCHANGED:
+        from claims.services.outcomes import claim_resolve_exchange
+
+        return claim_resolve_exchange(
+            claim_id=claim_id, actor=actor, product=replacement_product, tracking=replacement_tracking, note=note, expected_version=expected_version
+        )
+
     def apply(claim: Claim, now) -> list[str]:
         if resolution not in Claim.Resolution.values:
             raise ClaimError(UNKNOWN_RESOLUTION)

@@ -92,8 +92,14 @@ def refund_timing_words(rule, funds_arrival_note: str = "") -> str:
 
 @register.filter
 def rule_outcome_words(rule) -> str:
-    """A rule's outcomes, with "Replacement with the same model only" where it says so."""
-    return ", ".join(outcome_label(o, same_model=rule.replacement_same_model) for o in rule.outcomes)
+    """A rule's outcomes, with "Replacement with the same model only" where it says so
+    and what an exchange may be for."""
+    return ", ".join(
+        EXCHANGE_POLICY_WORDS if o == "exchange" else outcome_label(o, same_model=rule.replacement_same_model) for o in rule.outcomes
+    )
+
+
+EXCHANGE_POLICY_WORDS = "Exchange for another size, colour or model of the same range (you pay or get back the price difference)"
 
 
 @register.filter
