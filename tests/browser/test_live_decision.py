@@ -11,6 +11,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from claims.models import Claim, EvidenceFile
+from tests.browser.claiming import claim_units
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_shopper_claim import _open_order, _photos
 
@@ -25,7 +26,7 @@ ANOTHER_REASON = "Change the items or the reason"
 def _start_imirror_claim(page, site, reason="I'm not satisfied (any reason)"):
     _open_order(page, site, "IM-80010")
     page.get_by_role("link", name="Start a claim").click()
-    page.get_by_label('IMIRROR Smart Mirror 32"').select_option("1")
+    claim_units(page.get_by_label('IMIRROR Smart Mirror 32"'))
     page.get_by_label(reason).check()
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_test_id("decision")).to_contain_text("30-day return: answer the questions below")
@@ -154,7 +155,7 @@ def test_what_was_done_before_the_scripts_ran_is_not_lost(page, site, tmp_path):
     call_command("demo_load", no_claims=True)
     _open_order(page, site, "IM-80010")
     page.get_by_role("link", name="Start a claim").click()
-    page.get_by_label('IMIRROR Smart Mirror 32"').select_option("1")
+    claim_units(page.get_by_label('IMIRROR Smart Mirror 32"'))
     page.get_by_label("I'm not satisfied (any reason)").check()
     held = []
     page.route("**/portal/*.js", lambda route: held.append(route))
