@@ -261,13 +261,18 @@ def _draft_steps(claim: Claim, form: AnswersForm, chosen, show_questions: bool, 
     """The step indicator: items and reason are chosen before the draft exists; the
     questions are done once each is answered, the evidence once no slot misses a file;
     the current step is the first not done (static/portal/draft-steps.js follows the page)."""
-    answered = all(name.removeprefix("q_") in claim.answers for name in form.question_names)
+    answered = all(name.removeprefix("q_") in claim.answers for name in form.question_names) and all(
+        str(claim.texts.get(name.removeprefix("t_"), "")).strip() for name in form.text_names
+    )
     has_questions = show_questions or (chosen is not None and bool(form.text_names or "preferred_outcome" in form.fields))
     done = {
         "items": True,
         "reason": True,
         "questions": not has_questions or (answered and ("preferred_outcome" not in form.fields or bool(claim.preferred_outcome))),
-        "evidence": chosen is not None and all(status.complete and not status.processing for status, _files, _accept in checklist),
+        # nothing missing, nothing being checked, and something given (draft-steps.js counts alike)
+        "evidence": chosen is not None
+        and all(status.complete and not status.processing for status, _files, _accept in checklist)
+        and any(status.provided for status, _files, _accept in checklist),
         "review": False,
     }
     current = next(code for code, _label in DRAFT_STEPS if not done[code])

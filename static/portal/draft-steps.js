@@ -20,22 +20,68 @@
       return !step.hidden && !step.closest("[hidden]:not(.step-body)");
     }
 
-    function done(step) {
+    // what keeps the shopper in the step: a question without an answer, the preferred
+    // outcome not chosen, an evidence slot short of files (null: nothing)
+    function blocking(step) {
       if (step.dataset.step === "questions") {
-        var unanswered = Array.prototype.some.call(step.querySelectorAll("fieldset[data-question]"), function (set) {
+        var open = Array.prototype.find.call(step.querySelectorAll("fieldset[data-question]"), function (set) {
           return !set.querySelector("input:checked");
         });
+        if (open) { return open.querySelector("input"); }
         var outcome = step.querySelector("input[name=preferred_outcome]");
         var outcomeOpen = outcome && !outcome.closest("[data-rule-part]").hidden;
-        return !unanswered && !(outcomeOpen && !step.querySelector("input[name=preferred_outcome]:checked"));
+        return outcomeOpen && !step.querySelector("input[name=preferred_outcome]:checked") ? outcome : null;
       }
+      var short = Array.prototype.find.call(step.querySelectorAll(".slot-needed"), function (slot) { return !slot.classList.contains("text-success-emphasis"); });
+      return short ? short.closest(".evidence-slot").querySelector("h3") : null;
+    }
+
+    function done(step) {
+      if (step.dataset.step === "questions") {
+        // the texts too (an empty box stays in view), though Continue doesn't insist on them
+        var empty = Array.prototype.some.call(step.querySelectorAll("textarea"), function (box) {
+          return !box.closest("[hidden]") && !box.value.trim();
+        });
+        return !blocking(step) && !empty;
+      }
+      // nothing missing, nothing on its way, and something given (a step of optional
+      // slots is not "done" before the shopper has added anything)
       var needed = step.querySelectorAll(".slot-needed");
       var waiting = step.querySelectorAll(".evidence-file:not([data-status]), .evidence-file[data-status=processing]").length;
-      return !waiting && Array.prototype.every.call(needed, function (slot) { return slot.classList.contains("text-success-emphasis"); });
+      var given = step.querySelectorAll(".evidence-file[data-status=ready]").length;
+      return !waiting && given > 0 && Array.prototype.every.call(needed, function (slot) { return slot.classList.contains("text-success-emphasis"); });
     }
 
     function folded(step) {
       return step.querySelector(".step-body").hidden;
+    }
+
+    var here = window.location.pathname;
+    var KEY = "draft-steps:" + here;
+    // this page is the draft's own answer (Update, Remove a file, a reload): nothing folds
+    // by itself then. The referrer can't tell (the portal sends none); a form of this page
+    // leaves a mark as it goes.
+    var MARK = "draft-steps:sent-from";
+    var fromTheDraft = false;
+    try {
+      var mark = JSON.parse(window.sessionStorage.getItem(MARK) || "null");
+      window.sessionStorage.removeItem(MARK);
+      fromTheDraft = Boolean(mark && mark.path === here && Date.now() - mark.at < 10 * 60 * 1000);
+    } catch (e) { /* storage off */ }
+    var navigation = window.performance && performance.getEntriesByType && performance.getEntriesByType("navigation")[0];
+    if (navigation && navigation.type === "reload") { fromTheDraft = true; }
+    document.addEventListener("submit", function () {
+      try { window.sessionStorage.setItem(MARK, JSON.stringify({ path: here, at: Date.now() })); } catch (e) { /* storage off */ }
+    }, true);
+
+    function remembered() {
+      try { return JSON.parse(window.sessionStorage.getItem(KEY) || "[]"); } catch (e) { return []; }
+    }
+
+    function remember(code, folded) {
+      var codes = remembered().filter(function (c) { return c !== code; });
+      if (folded) { codes.push(code); }
+      try { window.sessionStorage.setItem(KEY, JSON.stringify(codes)); } catch (e) { /* storage off: folds only for this page */ }
     }
 
     function fold(step, fold) {
@@ -43,6 +89,7 @@
       step.querySelector(".step-summary").hidden = !fold;
       step.classList.toggle("folded", fold);
       step.dataset.folded = fold ? "true" : "false";
+      remember(step.dataset.step, fold);
     }
 
     function heading(step) {
@@ -93,10 +140,10 @@
       go.textContent = nav.dataset.continueWord + (label ? ": " + label.dataset.label : "");
       body.appendChild(go);
       go.addEventListener("click", function () {
-        if (!done(step)) {
-          // what still needs doing here: the first question without an answer, the first slot short of files
-          var first = step.querySelector("fieldset[data-question]:not(:has(input:checked)) input, .evidence-slot:has(.slot-needed:not(.text-success-emphasis)) h3");
-          if (first) { first.focus(); first.scrollIntoView({ block: "center" }); }
+        var first = blocking(step);
+        if (first) {  // what still needs doing here
+          first.focus();
+          first.scrollIntoView({ block: "center" });
           return;
         }
         fold(step, true);
@@ -110,8 +157,11 @@
         }
       });
       step.querySelector(".step-change").addEventListener("click", function () { open(step, true); });
-      // done when the page opens: one line, unless a problem on the page points into it
-      if (done(step) && !document.querySelector("[data-error-summary]")) { fold(step, true); }
+      // done when the shopper comes to the draft (or folded by them before): one line,
+      // unless a problem on the page points into it. Not when the page is the draft's own
+      // answer (Update, Remove a file): the step being worked on stays as it was.
+      var keep = remembered().indexOf(step.dataset.step) !== -1;
+      if (done(step) && (keep || !fromTheDraft) && !document.querySelector("[data-error-summary]")) { fold(step, true); }
     });
 
     document.addEventListener("portal:reveal", function (event) {
@@ -130,6 +180,7 @@
       title.scrollIntoView({ block: "start" });
     });
     document.addEventListener("change", refresh);
+    document.addEventListener("input", refresh);
     document.addEventListener("evidence:slot-changed", refresh);
     refresh();
   }

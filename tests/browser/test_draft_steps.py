@@ -131,7 +131,7 @@ def test_the_steps_from_items_to_submitted_with_pictures(phone, site, tmp_path, 
     expect(page.locator("#questions-heading")).to_be_focused()
 
     # back later: the steps done fold by themselves
-    page.reload()
+    page.goto(page.url)
     expect(page.get_by_test_id("questions-summary")).to_be_visible()
     expect(page.get_by_test_id("evidence-summary")).to_be_visible()
     assert _current_step(page) == "review"

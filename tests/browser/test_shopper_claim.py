@@ -213,7 +213,7 @@ def test_the_main_path_with_the_keyboard_alone(page, site, tmp_path):
     page.get_by_role("link", name="Start a claim").focus()
     page.keyboard.press("Enter")
     page.get_by_label("IMIRROR Smart Mirror 32\"").focus()
-    page.keyboard.press("ArrowDown")  # 0 → 1
+    page.keyboard.press("Space")  # its one unit: a checkbox
     page.get_by_label("I'm not satisfied (any reason)").focus()
     page.keyboard.press("Space")
     page.get_by_role("button", name="Continue").focus()

@@ -103,3 +103,54 @@ def test_the_thumbnail_is_public_and_cached(client, media):
     assert b"".join(response.streaming_content)[:2] == b"\xff\xd8"
     other_store = ProductFactory()
     assert client.get(reverse("orders:product_thumbnail", args=[other_store.store.slug, product.pk])).status_code == 404
+
+
+def _change_form_data(response) -> dict:
+    """What the admin's change form posts back unchanged: its fields and each inline's management form."""
+    form = response.context["adminform"].form
+    data = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if value is None or name == "image":
+            continue
+        data[name] = value.pk if hasattr(value, "pk") else value
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        management = formset.management_form
+        for name in management.fields:
+            data[f"{formset.prefix}-{name}"] = management.initial.get(name, 0)
+        data[f"{formset.prefix}-TOTAL_FORMS"] = len(formset.initial_forms)  # no blank extra form
+        for number, inline_form in enumerate(formset.initial_forms):  # the blank extra form stays blank
+            for name in inline_form.fields:
+                value = inline_form.initial.get(name, getattr(inline_form.instance, f"{name}_id", None) if name != "id" else inline_form.instance.pk)
+                if value is not None:
+                    data[f"{formset.prefix}-{number}-{name}"] = value.pk if hasattr(value, "pk") else value
+    return data
+
+
+@pytest.mark.django_db
+def test_a_manager_uploads_a_product_image_in_the_admin(client, media, django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+
+    from accounts.models import User
+
+    call_command("demo_load", no_claims=True)
+    product = Product.objects.filter(store__slug="iwalk", parts__isnull=True).first()  # no parts inline to post back
+    client.force_login(User.objects.get(email="manager@iwalk.demo.example"))
+    url = reverse("admin:orders_product_change", args=[product.pk])
+    data = _change_form_data(client.get(url))
+
+    refused = client.post(url, {**data, "image": SimpleUploadedFile("photo.png", b"not a picture at all")})
+    assert refused.status_code == 200 and refused.context["adminform"].form.errors["image"]
+    small = client.post(url, {**data, "image": SimpleUploadedFile("icon.png", _png(size=(120, 120)))})
+    assert small.context["adminform"].form.errors["image"] == [str(PRODUCT_IMAGE_TOO_SMALL % {"w": 120, "h": 120})]
+    assert Product.objects.get(pk=product.pk).image.name == product.image.name  # the demo's picture stays
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        saved = client.post(url, {**data, "image": SimpleUploadedFile("lp5.png", _png(size=(800, 800)))})
+    assert saved.status_code == 302, [f.formset.errors for f in saved.context["inline_admin_formsets"]] if saved.context else ""
+    before = product.image.name
+    product.refresh_from_db()
+    assert product.image.name != before and product.image.name.startswith("product-images/") and product.image.name.endswith(".png")
+    # the thumbnail is the worker's: one dispatch, after the commit
+    assert [c.__qualname__ for c in callbacks].count("product_image_changed.<locals>.<lambda>") == 1
