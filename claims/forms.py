@@ -1,7 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from claims.problems import Problem
 from policies.engine import carriers_words, outcome_label
+
+CHOOSE_THE_ITEM = _("Tick %(name)s to claim for it.")
+CHOOSE_ITEMS = _("Choose which items the claim is for: %(names)s or %(last)s.")
 
 
 class StartClaimForm(forms.Form):
@@ -26,7 +30,8 @@ class StartClaimForm(forms.Form):
                 label=_("%(name)s — quantity to claim") % {"name": line.product.name},
                 choices=[(n, str(n)) for n in range(0, free + 1)],
                 coerce=int,
-                initial=free if len(open_lines) == 1 else 0,
+                # one line: that item, once (the shopper raises it); several: nothing chosen yet
+                initial=1 if len(open_lines) == 1 else 0,
                 required=False,
                 # a page from before another claim took units: say what is left
                 error_messages={"invalid_choice": _("Only %(free)d of “%(name)s” can still be claimed.") % {"free": free, "name": line.product.name}},
@@ -35,11 +40,27 @@ class StartClaimForm(forms.Form):
         self.nothing_left = not open_lines
         self.has_sets = any(line.bundle_group or line.is_gift for _name, line, _free in self.line_fields)
 
+    @property
+    def problem_links(self) -> list[Problem]:
+        """The form's errors for the error summary, each linked to its field (the
+        first item's box when none is chosen)."""
+        first_item = next((name for name, _line, _free in self.line_fields if name), "")
+        problems = [Problem(error, anchor=f"id_{first_item}" if first_item else "") for error in self.non_field_errors()]
+        for name, errors in self.errors.items():
+            if name == "__all__":
+                continue
+            anchor = "id_reason_0" if name == "reason" else f"id_{name}"
+            problems += [Problem(error, anchor=anchor, field=name) for error in errors]
+        return problems
+
     def clean(self):
         data = super().clean()
         picked = [(line, data.get(name) or 0) for name, line, _free in self.line_fields if name]
         if not any(quantity for _line, quantity in picked):
-            raise forms.ValidationError(_("Choose at least one item and a quantity."))
+            names = [f"“{line.product.name}”" for _name, line, _free in self.line_fields if _name]
+            if len(names) == 1:
+                raise forms.ValidationError(CHOOSE_THE_ITEM % {"name": names[0]})
+            raise forms.ValidationError(CHOOSE_ITEMS % {"names": ", ".join(names[:-1]), "last": names[-1]})
         data["lines"] = [(line, quantity) for line, quantity in picked if quantity]
         return data
 

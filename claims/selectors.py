@@ -253,6 +253,38 @@ def claim_checklist(*, claim: Claim, slots: tuple[SlotData, ...], evidence: list
     return [SlotStatus(slot=slot, provided=ready.get(slot.code, 0), processing=processing.get(slot.code, 0)) for slot in slots]
 
 
+@dataclass(frozen=True)
+class RequestedSlotStatus(SlotStatus):
+    """A slot staff asked about ("more information needed"): it needs a new file, one
+    added since they asked; files from before do not answer the request."""
+
+    since_request: int = 0
+    needed: int = 1
+    is_request: bool = True
+
+    @property
+    def missing(self) -> int:
+        return max(self.needed - self.since_request, 0)
+
+
+def claim_info_request_checklist(
+    *, claim: Claim, slots, request: ClaimMessage, evidence: list[EvidenceFile] | None = None
+) -> list[RequestedSlotStatus]:
+    """The requested slots with what is still missing: the one count the claim page's
+    slots, its "send" check and claim_provide_info all use."""
+    if evidence is None:
+        evidence = claim_evidence_files(claim=claim)
+    ready = [item for item in evidence if item.status == EvidenceFile.Status.READY]
+    processing = Counter(item.slot_code for item in evidence if item.status == EvidenceFile.Status.PROCESSING)
+    total = Counter(item.slot_code for item in ready)
+    fresh = Counter(item.slot_code for item in ready if item.created_at > request.created_at)
+    return [
+        RequestedSlotStatus(slot=slot, provided=total[slot.code], processing=processing[slot.code], since_request=fresh[slot.code])
+        for slot in slots
+        if slot.code in request.requested_slots and slot.kind != "text"
+    ]
+
+
 def claim_calendar(*, claim: Claim, now=None):
     return store_calendar(store=claim.store, around=now or timezone.now())
 

@@ -35,7 +35,6 @@ from policies.engine import (
     ORDER_DELIVERED,
     ORDER_STATE_NOW,
     STORE_CREDIT,
-    carriers_words,
     turnaround_covers,
     turnaround_sentence,
 )
@@ -183,7 +182,7 @@ def claim_start(request: HttpRequest, slug: str, number: str) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             return redirect("claims:claim_draft", claim_id=claim.pk)
-    return render(request, "claims/start.html", {"store": store, "order": order, "form": form})
+    return render(request, "claims/start.html", {"store": store, "order": order, "form": form, "steps": _start_steps()})
 
 
 @login_required
@@ -245,9 +244,12 @@ def _draft_context(request: HttpRequest, claim: Claim, posted=None, problems=Non
     form = _answers_form(claim, [chosen] if chosen else [], posted)
     if posted is not None:
         form.is_valid()
+    show_questions = bool(form.question_names) and (chosen is not None or bool(claim.answers))
+    checklist = _slot_rows(claim, slots)
     return {
         "store": claim.store,
         "claim": claim,
+        "claim_lines": list(claim.lines.select_related("order_line__product")) if claim.order_id else [],
         "decision": decision,
         "outcome_form": _outcome_form(claim, chosen, decisions, posted),
         "line_decisions": decisions,
@@ -255,10 +257,11 @@ def _draft_context(request: HttpRequest, claim: Claim, posted=None, problems=Non
         "form": form,
         # once answered, the questions stay even when an answer closed every rule, so a
         # wrong click can be undone; unanswered, they would only ask about a closed claim
-        "show_questions": bool(form.question_names) and (chosen is not None or bool(claim.answers)),
-        "checklist": _slot_rows(claim, slots),
+        "show_questions": show_questions,
+        "checklist": checklist,
         "problems": problems or [],
         "reason_not_offered": _reason_not_offered(claim),
+        "steps": _draft_steps(claim, form, chosen, show_questions, checklist),
     }
 
 
@@ -283,6 +286,49 @@ def _outcome_form(claim: Claim, chosen, decisions, data=None) -> OutcomeChoiceFo
     if not any(row.options for row in rows):
         return None
     return OutcomeChoiceForm(data, rows=rows)
+
+
+DRAFT_STEPS = (
+    ("items", gettext_lazy("Items")),
+    ("reason", gettext_lazy("Reason")),
+    ("questions", gettext_lazy("Questions")),
+    ("evidence", gettext_lazy("Evidence")),
+    ("review", gettext_lazy("Review")),
+)
+
+
+def _draft_steps(claim: Claim, form: AnswersForm, chosen, show_questions: bool, checklist) -> list[dict]:
+    """The step indicator: items and reason are chosen before the draft exists; the
+    questions are done once each is answered, the evidence once no slot misses a file;
+    the current step is the first not done (static/portal/draft-steps.js follows the page)."""
+    answered = all(name.removeprefix("q_") in claim.answers for name in form.question_names) and all(
+        str(claim.texts.get(name.removeprefix("t_"), "")).strip() for name in form.text_names
+    )
+    has_questions = show_questions or (chosen is not None and bool(form.text_names or "preferred_outcome" in form.fields))
+    done = {
+        "items": True,
+        "reason": True,
+        # the outcome per item (claims/_outcome_choice.html) always has a default: not a step blocker
+        "questions": not has_questions or answered,
+        # nothing missing, nothing being checked, and something given (draft-steps.js counts alike)
+        "evidence": chosen is not None
+        and all(status.complete and not status.processing for status, _files, _accept in checklist)
+        and any(status.provided for status, _files, _accept in checklist),
+        "review": False,
+    }
+    current = next(code for code, _label in DRAFT_STEPS if not done[code])
+    return [
+        {"code": code, "label": label, "done": done[code], "current": code == current, "number": n, "anchor": True}
+        for n, (code, label) in enumerate(DRAFT_STEPS, 1)
+    ]
+
+
+def _start_steps() -> list[dict]:
+    """The start page is steps 1 and 2 (items and reason) of the draft's five."""
+    return [
+        {"code": code, "label": label, "done": False, "current": code == "items", "number": n, "anchor": False}
+        for n, (code, label) in enumerate(DRAFT_STEPS, 1)
+    ]
 
 
 LIVE_NOT_DRAFT = gettext_lazy("This claim has been submitted already.")
@@ -370,6 +416,15 @@ def _slot_rows(claim: Claim, slots, evidence: list[EvidenceFile] | None = None) 
     if evidence is None:
         evidence = selectors.claim_evidence_files(claim=claim)
     checklist = selectors.claim_checklist(claim=claim, slots=tuple(s for s in slots if s.kind != "text"), evidence=evidence)
+    files: dict[str, list[EvidenceFile]] = {}
+    for item in evidence:
+        files.setdefault(item.slot_code, []).append(item)
+    return [(status, files.get(status.slot.code, []), ACCEPT_ATTR[status.slot.kind]) for status in checklist]
+
+
+def _requested_rows(claim: Claim, slots, request, evidence: list[EvidenceFile]) -> list[tuple]:
+    """_slot_rows for the slots staff asked about: each needs a file added since they asked."""
+    checklist = selectors.claim_info_request_checklist(claim=claim, slots=slots, request=request, evidence=evidence)
     files: dict[str, list[EvidenceFile]] = {}
     for item in evidence:
         files.setdefault(item.slot_code, []).append(item)
@@ -536,7 +591,7 @@ def _return_shipping(claim: Claim, policy) -> dict:
     }
 
 
-def _detail_context(claim: Claim, tracking_form=None, message_form=None) -> dict:
+def _detail_context(claim: Claim, tracking_form=None, message_form=None, info_problems=None) -> dict:
     """Everything the claim page shows, read here (the template runs no queries): one
     query each for the timeline, the messages and the evidence."""
     snapshot_rule = selectors.claim_decided_rule(claim=claim)
@@ -545,14 +600,17 @@ def _detail_context(claim: Claim, tracking_form=None, message_form=None) -> dict
     evidence = selectors.claim_evidence_files(claim=claim)
     conversation = selectors.claim_messages_for_shopper(claim=claim)
     requested = []
+    request_at = None
     if claim.status in (ClaimStatus.NEEDS_INFO, ClaimStatus.APPEALED):
-        if claim.status == ClaimStatus.NEEDS_INFO:
-            last = conversation.last_request
-            wanted = set(last.requested_slots) if last else set()
-        else:  # an appeal may bring more evidence for any item, and anything else
-            wanted = {s.code for s in (rule.evidence_slots if rule else ())} | {evidence_services.APPEAL_EVIDENCE.code}
         offered = [*(rule.evidence_slots if rule else ()), evidence_services.APPEAL_EVIDENCE]
-        requested = _slot_rows(claim, [s for s in offered if s.code in wanted], evidence)
+        last = conversation.last_request
+        if claim.status == ClaimStatus.NEEDS_INFO and last is not None:
+            # each slot counts what the send button's check counts: files added since we asked
+            request_at = last.created_at
+            requested = _requested_rows(claim, offered, last, evidence)
+        elif claim.status == ClaimStatus.APPEALED:  # an appeal may bring more evidence for any item, and anything else
+            wanted = {s.code for s in (rule.evidence_slots if rule else ())} | {evidence_services.APPEAL_EVIDENCE.code}
+            requested = _slot_rows(claim, [s for s in offered if s.code in wanted], evidence)
     reimbursed = selectors.postage_reimbursed(claim=claim, rule=rule)
     receipt_open = reimbursed and claim.status in states.POSTAGE_RECEIPT_STATES
     can_appeal = claim.status == ClaimStatus.REJECTED and not claim.appeal_used
@@ -569,6 +627,8 @@ def _detail_context(claim: Claim, tracking_form=None, message_form=None) -> dict
         "messages_list": conversation.shown,
         "evidence": sorted((item for item in evidence if item.status == EvidenceFile.Status.READY), key=lambda item: (item.slot_code, item.created_at)),
         "requested": requested,
+        "request_at": request_at,
+        "info_problems": info_problems or [],
         "postage_receipt": _slot_rows(claim, [evidence_services.POSTAGE_RECEIPT], evidence) if receipt_open else [],
         "tracking_form": tracking_form or (TrackingForm(carriers=policy.carriers, reimbursed=reimbursed, currency=claim.store.currency) if claim.status == ClaimStatus.APPROVED_AWAITING_RETURN else None),
         "message_form": message_form or MessageForm(),
@@ -610,7 +670,18 @@ def claim_act(request: HttpRequest, slug: str, reference: str, action: str) -> H
                 services.claim_appeal(claim_id=claim.pk, actor=actor, message=form.cleaned_data["body"], expected_version=expected)
                 messages.success(request, _("Your appeal is in. A colleague will look at the claim again."))
         elif action == "provide_info":
-            services.claim_provide_info(claim_id=claim.pk, actor=actor, message=request.POST.get("body", "")[:4000], expected_version=expected)
+            try:
+                services.claim_provide_info(claim_id=claim.pk, actor=actor, message=request.POST.get("body", "")[:4000], expected_version=expected)
+            except services.ClaimChanged:
+                raise
+            except services.ClaimError as exc:
+                if not exc.problems:
+                    raise
+                # what is still missing, each linked to its slot; the message typed stays
+                claim = selectors.claim_for_page(pk=claim.pk)
+                context = _detail_context(claim, info_problems=exc.problems)
+                context["info_body"] = request.POST.get("body", "")[:4000]
+                return render(request, "claims/detail.html", context, status=400)
             messages.success(request, _("Thanks, we'll continue the review."))
         elif action == "ship":
             policy = selectors.claim_policy_data(claim=claim)

@@ -30,6 +30,7 @@ from orders.models import (
     normalise_email,
     normalise_order_number,
 )
+from orders.product_images import product_thumbnail_make
 
 DEMO_PASSWORD = "returns-demo-2026"  # noqa: S105 - printed on purpose: demo logins only
 ADMIN_EMAIL = "admin@demo.example"
@@ -77,6 +78,20 @@ def _logo_png(name: str, colour: str) -> bytes:
     return buffer.getvalue()
 
 
+def _product_png(name: str, colour: str) -> bytes:
+    """A simple catalogue picture (no network): a box in the brand's colour, the name's initials."""
+    image = Image.new("RGB", (320, 320), "#f4f5f7")
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((70, 50, 250, 270), radius=28, fill=colour)
+    draw.rounded_rectangle((96, 76, 224, 150), radius=12, fill="#ffffff")
+    initials = "".join(part[0] for part in name.split()[:3] if part[0].isalnum()).upper()
+    draw.text((160, 113), initials, fill=colour, anchor="mm", font_size=40)
+    draw.ellipse((140, 200, 180, 240), outline="#ffffff", width=6)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def _catalogue(store: Store, brand: dict) -> None:
     categories = {}
     for name, months in brand["categories"]:
@@ -97,6 +112,10 @@ def _catalogue(store: Store, brand: dict) -> None:
         )
     for sku, (family, group) in brand.get("product_groups", {}).items():
         Product.objects.filter(store=store, sku=sku, model_family="", exchange_group="").update(model_family=family, exchange_group=group)
+    for product in store.products.filter(image=""):
+        product.image.save(f"{product.sku}.png", ContentFile(_product_png(product.name, store.accent_colour)), save=False)
+        product.save(update_fields=["image"])
+        product_thumbnail_make(product_id=product.pk)  # no worker while seeding: made here
     for sku, parts in brand.get("parts", {}).items():
         product = Product.objects.get(store=store, sku=sku)
         for position, (part, value) in enumerate(parts):

@@ -21,6 +21,7 @@ from orders.models import (
     Store,
     WebhookEvent,
 )
+from orders.product_images import product_image_changed
 from orders.resources import (
     COLUMN_HELP,
     DATE_TIME_FORMAT_HELP,
@@ -70,6 +71,11 @@ class ProductAdmin(StoreScopedAdmin):
     search_fields = ["name", "sku"]
     list_select_related = ["store", "category"]
     inlines = [ProductPartInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "image" in form.changed_data:
+            product_image_changed(product_id=obj.pk)
 
 
 class OrderLineInline(StoreScopedTabularInline):

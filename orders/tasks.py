@@ -24,3 +24,11 @@ def order_access_link_send_task(*, store_id: int, order_number: str, email: str,
     from orders.services import order_access_link_send
 
     order_access_link_send(store_id=store_id, order_number=order_number, email=email, base_url=base_url)
+
+
+@shared_task(acks_late=True)
+def product_thumbnail_task(product_id: int) -> str:
+    """Idempotent: a thumbnail made from the product's current image is kept."""
+    from orders.product_images import product_thumbnail_make
+
+    return product_thumbnail_make(product_id=product_id)

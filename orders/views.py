@@ -15,7 +15,7 @@ from django_ratelimit.decorators import ratelimit
 from orders import guest_access as access
 from orders import selectors, services
 from orders.forms import OrderLookupForm
-from orders.models import Store
+from orders.models import Product, Store
 
 
 def _lookup_rate_per_ip(group, request) -> str:
@@ -115,6 +115,19 @@ def store_logo(request: HttpRequest, slug: str) -> FileResponse:
         raise Http404
     response = FileResponse(store.logo.open("rb"))
     response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@require_GET
+def product_thumbnail(request: HttpRequest, slug: str, product_id: int) -> FileResponse:
+    """Catalogue pictures are public like the logo (orders.product_images says why a view);
+    the page links them with ?v=<thumbnail name>, so a new image is a new URL."""
+    product = Product.objects.filter(pk=product_id, store__slug=slug, store__is_active=True).only("id", "thumbnail").first()
+    if product is None or not product.thumbnail:
+        raise Http404
+    response = FileResponse(product.thumbnail.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "public, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

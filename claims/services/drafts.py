@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from claims import clocks
 from claims.actors import SYSTEM, Actor
 from claims.models import Claim, ClaimEvent, ClaimLine, new_reference
+from claims.problems import Problem
 from claims.selectors import (
     claim_calendar,
     claim_checklist,
@@ -204,9 +205,9 @@ def claim_submit(*, claim_id: int, actor: Actor) -> Claim:
         rule_decision = next(r for r in decisions[0][1].rules if r.rule_code == rule_code)
         problems = _evidence_problems(claim, rule_decision.evidence_slots)
         if rule.shopper_states_preference and claim.preferred_outcome not in rule.outcomes:
-            problems.append(PREFERENCE_NEEDED)
+            problems.append(Problem(PREFERENCE_NEEDED, anchor="outcome-heading"))
         # each item's outcome (and an exchange's product and price difference)
-        problems += [p for p in claim_outcome_problems(claim, rule) if p not in problems]
+        problems += [Problem(p, anchor="outcome-heading") for p in claim_outcome_problems(claim, rule) if p not in problems]
         if problems:
             raise ClaimError(problems[0], problems)
         for line, decision in decisions:
@@ -235,8 +236,10 @@ def _not_submittable(claim: Claim, decisions) -> ClaimError:
     waiting = [r for r in (first.rules if first else ()) if r.status == Status.NEEDS_ANSWERS]
     if not waiting:
         return ClaimError(NOT_ELIGIBLE % {"why": first.summary if first else ""})
-    questions = dict.fromkeys(question.question for rule in waiting for question in rule.questions)
-    problems = [ANSWER_NEEDED % {"question": question} for question in questions]
+    questions = {question.question: question.code for rule in waiting for question in rule.questions}
+    problems = [
+        Problem(ANSWER_NEEDED % {"question": question}, anchor=f"id_q_{code}_0", field=f"q_{code}") for question, code in questions.items()
+    ]
     problems += _evidence_problems(claim, waiting[0].evidence_slots)
     return ClaimError(problems[0], problems)
 
@@ -249,10 +252,18 @@ def _evidence_problems(claim: Claim, slots) -> list[str]:
             continue
         if slot.kind == "text":
             if not str(claim.texts.get(slot.code, "")).strip():
-                problems.append(TEXT_MISSING % {"label": slot.label})
+                problems.append(Problem(TEXT_MISSING % {"label": slot.label}, anchor=f"id_t_{slot.code}", field=f"t_{slot.code}"))
         elif status.missing:
             if status.processing:
-                problems.append(SLOT_PROCESSING % {"label": slot.label})
+                problems.append(Problem(SLOT_PROCESSING % {"label": slot.label}, anchor=f"slot-{slot.code}", slot=slot.code, needed=slot_needed_text(slot.label)))
             else:
-                problems.append(SLOT_MISSING % {"label": slot.label, "n": status.missing})
+                problems.append(
+                    Problem(SLOT_MISSING % {"label": slot.label, "n": status.missing}, anchor=f"slot-{slot.code}", slot=slot.code, needed=slot_needed_text(slot.label))
+                )
     return problems
+
+
+def slot_needed_text(label: str) -> str:
+    """SLOT_MISSING for a slot with {n} where its count goes: the page's script fills it
+    in from the same count the slot shows."""
+    return str(SLOT_MISSING).replace("%(n)d", "{n}") % {"label": label}

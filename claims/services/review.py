@@ -10,10 +10,12 @@ from django.utils.translation import gettext as _
 from accounts import access
 from claims import clocks, notifications
 from claims.actors import Actor
-from claims.models import Claim, ClaimLine, ClaimMessage, EvidenceFile
+from claims.models import Claim, ClaimLine, ClaimMessage
+from claims.problems import Problem
 from claims.selectors import (
     claim_calendar,
     claim_decided_rule,
+    claim_info_request_checklist,
     claim_rule,
 )
 from claims.services.commands import (
@@ -51,16 +53,21 @@ def claim_request_info(*, claim_id: int, actor: Actor, slots: list[str], message
 def claim_provide_info(*, claim_id: int, actor: Actor, message: str = "", expected_version: int | None = None) -> Claim:
     def apply(claim: Claim, now) -> list[str]:
         requested = claim.messages.filter(requested_slots__isnull=False).exclude(requested_slots=[]).order_by("-created_at").first()
-        rule_decision = claim_decided_rule(claim=claim)
-        if requested is not None and rule_decision:
-            wanted = [s for s in rule_decision["evidence_slots"] if s["code"] in requested.requested_slots and s["kind"] != "text"]
-            # something new in each requested slot, added since we asked
-            fresh = set(
-                claim.evidence.filter(status=EvidenceFile.Status.READY, created_at__gt=requested.created_at).values_list("slot_code", flat=True)
-            )
-            missing = [s["label"] for s in wanted if s["code"] not in fresh]
+        rule = claim_rule(claim=claim)
+        if requested is not None and rule is not None:
+            # something new in each requested slot, added since we asked: counted as the page counts it
+            missing = [status for status in claim_info_request_checklist(claim=claim, slots=rule.evidence_slots, request=requested) if status.missing]
             if missing:
-                raise ClaimError(SLOT_MISSING % {"label": missing[0], "n": 1}, [SLOT_MISSING % {"label": m, "n": 1} for m in missing])
+                problems = [
+                    Problem(
+                        SLOT_MISSING % {"label": status.slot.label, "n": status.missing},
+                        anchor=f"slot-{status.slot.code}",
+                        slot=status.slot.code,
+                        needed=str(SLOT_MISSING).replace("%(n)d", "{n}") % {"label": status.slot.label},
+                    )
+                    for status in missing
+                ]
+                raise ClaimError(problems[0], problems)
         if message:
             ClaimMessage.objects.create(claim=claim, author_user=actor.user, author_role=Role.SHOPPER, body=message)
         calendar = claim_calendar(claim=claim, now=now)

@@ -96,10 +96,14 @@
   function updateNeeded(box) {
     var needed = box && box.querySelector(".slot-needed");
     if (!needed) { return; }
-    var ready = box.querySelectorAll(".evidence-file[data-status=ready]").length;
+    // a slot staff asked about counts only files added since they asked (data-earlier: before)
+    var counted = needed.dataset.counts === "new" ? ".evidence-file[data-status=ready]:not([data-earlier])" : ".evidence-file[data-status=ready]";
+    var ready = box.querySelectorAll(counted).length;
     var missing = Math.max(Number(needed.dataset.min || 0) - ready, 0);
     needed.textContent = missing ? needed.dataset.needed.replace("%(n)s", String(missing)) : needed.dataset.complete;
     needed.classList.toggle("text-success-emphasis", missing === 0);
+    // the error summary and the steps follow the same count (static/portal/error-summary.js)
+    document.dispatchEvent(new CustomEvent("evidence:slot-changed", { detail: { slot: box.dataset.slot, missing: missing } }));
   }
 
   function uploadOne(form, file, list) {

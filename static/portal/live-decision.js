@@ -192,6 +192,7 @@
     var focusId = recall();
     var focus = focusId && document.getElementById(focusId);
     if (focus) {
+      focus.dispatchEvent(new CustomEvent("portal:reveal", { bubbles: true }));  // a folded step opens (draft-steps.js)
       focus.focus();
       focus.scrollIntoView({ block: "center" });
     }

@@ -17,6 +17,7 @@ from accounts.models import StoreMembership
 from orders.models import OrderEventType
 from policies.models import CoverageRule, Policy, Reason, ReturnCarrier
 from policies.services import policy_publish
+from tests.browser.claiming import claim_units
 from tests.browser.conftest import CONTEXT_DEFAULTS, assert_accessible
 from tests.browser.test_shopper_claim import _open_order
 from tests.factories import PASSWORD, OrderLineFactory, ProductFactory, StoreFactory, UserFactory
@@ -87,7 +88,7 @@ def test_an_imported_payment_confirmation_opens_the_return_counted_from_it(page,
     page.set_default_timeout(30_000)
     _open_order(page, site, "MW-1")
     page.get_by_role("link", name="Start a claim").click()
-    page.get_by_label("Smart Mirror S1").select_option("1")
+    claim_units(page.get_by_label("Smart Mirror S1"))
     page.get_by_label("I changed my mind").check()
     page.get_by_role("button", name="Continue").click()
     decision = page.get_by_test_id("decision")
@@ -99,7 +100,7 @@ def test_an_imported_payment_confirmation_opens_the_return_counted_from_it(page,
 
     _open_order(page, site, "MW-2")
     page.get_by_role("link", name="Start a claim").click()
-    page.get_by_label("Smart Mirror S1").select_option("1")
+    claim_units(page.get_by_label("Smart Mirror S1"))
     page.get_by_label("I changed my mind").check()
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_test_id("decision")).to_contain_text(

@@ -18,6 +18,7 @@ from accounts.models import User
 from claims.actors import staff_actor
 from claims.models import Claim
 from claims.services import claim_approve
+from tests.browser.claiming import claim_units
 from tests.browser.conftest import CONTEXT_DEFAULTS, assert_accessible, link_in, wait_for_mail
 from tests.browser.test_shopper_claim import PHONE, _photos, _wait_ready
 from tests.browser.test_shopper_scenarios import WARRANTY_ANSWERS
@@ -221,7 +222,7 @@ def _submit_claim(page, tmp_path, journey: Journey, effort: Effort) -> str:
     page.get_by_role("link", name="Start a claim").click()
     expect(page.get_by_role("heading", name="Start a claim")).to_be_visible()
     _check_page(page)
-    page.get_by_label(journey.item).select_option(journey.quantity)
+    claim_units(page.get_by_label(journey.item), int(journey.quantity))
     page.get_by_label(journey.reason, exact=True).check()
     page.get_by_role("button", name="Continue").click()
 

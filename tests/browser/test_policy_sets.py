@@ -14,6 +14,7 @@ from claims.models import Claim
 from claims.services import claim_approve
 from orders.models import Product
 from policies.models import Policy, ReturnCarrier
+from tests.browser.claiming import claim_units
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_policy_admin import _login
 from tests.browser.test_shopper_claim import _open_order
@@ -49,8 +50,8 @@ def test_a_kept_gift_is_deducted_in_the_decision_and_any_carrier_takes_the_track
     # the shopper returns the camera and its SD card, and keeps the free strap
     order = _open_order(page, site, "KW-50002")
     page.get_by_role("link", name="Start a claim").click()
-    page.get_by_label("Wi-Fi security camera").select_option("1")
-    page.get_by_label("32 GB microSD card").select_option("1")
+    claim_units(page.get_by_label("Wi-Fi security camera"))
+    claim_units(page.get_by_label("32 GB microSD card"))
     page.get_by_label("I'm not satisfied / changed my mind").check()
     page.get_by_role("button", name="Continue").click()
     for question in ("Is the product in mint condition (no marks, no wear)?", "Is the product unused?"):

@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from claims.models import Claim
 from orders.guest_access import guest_token_make
 from orders.models import Order
+from tests.browser.claiming import claim_units
 from tests.browser.conftest import CONTEXT_DEFAULTS, assert_accessible
 
 pytestmark = pytest.mark.browser
@@ -70,7 +71,7 @@ def _start_imirror_return(page, site):
     call_command("demo_load", no_claims=True)
     _open_order(page, site, "IM-80010")
     page.get_by_role("link", name="Start a claim").click()
-    page.get_by_label("IMIRROR Smart Mirror 32\"").select_option("1")
+    claim_units(page.get_by_label("IMIRROR Smart Mirror 32\""))
     page.get_by_label("I'm not satisfied (any reason)").check()
     page.get_by_role("button", name="Continue").click()
     return page.locator(".evidence-slot").filter(has=page.get_by_role("heading", name=SIDES))
@@ -91,7 +92,7 @@ def test_imirror_return_from_order_to_submitted_claim_on_a_phone(phone, site, tm
     _open_order(page, site, "IM-80010")
     page.get_by_role("link", name="Start a claim").click()
     assert_accessible(page)
-    page.get_by_label("IMIRROR Smart Mirror 32\"").select_option("1")
+    claim_units(page.get_by_label("IMIRROR Smart Mirror 32\""))
     page.get_by_label("I'm not satisfied (any reason)").check()
     page.get_by_role("button", name="Continue").click()
 
@@ -212,7 +213,7 @@ def test_the_main_path_with_the_keyboard_alone(page, site, tmp_path):
     page.get_by_role("link", name="Start a claim").focus()
     page.keyboard.press("Enter")
     page.get_by_label("IMIRROR Smart Mirror 32\"").focus()
-    page.keyboard.press("ArrowDown")  # 0 → 1
+    page.keyboard.press("Space")  # its one unit: a checkbox
     page.get_by_label("I'm not satisfied (any reason)").focus()
     page.keyboard.press("Space")
     page.get_by_role("button", name="Continue").focus()
@@ -305,7 +306,7 @@ def test_the_main_path_without_javascript(no_js, browser, site, tmp_path):
     page = no_js
     _open_order(page, site, "IM-80010")
     page.get_by_role("link", name="Start a claim").click()
-    page.get_by_label("IMIRROR Smart Mirror 32\"").select_option("1")
+    claim_units(page.get_by_label("IMIRROR Smart Mirror 32\""))
     page.get_by_label("I'm not satisfied (any reason)").check()
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_test_id("decision")).to_contain_text("30-day return")

@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from claims.models import Claim
 from demo.services import DEMO_PASSWORD
+from tests.browser.claiming import claim_units
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_shopper_claim import SIDES, _open_order, _photos, _start_imirror_return, _wait_ready
 from tests.browser.test_staff_admin import _admin_login
@@ -84,7 +85,7 @@ def test_warranty_claim_with_a_video(page, site, tmp_path):
     _write_video(video)
     _open_order(page, site, "IW-10045")
     page.get_by_role("link", name="Start a claim").click()
-    page.get_by_label("iWALK MAG-X 10000 mAh magnetic power bank").select_option("1")
+    claim_units(page.get_by_label("iWALK MAG-X 10000 mAh magnetic power bank"))
     page.get_by_label("It doesn't work properly (quality issue)").check()
     page.get_by_role("button", name="Continue").click()
     _answer(page, WARRANTY_ANSWERS)
@@ -220,7 +221,7 @@ def test_a_bundle_goes_back_complete_with_its_free_gift(page, site):
     _open_order(page, site, "KW-50002")  # a camera and an SD card sold as bundle B1, plus a free strap
     page.get_by_role("link", name="Start a claim").click()
     expect(page.locator("#sets-note")).to_contain_text("sold together as a bundle or came as a free gift")
-    page.get_by_label("Wi-Fi security camera").select_option("1")
+    claim_units(page.get_by_label("Wi-Fi security camera"))
     page.get_by_label("I'm not satisfied / changed my mind").check()
     page.get_by_role("button", name="Continue").click()
     decision = page.get_by_test_id("decision")
@@ -232,15 +233,15 @@ def test_a_bundle_goes_back_complete_with_its_free_gift(page, site):
     expect(page.get_by_text("The draft is discarded.")).to_be_visible()
     expect(page.get_by_role("link", name="Draft — continue")).to_have_count(0)
     page.get_by_role("link", name="Start a claim").click()
-    page.get_by_label("Wi-Fi security camera").select_option("1")
-    page.get_by_label("32 GB microSD card").select_option("1")
+    claim_units(page.get_by_label("Wi-Fi security camera"))
+    claim_units(page.get_by_label("32 GB microSD card"))
     page.get_by_label("I'm not satisfied / changed my mind").check()
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_test_id("decision")).to_contain_text("the free gift that came with what you are returning goes back too: add 1 × Camera mounting strap (gift)")
 
     page.get_by_role("link", name="Change the items or the reason").click()
     for item in ("Wi-Fi security camera", "32 GB microSD card", "Camera mounting strap (gift)"):
-        page.get_by_label(item).select_option("1")
+        claim_units(page.get_by_label(item))
     page.get_by_label("I'm not satisfied / changed my mind").check()
     page.get_by_role("button", name="Continue").click()
     _answer(page, {"Is the product in mint condition (no marks, no wear)?": "Yes", "Is the product unused?": "Yes"})
