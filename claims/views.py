@@ -35,6 +35,7 @@ from policies.engine import (
     ORDER_DELIVERED,
     ORDER_STATE_NOW,
     STORE_CREDIT,
+    carriers_words,
     turnaround_covers,
     turnaround_sentence,
 )
