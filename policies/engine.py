@@ -1589,6 +1589,13 @@ def outcome_choice_words(rule: RuleData, outcome: str, *, refund: Breakdown | No
         return "Partial refund — staff decide the amount"
     if outcome == "exchange":
         return "Exchange for another size, colour or model — the price difference is settled either way"
+    if outcome == STORE_CREDIT:
+        bonus = rule.store_credit_bonus_percent
+        bonus_words = f" plus a {_percent_words(bonus)} % bonus" if bonus else ""
+        if refund is not None:
+            _bonus, amount = store_credit_amount(refund.total, bonus, currency)
+            return f"Store credit — about {format_money(amount, currency)} (the refund{bonus_words}), sent as a code"
+        return f"Store credit — the refund{bonus_words}, sent as a code"
     if outcome == "replacement":
         return "Replacement — we send you the same model again" if rule.replacement_same_model else "Replacement — we send you a new one"
     if outcome == "replacement_part":

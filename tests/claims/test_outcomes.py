@@ -47,9 +47,12 @@ def _rows(claim):
 def test_the_draft_offers_the_rules_outcomes_in_order_with_what_they_mean(demo):
     claim, _shopper = _draft()
     (row,) = _rows(claim)
-    assert [value for value, _label, _hint in row.options] == ["refund", "exchange"]
+    assert [value for value, _label, _hint in row.options] == ["refund", "exchange", "store_credit"]
     refund_hint = row.options[0][2]
     assert refund_hint.startswith("Refund to your original payment method — about ") and refund_hint.endswith(" USD")
+    # store credit: the same refund with IMIRROR's 10 % bonus, as a code
+    credit_hint = row.options[2][2]
+    assert credit_hint.startswith("Store credit — about ") and "plus a 10 % bonus" in credit_hint
     # the other frame colour (a variant, dearer) and the smaller size (its exchange group, cheaper); never itself
     assert [(o.product.name, o.difference) for o in row.exchanges] == [(SMALL, Decimal("-100.00")), (WHITE, Decimal("30.00"))]
     assert "we refund 100.00 USD" in row.exchanges[0].label and "you pay 30.00 USD more" in row.exchanges[1].label
