@@ -99,8 +99,11 @@ def evidence_counts(*, claim: Claim, evidence: list[EvidenceFile] | None = None)
     return counts
 
 
-def claim_evaluate(*, claim: Claim, now=None, policy: PolicyData | None = None) -> list[tuple[object, Decision]]:
-    """The engine's decision for each claimed line, as of `now`."""
+def claim_evaluate(
+    *, claim: Claim, now=None, policy: PolicyData | None = None, display_zone: str | None = None
+) -> list[tuple[object, Decision]]:
+    """The engine's decision for each claimed line, as of `now`; its texts' times in
+    `display_zone` (the shopper's) when given, else the store's zone, named."""
     now = now or timezone.now()
     policy = policy or claim_policy_data(claim=claim)
     counts = evidence_counts(claim=claim)
@@ -117,6 +120,7 @@ def claim_evaluate(*, claim: Claim, now=None, policy: PolicyData | None = None) 
                 now=now,
                 evidence_counts=counts,
                 calendar=calendar,
+                display_zone=display_zone,
             ),
         )
         for line, facts in claim_purchases(claim=claim)
@@ -239,6 +243,7 @@ CLAIM_PAGE_FIELDS = (
     "updated_at",
     "shopper_user_id",
     "shopper_email",
+    "shopper_timezone",
     "order_id",
     "reason_code",
     "reason_label",

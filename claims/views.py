@@ -161,7 +161,12 @@ def claim_start(request: HttpRequest, slug: str, number: str) -> HttpResponse:
         actor = shopper_actor(email=order.customer_email, user=request.user if request.user.is_authenticated else None)
         try:
             claim = services.claim_start(
-                store=store, actor=actor, reason_code=form.cleaned_data["reason"], order=order, lines=form.cleaned_data["lines"]
+                store=store,
+                actor=actor,
+                reason_code=form.cleaned_data["reason"],
+                order=order,
+                lines=form.cleaned_data["lines"],
+                shopper_zone=request.shopper_zone,
             )
         except services.ClaimError as exc:
             form.add_error(None, exc.message)
@@ -193,6 +198,7 @@ def claim_start_offline(request: HttpRequest, slug: str) -> HttpResponse:
                 actor=shopper_actor(email=emails[0], user=request.user),
                 reason_code=data["reason"],
                 offline={"product": data["product"], "purchased_at": purchased_at, "channel": data["channel"], "price": data["price"], "country": data["country"]},
+                shopper_zone=request.shopper_zone,
             )
         except services.ClaimError as exc:
             form.add_error(None, exc.message)
@@ -222,7 +228,8 @@ def _answers_form(claim: Claim, rules, data=None) -> AnswersForm:
 def _draft_context(request: HttpRequest, claim: Claim, posted=None, problems=None) -> dict:
     """The draft page. `posted`: a post that could not be saved, shown again as typed
     with its errors on the fields of the rule the page follows."""
-    decisions = selectors.claim_evaluate(claim=claim)
+    zone = shopper_zone_for(request, claim)
+    decisions = selectors.claim_evaluate(claim=claim, display_zone=zone)
     decision = selectors.claim_decision_shown(line_decisions=decisions)
     chosen = selectors.draft_rule(decision=decision)
     slots = chosen.evidence_slots if chosen else ()
@@ -241,7 +248,14 @@ def _draft_context(request: HttpRequest, claim: Claim, posted=None, problems=Non
         "show_questions": bool(form.question_names) and (chosen is not None or bool(claim.answers)),
         "checklist": _slot_rows(claim, slots),
         "problems": problems or [],
+        "shopper_zone": zone,
     }
+
+
+def shopper_zone_for(request: HttpRequest, claim: Claim) -> str:
+    """The zone the shopper sees the claim's times in: their browser's, else the one
+    kept on the claim (another device, before its script ran), else "" (the store's)."""
+    return getattr(request, "shopper_zone", "") or claim.shopper_timezone
 
 
 LIVE_NOT_DRAFT = gettext_lazy("This claim has been submitted already.")
@@ -306,7 +320,7 @@ def claim_draft(request: HttpRequest, claim_id: int) -> HttpResponse:
         _add_posted_files(request, claim, actor)
         if "submit" in request.POST:
             try:
-                claim = services.claim_submit(claim_id=claim.pk, actor=actor)
+                claim = services.claim_submit(claim_id=claim.pk, actor=actor, shopper_zone=request.shopper_zone)
             except services.ClaimChanged as exc:
                 # a second submit (double click, re-posted form): show the claim made by the first
                 claim.refresh_from_db()
@@ -452,6 +466,8 @@ def claim_detail(request: HttpRequest, slug: str, reference: str) -> HttpRespons
         return response
     claim = selectors.claim_for_page(pk=claim.pk)
     context = _detail_context(claim)
+    context["shopper_zone"] = zone = shopper_zone_for(request, claim)
+    context["turnaround_due"] = clocks.turnaround_due_words(claim, viewer_zone=zone)
     if cacheable and not context["checking"]:
         return page_cache.page_render_and_cache(request, key, "claims/detail.html", context)
     return render(request, "claims/detail.html", context)
@@ -593,7 +609,11 @@ def rma_slip(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
         raise Http404
     policy = selectors.claim_policy_data(claim=claim)
     qr_svg = segno.make(claim.rma_number, error="m").svg_inline(scale=4, title=f"QR code: {claim.rma_number}")
-    return render(request, "claims/slip.html", {"store": claim.store, "claim": claim, "policy": policy, "qr_svg": qr_svg})
+    return render(
+        request,
+        "claims/slip.html",
+        {"store": claim.store, "claim": claim, "policy": policy, "qr_svg": qr_svg, "shopper_zone": shopper_zone_for(request, claim)},
+    )
 
 
 # --- pages that combine orders and claims -------------------------------------------------
