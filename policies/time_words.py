@@ -37,7 +37,7 @@ def _time(shown: ShownMoment, date_format: str) -> str:
         return _("%(date)s, %(time)s (%(zone)s)") % values
     if not shown.differs:
         return _("%(date)s, %(time)s") % values
-    return _("%(date)s, %(time)s your time (%(zone)s); %(store_time)s in the store's time zone (%(store_zone)s)") % values
+    return _("%(date)s, %(time)s your time (%(zone)s; %(store_time)s in the store's time zone, %(store_zone)s)") % values
 
 
 def _day_deadline(shown: ShownMoment, date_format: str) -> str:
@@ -50,7 +50,7 @@ def _day_deadline(shown: ShownMoment, date_format: str) -> str:
         "store_zone": shown.store_zone,
         "store_day": formats.date_format(shown.store_local, "j M"),
     }
-    return _("%(date)s, %(time)s your time (%(zone)s); the end of %(store_day)s in the store's time zone (%(store_zone)s)") % values
+    return _("%(date)s, %(time)s your time (%(zone)s; the end of %(store_day)s in the store's time zone, %(store_zone)s)") % values
 
 
 def zone_note_words(*, store_zone: str, viewer_zone: str) -> str:
