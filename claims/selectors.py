@@ -190,6 +190,25 @@ def claim_decided_rule(*, claim: Claim) -> dict:
     return next((r for r in rules if r.get("rule_code") == claim.rule_code), None) or {}
 
 
+def claim_decided_rule_for_viewer(*, claim: Claim, viewer_zone: str) -> dict:
+    """claim_decided_rule with its deadline said on the viewer's clock (the kept texts
+    say it in the store's zone, as staff read it)."""
+    from datetime import datetime
+
+    from policies.zones import reword_for_viewer
+
+    rule = claim_decided_rule(claim=claim)
+    at = ((rule.get("deadline") or {}).get("at")) if rule else None
+    if not at or not viewer_zone:
+        return rule
+    deadline = datetime.fromisoformat(at)
+    store_zone = str(claim.store.time_zone)
+    return {
+        **rule,
+        "explanation": [reword_for_viewer(line, deadline, store_zone=store_zone, viewer_zone=viewer_zone) for line in rule.get("explanation", [])],
+    }
+
+
 def postage_reimbursed(*, claim: Claim, rule: RuleData | None = None) -> bool:
     """The brand pays the return shipping of this claim and refunds the postage the
     shopper paid (up to the rule's cap), against a receipt."""

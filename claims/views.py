@@ -468,6 +468,7 @@ def claim_detail(request: HttpRequest, slug: str, reference: str) -> HttpRespons
     context = _detail_context(claim)
     context["shopper_zone"] = zone = shopper_zone_for(request, claim)
     context["turnaround_due"] = clocks.turnaround_due_words(claim, viewer_zone=zone)
+    context["snapshot_rule"] = selectors.claim_decided_rule_for_viewer(claim=claim, viewer_zone=zone)
     if cacheable and not context["checking"]:
         return page_cache.page_render_and_cache(request, key, "claims/detail.html", context)
     return render(request, "claims/detail.html", context)

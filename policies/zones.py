@@ -110,3 +110,20 @@ def day_deadline_words(moment: datetime, *, store_zone: str, viewer_zone: str | 
         f"{_day(shown.local)}, {shown.local:%H:%M} your time ({shown.zone}; "
         f"the end of {shown.store_local.day} {shown.store_local:%b} in the store's time zone, {shown.store_zone})"
     )
+
+
+def reword_for_viewer(text: str, deadline: datetime, *, store_zone: str, viewer_zone: str | None) -> str:
+    """A text the engine wrote in the store's words (a claim's decision kept from its
+    submission says its deadline "7 Oct 2026, 09:30 (Asia/Shanghai)") with the deadline
+    said for the viewer instead. Only the engine's own wording of that deadline is
+    replaced: the same functions wrote it, so it is found exactly or left alone."""
+    if not zone_valid(viewer_zone or ""):
+        return text
+    as_time = time_words(deadline, store_zone=store_zone, viewer_zone=None)
+    if as_time in text:
+        return text.replace(as_time, time_words(deadline, store_zone=store_zone, viewer_zone=viewer_zone))
+    shown = moment_shown(deadline, store_zone=store_zone, viewer_zone=viewer_zone)
+    as_day = day_deadline_words(deadline, store_zone=store_zone, viewer_zone=None)
+    if shown.ends_store_day and shown.differs and as_day in text:
+        return text.replace(as_day, day_deadline_words(deadline, store_zone=store_zone, viewer_zone=viewer_zone), 1)
+    return text

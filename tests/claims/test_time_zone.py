@@ -3,7 +3,7 @@ session and on the claim; the claim page and the shopper's e-mails (one by one a
 bulk) show times in it with the store's zone named; staff e-mails and the admin stay
 in the store's zone."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,6 +15,7 @@ from accounts.models import User
 from claims.actors import shopper_actor
 from claims.models import Claim
 from claims.notifications import claim_notify_many
+from claims.selectors import claim_decided_rule
 from claims.services import claim_approve, claim_start, claim_submit, claim_update_draft
 from claims.sla import sla_sweep
 from notifications.models import OutboundEmail
@@ -117,6 +118,10 @@ def test_the_claim_page_shows_the_claims_zone_on_another_device_and_the_browsers
     # another device, before its script ran: the zone kept on the claim
     page = client.get(url).content.decode()
     assert f"{_hm(due, BERLIN)} your time (Europe/Berlin; {_hm(due, NEW_YORK)} in the store&#x27;s time zone, America/New_York)" in page
+    # the decision kept from submission says its deadline on the Berlin clock too
+    deadline = datetime.fromisoformat(claim_decided_rule(claim=claim)["deadline"]["at"])
+    end = deadline.astimezone(NEW_YORK)
+    assert f"{_hm(deadline, BERLIN)} your time (Europe/Berlin; the end of {end.day} {end:%b} in the store&#x27;s time zone" in page
 
     # this browser names Los Angeles: its zone wins, and the cached Berlin page is not served
     client.cookies[COOKIE_NAME] = "America/Los_Angeles"

@@ -153,3 +153,23 @@ def test_the_pages_zone_note():
         assert zone_note_words(store_zone="Asia/Shanghai", viewer_zone="Europe/Berlin") == (
             "Times are in your time zone, Europe/Berlin (the store's is Asia/Shanghai)."
         )
+
+
+def test_a_kept_decision_text_is_reworded_for_the_viewer_and_only_its_deadline():
+    from policies.zones import reword_for_viewer
+
+    hours = datetime(2026, 10, 7, 1, 30, tzinfo=UTC)  # 09:30 in Shanghai
+    text = "Your order was delivered on 5 Oct 2026; you can claim until 7 Oct 2026, 09:30 (Asia/Shanghai) (48-hour window)."
+    assert reword_for_viewer(text, hours, store_zone="Asia/Shanghai", viewer_zone="Europe/Berlin") == (
+        "Your order was delivered on 5 Oct 2026; you can claim until "
+        "7 Oct 2026, 03:30 your time (Europe/Berlin; 09:30 in the store's time zone, Asia/Shanghai) (48-hour window)."
+    )
+    day = datetime(2026, 10, 15, 15, 59, 59, 999999, tzinfo=UTC)  # the end of 15 Oct in Shanghai
+    text = "Your order was delivered on 1 Oct 2026; you can claim until 15 Oct 2026 (14-day window)."
+    assert reword_for_viewer(text, day, store_zone="Asia/Shanghai", viewer_zone="Europe/Berlin") == (
+        "Your order was delivered on 1 Oct 2026; you can claim until "
+        "15 Oct 2026, 17:59 your time (Europe/Berlin; the end of 15 Oct in the store's time zone, Asia/Shanghai) (14-day window)."
+    )
+    # no viewer zone, a bad one, or the store's own clock: the text as kept
+    for viewer in ("", "Mars/Base", "Asia/Singapore"):
+        assert reword_for_viewer(text, day, store_zone="Asia/Shanghai", viewer_zone=viewer) == text
