@@ -166,7 +166,7 @@ def claim_start(request: HttpRequest, slug: str, number: str) -> HttpResponse:
                 reason_code=form.cleaned_data["reason"],
                 order=order,
                 lines=form.cleaned_data["lines"],
-                shopper_zone=request.shopper_zone,
+                shopper_zone=getattr(request, "shopper_zone", ""),
             )
         except services.ClaimError as exc:
             form.add_error(None, exc.message)
@@ -198,7 +198,7 @@ def claim_start_offline(request: HttpRequest, slug: str) -> HttpResponse:
                 actor=shopper_actor(email=emails[0], user=request.user),
                 reason_code=data["reason"],
                 offline={"product": data["product"], "purchased_at": purchased_at, "channel": data["channel"], "price": data["price"], "country": data["country"]},
-                shopper_zone=request.shopper_zone,
+                shopper_zone=getattr(request, "shopper_zone", ""),
             )
         except services.ClaimError as exc:
             form.add_error(None, exc.message)
@@ -320,7 +320,7 @@ def claim_draft(request: HttpRequest, claim_id: int) -> HttpResponse:
         _add_posted_files(request, claim, actor)
         if "submit" in request.POST:
             try:
-                claim = services.claim_submit(claim_id=claim.pk, actor=actor, shopper_zone=request.shopper_zone)
+                claim = services.claim_submit(claim_id=claim.pk, actor=actor, shopper_zone=getattr(request, "shopper_zone", ""))
             except services.ClaimChanged as exc:
                 # a second submit (double click, re-posted form): show the claim made by the first
                 claim.refresh_from_db()

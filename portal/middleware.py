@@ -1,6 +1,10 @@
 """Project-wide response policy."""
 
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
+
+from policies.zones import COOKIE_NAME, SESSION_KEY, zone_valid
 
 
 class PrivatePagesMiddleware:
@@ -33,11 +37,6 @@ class ShopperTimeZoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.urls import reverse
-        from django.utils import timezone
-
-        from policies.zones import COOKIE_NAME, SESSION_KEY, zone_valid
-
         if request.path_info.startswith(reverse("admin:index")):
             request.shopper_zone = ""
             return self.get_response(request)

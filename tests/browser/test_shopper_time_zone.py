@@ -98,6 +98,10 @@ def test_german_shopper_on_a_shanghai_store_sees_berlin_times_with_the_stores_zo
     expect(steps).to_contain_text(f"{berlin_due.day}")
     expect(steps).to_contain_text(f"{_clock(due, BERLIN)} your time (Europe/Berlin; ")
     expect(steps).to_contain_text(f"{_clock(due, SHANGHAI)} in the store's time zone, Asia/Shanghai)")
+    # the decision as submitted says its deadline on the Berlin clock too
+    expect(page.locator("main")).to_contain_text(
+        f"you can claim until {berlin_deadline.day} {berlin_deadline:%b %Y}, {_clock(deadline, BERLIN)} your time (Europe/Berlin; "
+    )
     _check(page)
 
     # the confirmation e-mail: the same Berlin time, the store's zone named
