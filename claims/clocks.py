@@ -6,12 +6,12 @@ from datetime import datetime, timedelta
 
 from django.db.models import Case, DateTimeField, Value, When
 from django.db.models.functions import Coalesce, Least
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from claims.states import OPEN_STATES
 from policies.calendar import BusinessCalendar
 from policies.engine import turnaround_covers
+from policies.time_words import when_words
 
 
 def review_due(calendar: BusinessCalendar, start: datetime, working_days: int) -> datetime:
@@ -58,13 +58,19 @@ def turnaround_start(rule, outcome: str, event: str, *, with_return: bool) -> bo
     return rule.turnaround_clock == "receipt"
 
 
-def turnaround_due_words(claim) -> str:
-    """What the shopper is told while the turnaround runs, dated in the store's zone:
-    "We will repair it by Tue 15 Dec 2026"; empty when no turnaround runs."""
+def turnaround_due_words(claim, viewer_zone: str | None = None) -> str:
+    """What the shopper is told while the turnaround runs: "We will repair it by Tue 15
+    Dec 2026", the day in the shopper's zone (`viewer_zone`, else the one kept on the
+    claim, else the store's); empty when no turnaround runs."""
     if claim.turnaround_due_at is None:
         return ""
-    with timezone.override(claim.store.time_zone):
-        date = formats.date_format(timezone.localtime(claim.turnaround_due_at), "D j M Y")
+    date = when_words(
+        claim.turnaround_due_at,
+        store_zone=str(claim.store.time_zone),
+        viewer_zone=viewer_zone if viewer_zone is not None else claim.shopper_timezone,
+        kind="date",
+        date_format="D j M Y",
+    )
     if claim.outcome == "repair":
         return _("We will repair it by %(date)s") % {"date": date}
     if claim.outcome == "replacement_part":

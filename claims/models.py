@@ -70,6 +70,12 @@ class Claim(models.Model):
     # who
     shopper_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="claims")
     shopper_email = models.EmailField(_("shopper e-mail"))
+    shopper_timezone = models.CharField(
+        _("shopper's time zone"),
+        max_length=64,
+        blank=True,
+        help_text=_("The zone the shopper's browser named (e.g. Europe/Berlin): their e-mails and pages show times in it. Empty: the store's zone."),
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_claims"
     )

@@ -98,14 +98,15 @@ def _shopper_notify(*, claim, action: str, note: str) -> None:
 
 
 def _shopper_texts(claim, action: str, note: str) -> tuple[str, str]:
-    from django.utils import formats, timezone
+    from policies.time_words import when_words
 
     subject, body = (str(text) for text in SHOPPER_EMAILS[action])
     review_due, ship_by = "—", ""
-    if "%(review_due)" in subject + body or "%(ship_by)" in subject + body:  # dates in the store's zone cost (the sweep: thousands)
-        with timezone.override(claim.store.time_zone):
-            review_due = formats.date_format(timezone.localtime(claim.review_due_at), "j M Y, H:i") if claim.review_due_at else "—"
-            ship_by = formats.date_format(timezone.localtime(claim.ship_by_at), "j M Y") if claim.ship_by_at else ""
+    if "%(review_due)" in subject + body or "%(ship_by)" in subject + body:  # dates cost (the sweep: thousands)
+        # in the shopper's zone kept on the claim, the store's named when it differs
+        zones = {"store_zone": str(claim.store.time_zone), "viewer_zone": claim.shopper_timezone}
+        review_due = when_words(claim.review_due_at, kind="time", date_format="j M Y", **zones) if claim.review_due_at else "—"
+        ship_by = when_words(claim.ship_by_at, kind="deadline", date_format="j M Y", **zones) if claim.ship_by_at else ""
     values = {
         "ref": claim.reference or "",
         "rma": claim.rma_number or "",

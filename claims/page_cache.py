@@ -39,7 +39,8 @@ def page_cacheable(request: HttpRequest) -> bool:
 
 def page_key(request: HttpRequest, page: str, *version) -> str:
     viewer = request.user.pk if request.user.is_authenticated else "guest"
-    raw = ":".join(str(part) for part in (page, get_language(), viewer, CSRF_PLACEHOLDER, *version))
+    zone = getattr(request, "shopper_zone", "")  # its times are in the shopper's zone
+    raw = ":".join(str(part) for part in (page, get_language(), zone, viewer, CSRF_PLACEHOLDER, *version))
     return "page:" + hashlib.sha256(raw.encode()).hexdigest()
 
 

@@ -130,8 +130,11 @@ def evidence_counts(*, claim: Claim, evidence: list[EvidenceFile] | None = None)
     return counts
 
 
-def claim_evaluate(*, claim: Claim, now=None, policy: PolicyData | None = None) -> list[tuple[object, Decision]]:
-    """The engine's decision for each claimed line, as of `now`."""
+def claim_evaluate(
+    *, claim: Claim, now=None, policy: PolicyData | None = None, display_zone: str | None = None
+) -> list[tuple[object, Decision]]:
+    """The engine's decision for each claimed line, as of `now`; its texts' times in
+    `display_zone` (the shopper's) when given, else the store's zone, named."""
     now = now or timezone.now()
     policy = policy or claim_policy_data(claim=claim)
     counts = evidence_counts(claim=claim)
@@ -148,6 +151,7 @@ def claim_evaluate(*, claim: Claim, now=None, policy: PolicyData | None = None) 
                 now=now,
                 evidence_counts=counts,
                 calendar=calendar,
+                display_zone=display_zone,
             ),
         )
         for line, facts in claim_purchases(claim=claim)
@@ -216,6 +220,25 @@ def claim_decided_rule(*, claim: Claim) -> dict:
     """The claim's rule as decided at submission (what the shopper was told); {} before."""
     rules = (claim.decision or {}).get("rules", [])
     return next((r for r in rules if r.get("rule_code") == claim.rule_code), None) or {}
+
+
+def claim_decided_rule_for_viewer(*, claim: Claim, viewer_zone: str) -> dict:
+    """claim_decided_rule with its deadline said on the viewer's clock (the kept texts
+    say it in the store's zone, as staff read it)."""
+    from datetime import datetime
+
+    from policies.zones import reword_for_viewer
+
+    rule = claim_decided_rule(claim=claim)
+    at = ((rule.get("deadline") or {}).get("at")) if rule else None
+    if not at or not viewer_zone:
+        return rule
+    deadline = datetime.fromisoformat(at)
+    store_zone = str(claim.store.time_zone)
+    return {
+        **rule,
+        "explanation": [reword_for_viewer(line, deadline, store_zone=store_zone, viewer_zone=viewer_zone) for line in rule.get("explanation", [])],
+    }
 
 
 def postage_reimbursed(*, claim: Claim, rule: RuleData | None = None) -> bool:
@@ -303,6 +326,7 @@ CLAIM_PAGE_FIELDS = (
     "updated_at",
     "shopper_user_id",
     "shopper_email",
+    "shopper_timezone",
     "order_id",
     "reason_code",
     "reason_label",

@@ -68,6 +68,7 @@ from notifications.services import (
 from orders.models import Store
 from policies.calendar import BusinessCalendar
 from policies.selectors import store_calendar
+from policies.time_words import deadline_date_and_zone
 
 logger = logging.getLogger(__name__)
 
@@ -296,7 +297,7 @@ def _ship_reminder_level_due(ship_by_at: datetime, now: datetime) -> int:
 
 SHIP_REMINDER_FIELDS = (
     "pk", "store", "order", "order__customer_email", "reference", "rma_number", "shopper_email",
-    "ship_by_at", "decided_at", "ship_reminder_level",
+    "ship_by_at", "decided_at", "ship_reminder_level", "shopper_timezone",
 )  # fmt: skip
 
 
@@ -329,10 +330,13 @@ def _ship_remind(sweep: _Sweep, counts: dict) -> None:
             # approval e-mail: the level is marked done without a second e-mail.
             if claim.decided_at is None or claim.decided_at <= claim.ship_by_at - SHIP_REMINDERS[level]:
                 claim.store = store = sweep.store(claim.store_id)
+                # in the shopper's zone (kept on the claim), the store's named when it differs
+                ship_by, zone_words = deadline_date_and_zone(claim.ship_by_at, store_zone=str(store.time_zone), viewer_zone=claim.shopper_timezone)
                 values = {
                     "reference": claim.reference,
                     "rma": claim.rma_number,
-                    "ship_by": _local(store, claim.ship_by_at, "j M Y"),
+                    "ship_by": ship_by,
+                    "time_zone": zone_words,
                     "link": claim_shopper_link(claim),
                 }
                 emails[(claim.store_id, level, claim_link_days(claim))].append((claim.shopper_email, values))
@@ -346,7 +350,7 @@ def _ship_remind(sweep: _Sweep, counts: dict) -> None:
                     "claim": {"reference": EmailSlot("reference"), "rma_number": EmailSlot("rma")},
                     "level": level,
                     "ship_by": EmailSlot("ship_by"),
-                    "time_zone": str(store.time_zone),
+                    "time_zone": EmailSlot("time_zone"),
                     "link": EmailSlot("link"),
                     "link_days": link_days,
                 },

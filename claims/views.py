@@ -177,7 +177,12 @@ def claim_start(request: HttpRequest, slug: str, number: str) -> HttpResponse:
         actor = shopper_actor(email=order.customer_email, user=request.user if request.user.is_authenticated else None)
         try:
             claim = services.claim_start(
-                store=store, actor=actor, reason_code=form.cleaned_data["reason"], order=order, lines=form.cleaned_data["lines"]
+                store=store,
+                actor=actor,
+                reason_code=form.cleaned_data["reason"],
+                order=order,
+                lines=form.cleaned_data["lines"],
+                shopper_zone=getattr(request, "shopper_zone", ""),
             )
         except services.ClaimError as exc:
             form.add_error(None, exc.message)
@@ -209,6 +214,7 @@ def claim_start_offline(request: HttpRequest, slug: str) -> HttpResponse:
                 actor=shopper_actor(email=emails[0], user=request.user),
                 reason_code=data["reason"],
                 offline={"product": data["product"], "purchased_at": purchased_at, "channel": data["channel"], "price": data["price"], "country": data["country"]},
+                shopper_zone=getattr(request, "shopper_zone", ""),
             )
         except services.ClaimError as exc:
             form.add_error(None, exc.message)
@@ -238,7 +244,8 @@ def _answers_form(claim: Claim, rules, data=None) -> AnswersForm:
 def _draft_context(request: HttpRequest, claim: Claim, posted=None, problems=None) -> dict:
     """The draft page. `posted`: a post that could not be saved, shown again as typed
     with its errors on the fields of the rule the page follows."""
-    decisions = selectors.claim_evaluate(claim=claim)
+    zone = shopper_zone_for(request, claim)
+    decisions = selectors.claim_evaluate(claim=claim, display_zone=zone)
     decision = selectors.claim_decision_shown(line_decisions=decisions)
     chosen = selectors.draft_rule(decision=decision)
     slots = chosen.evidence_slots if chosen else ()
@@ -263,6 +270,7 @@ def _draft_context(request: HttpRequest, claim: Claim, posted=None, problems=Non
         "problems": problems or [],
         "reason_not_offered": _reason_not_offered(claim),
         "steps": _draft_steps(claim, form, chosen, show_questions, checklist),
+        "shopper_zone": zone,
     }
 
 
@@ -332,6 +340,12 @@ def _start_steps() -> list[dict]:
     ]
 
 
+def shopper_zone_for(request: HttpRequest, claim: Claim) -> str:
+    """The zone the shopper sees the claim's times in: their browser's, else the one
+    kept on the claim (another device, before its script ran), else "" (the store's)."""
+    return getattr(request, "shopper_zone", "") or claim.shopper_timezone
+
+
 LIVE_NOT_DRAFT = gettext_lazy("This claim has been submitted already.")
 LIVE_UNUSABLE = gettext_lazy("We couldn't use these answers; use the Update button.")
 
@@ -394,7 +408,7 @@ def claim_draft(request: HttpRequest, claim_id: int) -> HttpResponse:
         _add_posted_files(request, claim, actor)
         if "submit" in request.POST:
             try:
-                claim = services.claim_submit(claim_id=claim.pk, actor=actor)
+                claim = services.claim_submit(claim_id=claim.pk, actor=actor, shopper_zone=getattr(request, "shopper_zone", ""))
             except services.ClaimChanged as exc:
                 # a second submit (double click, re-posted form): show the claim made by the first
                 claim.refresh_from_db()
@@ -556,6 +570,9 @@ def claim_detail(request: HttpRequest, slug: str, reference: str) -> HttpRespons
         return response
     claim = selectors.claim_for_page(pk=claim.pk)
     context = _detail_context(claim)
+    context["shopper_zone"] = zone = shopper_zone_for(request, claim)
+    context["turnaround_due"] = clocks.turnaround_due_words(claim, viewer_zone=zone)
+    context["snapshot_rule"] = selectors.claim_decided_rule_for_viewer(claim=claim, viewer_zone=zone)
     if cacheable and not context["checking"]:
         return page_cache.page_render_and_cache(request, key, "claims/detail.html", context)
     return render(request, "claims/detail.html", context)
@@ -740,7 +757,14 @@ def rma_slip(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
         raise Http404
     policy = selectors.claim_policy_data(claim=claim)
     qr_svg = segno.make(claim.rma_number, error="m").svg_inline(scale=4, title=f"QR code: {claim.rma_number}")
-    context = {"store": claim.store, "claim": claim, "policy": policy, "qr_svg": qr_svg, "return_shipping": _return_shipping(claim, policy)}
+    context = {
+        "store": claim.store,
+        "claim": claim,
+        "policy": policy,
+        "qr_svg": qr_svg,
+        "return_shipping": _return_shipping(claim, policy),
+        "shopper_zone": shopper_zone_for(request, claim),
+    }
     return render(request, "claims/slip.html", context)
 
 

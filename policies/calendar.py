@@ -27,6 +27,9 @@ class BusinessCalendar:
     closes_at: time = time(17, 0)
     # make-up working days (a Saturday in China) that the week or a holiday leaves off
     extra_working_days: frozenset[date] = field(default_factory=frozenset)
+    # the zone the texts made with this calendar show times in (the shopper's, detected
+    # by their browser); empty: the store's own, named. Never used to count days.
+    viewer_zone: str = ""
 
     def __post_init__(self) -> None:
         if not self.working_weekdays:

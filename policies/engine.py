@@ -9,6 +9,7 @@ purchase, and the store). The shopper pages, the admin "try it" panel and the SL
 clocks all call it, so they always agree.
 """
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from urllib.parse import quote
 
 from dateutil.relativedelta import relativedelta
 
+from policies import zones
 from policies.calendar import BusinessCalendar
 from policies.money import ZERO, Breakdown, build_refund, format_money, percent_of, quantize
 
@@ -526,9 +528,14 @@ def evaluate(
     answers: Mapping[str, bool] | None = None,
     now: datetime,
     evidence_counts: Mapping[str, int] | None = None,
+    display_zone: str | None = None,
 ) -> Decision:
+    """`display_zone`: the zone the decision's texts show times in (the shopper's);
+    deadlines are still counted in the store's calendar."""
     if now.tzinfo is None:
         raise ValueError("now must be aware")
+    if display_zone is not None:
+        calendar = dataclasses.replace(calendar, viewer_zone=display_zone)
     answers = dict(answers or {})
     covering = [rule for rule in policy.rules if reason.code in rule.reason_codes]
     decisions = tuple(
@@ -805,13 +812,20 @@ def outcome_label(outcome: str, *, same_model: bool = False) -> str:
 
 
 def _fmt_date(moment: datetime, calendar: BusinessCalendar) -> str:
-    local = moment.astimezone(calendar.tz)
-    return f"{local.day} {local:%b %Y}"
+    """The day something happened, in the viewer's zone."""
+    return zones.date_words(moment, store_zone=calendar.time_zone, viewer_zone=calendar.viewer_zone)
 
 
 def _fmt_time(moment: datetime, calendar: BusinessCalendar) -> str:
-    local = moment.astimezone(calendar.tz)
-    return f"{local.day} {local:%b %Y, %H:%M} ({calendar.time_zone})"
+    return zones.time_words(moment, store_zone=calendar.time_zone, viewer_zone=calendar.viewer_zone)
+
+
+def _fmt_deadline(moment: datetime, calendar: BusinessCalendar, *, hours: bool) -> str:
+    """A window's end: to the minute for an hours window, else the store's day (with the
+    time it ends for a viewer in another zone)."""
+    if hours:
+        return _fmt_time(moment, calendar)
+    return zones.day_deadline_words(moment, store_zone=calendar.time_zone, viewer_zone=calendar.viewer_zone)
 
 
 def window_deadline(rule: RuleData, purchase: PurchaseFacts, calendar: BusinessCalendar, start: datetime) -> datetime:
@@ -876,7 +890,7 @@ def _window(rule: RuleData, purchase: PurchaseFacts, calendar: BusinessCalendar,
         return _advised_window(rule=rule, purchase=purchase, calendar=calendar, start=start, now=now)
     deadline = window_deadline(rule, purchase, calendar, start)
     length_words = _window_length_words(rule, purchase)
-    when = _fmt_time(deadline, calendar) if rule.window_unit == "hours" else _fmt_date(deadline, calendar)
+    when = _fmt_deadline(deadline, calendar, hours=rule.window_unit == "hours")
     started = f"{ANCHOR_PAST[rule.window_anchor] if purchase.has_order else PURCHASE_PAST} on {_fmt_date(start, calendar)}"
     if now > deadline:
         what = length_words if rule.window_unit == "warranty" else f"{length_words} for “{rule.name}”"
@@ -912,7 +926,7 @@ def _window_from_order_event(rule: RuleData, purchase: PurchaseFacts, calendar: 
         text = f"“{rule.name}” opens with {label}, which has not happened yet: from then you can claim {within}."
         return "not_yet", text, None, False
     deadline = window_deadline(rule, purchase, calendar, start)
-    when = _fmt_time(deadline, calendar) if rule.window_unit == "hours" else _fmt_date(deadline, calendar)
+    when = _fmt_deadline(deadline, calendar, hours=rule.window_unit == "hours")
     started = f"{_capfirst(label)} was on {_fmt_date(start, calendar)}"
     if now > deadline:
         text = f"{started}; “{rule.name}” was possible {within}, until {when}."
@@ -941,7 +955,7 @@ def _advised_window(*, rule: RuleData, purchase: PurchaseFacts, calendar: Busine
         text = f"{started}. Please report it as soon as possible."
         return "open", text, Deadline("advised_by", "As soon as possible (advised)", None, text), False
     deadline = window_deadline(rule, purchase, calendar, start)
-    when = _fmt_time(deadline, calendar) if rule.window_unit == "hours" else _fmt_date(deadline, calendar)
+    when = _fmt_deadline(deadline, calendar, hours=rule.window_unit == "hours")
     label = f"Advised: report by ({rule.name})"
     if now > deadline:
         text = (
@@ -1407,7 +1421,7 @@ def _alternatives(policy, purchase, calendar, reason, now) -> tuple[Alternative,
             continue
         labels = tuple(r.label for r in later)
         if rule.window_unit == "warranty" and deadline and deadline.at:
-            text = f"Your warranty runs until {_fmt_date(deadline.at, calendar)}, so you can still file a warranty claim."
+            text = f"Your warranty runs until {_fmt_deadline(deadline.at, calendar, hours=False)}, so you can still file a warranty claim."
         else:
             text = f"You can still use “{rule.name}”. {text}"
         found.append(Alternative(rule.code, rule.name, labels, text))

@@ -269,7 +269,9 @@ def decision_for_purchase(
     now: datetime,
     evidence_counts: dict[str, int] | None = None,
     calendar: BusinessCalendar | None = None,
+    display_zone: str | None = None,
 ) -> Decision:
+    """`display_zone`: the viewer's zone for the texts' times (None: the store's, named)."""
     return evaluate(
         policy=policy,
         purchase=purchase,
@@ -278,4 +280,5 @@ def decision_for_purchase(
         answers=answers or {},
         now=now,
         evidence_counts=evidence_counts,
+        display_zone=display_zone,
     )

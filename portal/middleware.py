@@ -1,6 +1,10 @@
 """Project-wide response policy."""
 
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
+
+from policies.zones import COOKIE_NAME, SESSION_KEY, zone_valid
 
 
 class PrivatePagesMiddleware:
@@ -19,3 +23,30 @@ class PrivatePagesMiddleware:
         if not response.has_header("Cache-Control"):
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+class ShopperTimeZoneMiddleware:
+    """Shopper pages show times in the shopper's own zone. Their browser names it
+    (static/portal/time-zone.js sets the cookie); a real IANA zone is kept on the
+    session, so it holds when the cookie is gone, and activated for the request, so
+    `{{ value|date }}` and the decision texts use it. Unknown or hostile values are
+    ignored: the store's zone is then shown, named. The staff admin keeps the store's
+    zone (accounts.scoped_admin) and never sees the shopper's."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info.startswith(reverse("admin:index")):
+            request.shopper_zone = ""
+            return self.get_response(request)
+        zone = zone_valid(request.COOKIES.get(COOKIE_NAME))
+        if zone and request.session.get(SESSION_KEY) != zone:
+            request.session[SESSION_KEY] = zone
+        request.shopper_zone = zone or zone_valid(request.session.get(SESSION_KEY))
+        if request.shopper_zone:
+            timezone.activate(request.shopper_zone)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -42,6 +42,7 @@ from policies.engine import ORDER_DELIVERED, ORDER_STATE_NOW, Status
 from policies.models import Outcome
 from policies.selectors import order_state_for_order, policy_data_for_version, policy_version_current
 from policies.snapshot import decision_document
+from policies.zones import zone_valid
 
 # --- drafts -----------------------------------------------------------------------------
 
@@ -55,8 +56,10 @@ def claim_start(
     lines: list[tuple[OrderLine, int]] | None = None,
     offline: dict | None = None,
     parent: Claim | None = None,
+    shopper_zone: str = "",
 ) -> Claim:
-    """A draft claim for order lines (with quantities) or an offline purchase."""
+    """A draft claim for order lines (with quantities) or an offline purchase.
+    `shopper_zone`: the time zone the shopper's browser named; kept when it is a real one."""
     version = policy_version_current(store=store)
     if version is None:
         raise ClaimError(NO_POLICY)
@@ -76,6 +79,7 @@ def claim_start(
             reason_label=reason.label,
             policy_version=version,
             parent=parent,
+            shopper_timezone=zone_valid(shopper_zone),
         )
         if order is not None:
             picked = [(line, quantity) for line, quantity in (lines or []) if quantity]
@@ -182,10 +186,12 @@ def _pick_rule(decisions) -> str | None:
     return None
 
 
-def claim_submit(*, claim_id: int, actor: Actor) -> Claim:
+def claim_submit(*, claim_id: int, actor: Actor, shopper_zone: str = "") -> Claim:
     """Re-evaluate with the current policy version at submit time, check every evidence
     requirement, store the decision snapshot, start the review clock. A second submit
-    (double click, re-posted form) finds the claim no longer a draft: ClaimChanged."""
+    (double click, re-posted form) finds the claim no longer a draft: ClaimChanged.
+    `shopper_zone`: the zone the shopper's browser names now, kept for their e-mails
+    (the stored decision's texts stay in the store's zone: staff read them)."""
 
     state: dict = {}
 
@@ -221,7 +227,11 @@ def claim_submit(*, claim_id: int, actor: Actor) -> Claim:
         claim.submitted_at = now
         claim.review_due_at = clocks.review_due(claim_calendar(claim=claim, now=now), now, rule_decision.review_working_days)
         state["auto_approve"] = rule_decision.auto_approve
-        return ["policy_version", "rule_code", "decision", "is_complex", "reference", "submitted_at", "review_due_at"]
+        changed = ["policy_version", "rule_code", "decision", "is_complex", "reference", "submitted_at", "review_due_at"]
+        if zone_valid(shopper_zone):
+            claim.shopper_timezone = zone_valid(shopper_zone)
+            changed.append("shopper_timezone")
+        return changed
 
     claim = claim_command(claim_id=claim_id, command="submit", actor=actor, expected_status=ClaimStatus.DRAFT, apply=apply)
     if state.get("auto_approve"):

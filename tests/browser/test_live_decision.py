@@ -21,7 +21,7 @@ BOX = "Do you still have the original box?"
 REASON = "A brief reason for the return"
 SUBMIT = "Submit my claim"
 ANOTHER_REASON = "Change the items or the reason"
-DRAFT_SCRIPTS = 4  # error summary, steps, uploads, live decision
+DRAFT_SCRIPTS = 5  # error summary, steps, uploads, live decision, time zone
 
 
 def _start_imirror_claim(page, site, reason="I'm not satisfied (any reason)"):

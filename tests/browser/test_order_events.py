@@ -83,7 +83,8 @@ def test_an_imported_payment_confirmation_opens_the_return_counted_from_it(page,
     expect(page.locator("#events-group")).to_contain_text("CSV import")
 
     # the shopper, in a browser of their own
-    shopper_context = browser.new_context(**CONTEXT_DEFAULTS)
+    # a shopper in the store's zone: the decision's dates are the store's, with no second clock
+    shopper_context = browser.new_context(**CONTEXT_DEFAULTS, timezone_id="Asia/Shanghai")
     page = shopper_context.new_page()
     page.set_default_timeout(30_000)
     _open_order(page, site, "MW-1")

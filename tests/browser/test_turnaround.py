@@ -28,6 +28,12 @@ NEW_YORK = ZoneInfo("America/New_York")
 PROMISE = "Repairs are completed within 14 days of receiving your item."
 
 
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    # the shopper lives in the store's zone: the claim page's dates are the store's days
+    return {**browser_context_args, "timezone_id": "America/New_York"}
+
+
 def test_a_manager_promises_a_repair_time_and_the_shopper_reads_the_date(page, site):
     call_command("demo_load", no_claims=True)
     _admin_login(page, site, "manager@imirror.demo.example")
