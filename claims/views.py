@@ -254,12 +254,13 @@ def _draft_context(request: HttpRequest, claim: Claim, posted=None, problems=Non
         form.is_valid()
     show_questions = bool(form.question_names) and (chosen is not None or bool(claim.answers))
     checklist = _slot_rows(claim, slots)
+    outcome_form = _outcome_form(claim, chosen, decisions, posted)
     return {
         "store": claim.store,
         "claim": claim,
         "claim_lines": list(claim.lines.select_related("order_line__product")) if claim.order_id else [],
         "decision": decision,
-        "outcome_form": _outcome_form(claim, chosen, decisions, posted),
+        "outcome_form": outcome_form,
         "line_decisions": decisions,
         "chosen": chosen,
         "form": form,
@@ -269,7 +270,7 @@ def _draft_context(request: HttpRequest, claim: Claim, posted=None, problems=Non
         "checklist": checklist,
         "problems": problems or [],
         "reason_not_offered": _reason_not_offered(claim),
-        "steps": _draft_steps(claim, form, chosen, show_questions, checklist),
+        "steps": _draft_steps(claim, form, chosen, show_questions, checklist, outcome_form),
         "shopper_zone": zone,
     }
 
@@ -306,19 +307,22 @@ DRAFT_STEPS = (
 )
 
 
-def _draft_steps(claim: Claim, form: AnswersForm, chosen, show_questions: bool, checklist) -> list[dict]:
+def _draft_steps(claim: Claim, form: AnswersForm, chosen, show_questions: bool, checklist, outcome_form=None) -> list[dict]:
     """The step indicator: items and reason are chosen before the draft exists; the
     questions are done once each is answered, the evidence once no slot misses a file;
     the current step is the first not done (static/portal/draft-steps.js follows the page)."""
     answered = all(name.removeprefix("q_") in claim.answers for name in form.question_names) and all(
         str(claim.texts.get(name.removeprefix("t_"), "")).strip() for name in form.text_names
     )
-    has_questions = show_questions or (chosen is not None and bool(form.text_names or "preferred_outcome" in form.fields))
+    # the step also holds the outcome per item (claims/_outcome_choice.html): open until
+    # every item with a choice to make has one
+    choosing = outcome_form is not None and any(not row.single for row in outcome_form.rows)
+    outcomes_chosen = outcome_form is None or all(row.chosen for row in outcome_form.rows)
+    has_questions = show_questions or (chosen is not None and bool(form.text_names or choosing))
     done = {
         "items": True,
         "reason": True,
-        # the outcome per item (claims/_outcome_choice.html) always has a default: not a step blocker
-        "questions": not has_questions or answered,
+        "questions": not has_questions or (answered and outcomes_chosen),
         # nothing missing, nothing being checked, and something given (draft-steps.js counts alike)
         "evidence": chosen is not None
         and all(status.complete and not status.processing for status, _files, _accept in checklist)

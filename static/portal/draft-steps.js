@@ -20,7 +20,7 @@
       return !step.hidden && !step.closest("[hidden]:not(.step-body)");
     }
 
-    // what keeps the shopper in the step: a question without an answer, the preferred
+    // what keeps the shopper in the step: a question without an answer, an item's
     // outcome not chosen, an evidence slot short of files (null: nothing)
     function blocking(step) {
       if (step.dataset.step === "questions") {
@@ -28,9 +28,13 @@
           return !set.querySelector("input:checked");
         });
         if (open) { return open.querySelector("input"); }
-        var outcome = step.querySelector("input[name=preferred_outcome]");
-        var outcomeOpen = outcome && !outcome.closest("[data-rule-part]").hidden;
-        return outcomeOpen && !step.querySelector("input[name=preferred_outcome]:checked") ? outcome : null;
+        // an item's outcome not chosen yet (claims/_outcome_choice.html: a radio group per item)
+        var choice = step.querySelector("[data-testid=outcome-choice]");
+        if (!choice || choice.closest("[data-rule-part]").hidden) { return null; }
+        var unchosen = Array.prototype.find.call(choice.querySelectorAll("fieldset"), function (set) {
+          return set.querySelector("input[type=radio]") && !set.querySelector("input[type=radio]:checked");
+        });
+        return unchosen ? unchosen.querySelector("input[type=radio]") : null;
       }
       var short = Array.prototype.find.call(step.querySelectorAll(".slot-needed"), function (slot) { return !slot.classList.contains("text-success-emphasis"); });
       return short ? short.closest(".evidence-slot").querySelector("h3") : null;

@@ -339,6 +339,7 @@ def test_a_manager_sets_up_a_new_brand_from_its_policy_text_and_a_shopper_claims
     expect(page.get_by_role("region", name="Packing checklist")).to_contain_text("Include the cable.")
     expect(page.get_by_role("region", name="When your money arrives")).to_contain_text("5–10 business days")
     page.get_by_role("link", name="Start a return or claim").click()
+    expect(page.locator("header img")).to_have_js_property("complete", True)
     logo = page.locator("header img").bounding_box()
     assert logo["width"] == pytest.approx(4 * logo["height"], rel=0.05)  # 400 × 100 shown 144 × 36, not squeezed
     expect(page.get_by_text("e.g. NW-1234")).to_be_visible()  # the store's own shape, not a real number

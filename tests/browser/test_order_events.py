@@ -33,7 +33,10 @@ def _brand():
     paid = OrderEventType.objects.create(store=store, name="payment_confirmed", label="payment confirmation")
     policy = Policy.objects.create(store=store, name="Returns")
     ReturnCarrier.objects.create(policy=policy, name="SF Express", tracking_pattern=r"^SF\d{12}$")
-    mind = Reason.objects.create(store=store, code="mind", label="I changed my mind", kind="change_of_mind")
+    # counted from the payment: the brand takes returns of an order it has not shipped yet too
+    mind = Reason.objects.create(
+        store=store, code="mind", label="I changed my mind", kind="change_of_mind", order_states=["not_shipped", "shipped", "delivered"]
+    )
     rule = CoverageRule.objects.create(
         policy=policy, code="return30", name="30-day return", window_length=30, window_unit="calendar_days",
         window_anchor="event", window_anchor_event=paid, outcomes=["refund"], requires_approval=True,

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from claims.models import Claim
+from tests.browser.claiming import claim_units
 from tests.browser.conftest import CONTEXT_DEFAULTS, assert_accessible
 from tests.browser.test_shopper_claim import IMIRROR_QUESTIONS, PHONE, _open_order, _photos, _wait_ready
 from tests.browser.test_staff_admin import _admin_login
@@ -36,7 +37,7 @@ def test_exchange_for_another_variant_chosen_approved_and_told(browser, site, ma
     page.set_default_timeout(30_000)
     _open_order(page, site, "IM-80010")
     page.get_by_role("link", name="Start a claim").click()
-    page.get_by_label('IMIRROR Smart Mirror 32"').select_option("1")
+    claim_units(page.get_by_label('IMIRROR Smart Mirror 32"'))
     page.get_by_label("I'm not satisfied (any reason)").check()
     page.get_by_role("button", name="Continue").click()
     for question in IMIRROR_QUESTIONS:

@@ -14,6 +14,7 @@ from claims.services import claim_start
 from demo.brands import GUEST_EMAIL, SHOPPER_EMAIL
 from demo.services import DEMO_PASSWORD
 from orders.models import Order
+from tests.browser.claiming import claim_units
 from tests.browser.conftest import CONTEXT_DEFAULTS, assert_accessible, link_in
 from tests.browser.test_phone_journeys import FITS_JS
 from tests.browser.test_shopper_claim import PHONE, _open_order
@@ -55,7 +56,7 @@ def test_a_delivered_order_offers_no_cancel_and_a_not_shipped_one_does(phone, si
     call_command("demo_load", no_claims=True)
     _open_order(phone, site, "IM-80005")  # delivered four days ago
     phone.get_by_role("link", name="Start a claim").click()
-    expect(phone.get_by_role("heading", name="Start a claim")).to_be_visible()
+    expect(phone.get_by_role("heading", name="Start a claim", exact=True)).to_be_visible()
     offered = _reasons(phone)
     assert "I'm not satisfied (any reason)" in offered
     assert not {"Cancel my order", "Change the delivery address", "I refused the delivery"} & set(offered)
@@ -67,7 +68,7 @@ def test_a_delivered_order_offers_no_cancel_and_a_not_shipped_one_does(phone, si
     _check(phone)
     phone.get_by_label("Cancel my order").check()
     phone.get_by_role("button", name="Continue").click()
-    expect(phone.get_by_role("heading", name="Cancel my order")).to_be_visible()
+    expect(phone.get_by_role("heading", name="Cancel my order", exact=True)).to_be_visible()
     _check(phone)
 
     # the parcel is picked up while the draft waits: the draft says so, nothing is lost
@@ -92,7 +93,7 @@ def test_signing_in_from_a_brand_page_lands_in_that_brand_with_its_drafts(phone,
     phone.get_by_role("textbox", name=re.compile("^Password")).fill(DEMO_PASSWORD)
     phone.get_by_role("button", name="Sign In").click()
 
-    expect(phone.get_by_role("heading", name="My KWOKING orders and claims")).to_be_visible()
+    expect(phone.get_by_role("heading", name="My KWOKING orders and claims", exact=True)).to_be_visible()
     assert phone.url.endswith("/account/orders/?brand=kwoking")
     expect(phone.locator("header")).to_contain_text("KWOKING")
     drafts = phone.get_by_role("region", name="Drafts not sent yet").first
@@ -103,7 +104,7 @@ def test_signing_in_from_a_brand_page_lands_in_that_brand_with_its_drafts(phone,
     expect(phone.get_by_role("region", name="Other brands")).to_contain_text("iWALK")
     _check(phone)
     drafts.get_by_role("link", name=re.compile("^Continue the draft")).click()
-    expect(phone.get_by_role("heading", name=draft.reason_label)).to_be_visible()
+    expect(phone.get_by_role("heading", name=draft.reason_label, exact=True)).to_be_visible()
     assert phone.url.endswith(f"/claims/{draft.pk}/draft/")
 
 
@@ -113,17 +114,17 @@ def test_the_readmes_guest_example_from_lookup_to_a_started_claim(phone, site, m
     phone.get_by_label("Order number").fill("IW-10020")
     phone.get_by_label("E-mail used for the order").fill(GUEST_EMAIL)
     phone.get_by_role("button", name="E-mail me a link to my order").click()
-    expect(phone.get_by_role("heading", name="Check your e-mail")).to_be_visible()
+    expect(phone.get_by_role("heading", name="Check your e-mail", exact=True)).to_be_visible()
     message = _wait_for_mail_to(mailoutbox, GUEST_EMAIL, "IW-10020")  # the demo claims e-mailed others
     phone.goto(link_in(message))
     phone.get_by_role("button", name="Open my order").click()
-    expect(phone.get_by_role("heading", name="Order IW-10020")).to_be_visible()
+    expect(phone.get_by_role("heading", name="Order IW-10020", exact=True)).to_be_visible()
     _check(phone)
     phone.get_by_role("link", name="Start a claim").click()
     expect(phone.locator("#nothing-left")).to_have_count(0)
     _check(phone)
-    phone.get_by_label(re.compile("^iWALK LinkPod 5000 mAh")).select_option("1")
+    claim_units(phone.get_by_label(re.compile("^iWALK LinkPod 5000 mAh")))
     phone.get_by_label("I changed my mind / no longer need it").check()
     phone.get_by_role("button", name="Continue").click()
-    expect(phone.get_by_role("heading", name="I changed my mind / no longer need it")).to_be_visible()
+    expect(phone.get_by_role("heading", name="I changed my mind / no longer need it", exact=True)).to_be_visible()
     _check(phone)

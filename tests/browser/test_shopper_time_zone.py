@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from claims.models import Claim
 from orders.models import Order
+from tests.browser.claiming import claim_units
 from tests.browser.conftest import CONTEXT_DEFAULTS, assert_accessible
 from tests.browser.test_phone_journeys import FITS_JS, _wait_for_mail_about
 from tests.browser.test_shopper_claim import PHONE, _open_order, _photos, _wait_ready
@@ -64,7 +65,7 @@ def test_german_shopper_on_a_shanghai_store_sees_berlin_times_with_the_stores_zo
     _check(page)
 
     page.get_by_role("link", name="Start a claim").click()
-    page.get_by_label("VC32 microcontroller board").select_option("1")
+    claim_units(page.get_by_label("VC32 microcontroller board"))
     page.get_by_label("I received the wrong item", exact=True).check()
     page.get_by_role("button", name="Continue").click()
 
@@ -94,7 +95,7 @@ def test_german_shopper_on_a_shanghai_store_sees_berlin_times_with_the_stores_zo
     # the review clock runs in the store's working time; the page says when on the Berlin clock
     due = claim.review_due_at
     berlin_due = due.astimezone(BERLIN)
-    steps = page.get_by_role("region", name="What happens next")
+    steps = page.get_by_test_id("due-review_due_at")  # the tracker: what happens next, by when
     expect(steps).to_contain_text(f"{berlin_due.day}")
     expect(steps).to_contain_text(f"{_clock(due, BERLIN)} your time (Europe/Berlin; ")
     expect(steps).to_contain_text(f"{_clock(due, SHANGHAI)} in the store's time zone, Asia/Shanghai)")

@@ -15,6 +15,7 @@ from claims.models import Claim
 from claims.services import claim_inspect, claim_receive, claim_submit, claim_update_draft
 from credits.models import StoreCredit
 from demo.services import DEMO_PASSWORD
+from tests.browser.claiming import claim_units
 from tests.browser.conftest import CONTEXT_DEFAULTS, link_in
 from tests.browser.test_phone_journeys import _check_page, _wait_for_mail_about
 from tests.browser.test_shopper_claim import PHONE, _open_order
@@ -57,7 +58,7 @@ def test_store_credit_with_a_bonus_from_the_estimate_to_the_ledger(phone_context
     # the estimate: the refund, or store credit worth 10 % more, valid a year
     _open_order(shopper, site, "IM-80010")
     shopper.get_by_role("link", name="Start a claim").click()
-    shopper.get_by_label('IMIRROR Smart Mirror 32"').select_option("1")
+    claim_units(shopper.get_by_label('IMIRROR Smart Mirror 32"'))
     shopper.get_by_label("I'm not satisfied (any reason)").check()
     shopper.get_by_role("button", name="Continue").click()
     offer = shopper.get_by_test_id("store-credit-offer").first

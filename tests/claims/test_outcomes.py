@@ -3,6 +3,7 @@ order), an exchange for a product of the item's model family or exchange group w
 its price difference, checked at submit, pre-selected for staff, told when approved,
 and an exchange resolved with the product sent."""
 
+import dataclasses
 from decimal import Decimal
 
 import pytest
@@ -37,8 +38,10 @@ def _choose(claim, shopper, outcome, product_name=None):
     return services.claim_choose_outcomes(claim_id=claim.pk, actor=shopper, choices={line.pk: (outcome, product.pk if product else None)})
 
 
-def _rows(claim):
+def _rows(claim, outcomes=None):
     rule = next(r for r in claim_covering_rules(claim=claim) if r.code == "return-30")
+    if outcomes is not None:  # the same rule offering only these
+        rule = dataclasses.replace(rule, outcomes=tuple(outcomes))
     decisions = claim_evaluate(claim=claim)
     refunds = {line.pk: next(r for r in d.rules if r.rule_code == rule.code).refund for line, d in decisions}
     return line_outcome_choices(claim=claim, rule=rule, purchases=claim_purchases(claim=claim), refunds=refunds)
@@ -61,7 +64,8 @@ def test_the_draft_offers_the_rules_outcomes_in_order_with_what_they_mean(demo):
 def test_a_rule_with_one_outcome_states_it_without_a_choice(demo):
     claim, _shopper = _draft()
     claim.lines.get().order_line.product.__class__.objects.filter(store=claim.store).update(exchange_group="", model_family="")
-    (row,) = _rows(claim)  # nothing to exchange for: the exchange is not offered for this item
+    # IMIRROR's return offers refund, exchange and store credit; here refund and exchange
+    (row,) = _rows(claim, outcomes=["refund", "exchange"])  # nothing to exchange for: not offered for this item
     assert row.single and row.options[0][0] == "refund" and row.chosen == "refund"
 
 

@@ -135,7 +135,7 @@ def test_a_submitted_claim_says_when_we_decide_shows_the_shoppers_words_and_star
     claim = submitted_claim(answers={**IM_OK, "complete-set": False})
     page = _page(claim)
     assert "We decide by" in page
-    assert re.search(r'data-testid="due-review_due_at">We decide by <time datetime="[^"]+">\w{3} \d{1,2} \w{3} \d{4}, \d\d:\d\d</time>', page)
+    assert re.search(r'data-testid="due-review_due_at">We decide by <time datetime="[^"]+">\w{3} \d{1,2} \w{3} \d{4}, \d\d:\d\d( \([\w/]+\))?</time>', page)
     assert _timeline(page) == ["Submitted"]  # the draft's own events are not shown
     assert "Draft" not in _timeline(page)
     words = page.split('data-testid="own-words"', 1)[1].split("</section>", 1)[0]

@@ -41,7 +41,7 @@ def test_each_outcome_says_what_it_means_with_its_amount():
     )
     assert outcome_choice_words(rule, "exchange", refund=None, currency="EUR").startswith("Exchange for another size, colour or model")
     # an outcome added later (store credit …) still reads as words
-    assert outcome_choice_words(rule, "store_credit", refund=None, currency="EUR") == "Store credit"
+    assert outcome_choice_words(rule, "store_credit", refund=None, currency="EUR") == "Store credit — the refund, sent as a code"
 
 
 @pytest.mark.parametrize(

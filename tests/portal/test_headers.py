@@ -23,7 +23,7 @@ from tests.claims.conftest import submitted_claim
 pytestmark = pytest.mark.django_db
 
 # Responses that set their own caching on purpose: the brand logo is public.
-OWN_CACHING = {"orders:store_logo": "public"}
+OWN_CACHING = {"orders:store_logo": "public", "orders:product_thumbnail": "public"}  # catalogue pictures, not personal data
 
 
 def _routes(patterns=None, prefix="", namespace=""):
@@ -51,7 +51,13 @@ def samples(demo, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     claim = submitted_claim()
     order = claim.order
-    draft_order = Order.objects.filter(customer_email=order.customer_email, store=order.store).exclude(pk=order.pk).first()
+    # another delivered order of the shopper's (a not-shipped one is offered other reasons)
+    draft_order = (
+        Order.objects.filter(customer_email=order.customer_email, store=order.store, delivered_at__isnull=False)
+        .exclude(pk=order.pk)
+        .order_by("-delivered_at")
+        .first()
+    )
     shopper = shopper_actor(email=order.customer_email)
     line = draft_order.lines.first()
     draft = claim_start(store=draft_order.store, actor=shopper, reason_code="not-satisfied", order=draft_order, lines=[(line, 1)])
@@ -62,6 +68,7 @@ def samples(demo, settings):
         "number": order.number,
         "reference": claim.reference,
         "claim_id": str(draft.pk),
+        "product_id": str(line.product_id),
         "evidence_id": str(item.pk),
         "variant": "file",
         "token": guest_token_make(order=order),
