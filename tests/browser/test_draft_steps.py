@@ -104,6 +104,8 @@ def test_the_steps_from_items_to_submitted_with_pictures(phone, site, tmp_path, 
         page.get_by_role("group", name=question).get_by_label("Yes").check()
     expect(page.get_by_test_id("decision")).to_contain_text("You can claim under “30-day return”")
     page.get_by_label("A brief reason for the return").fill("Too large for our hallway.")
+    # what the shopper would like: the step is done once it is chosen
+    page.get_by_test_id("outcome-choice").get_by_label("Full refund", exact=True).check()
     expect(steps.locator("li[data-step-link=questions].done")).to_be_attached()
     page.get_by_role("button", name="Continue: Evidence").click()
     # the questions fold to one line; focus moves to the evidence step

@@ -124,7 +124,7 @@ TOO_WIDE_JS = """() => {
 # click, check, choice in a list, file attached and text field filled counts one; the
 # keystrokes of a text are not counted) and page loads (documents the phone loads).
 # bench/shopper_effort.py runs the journeys with JOURNEY_EFFORT_REPORT set and prints them.
-TAP_ACTIONS = ("click", "check", "select_option", "set_input_files", "fill")
+TAP_ACTIONS = ("click", "check", "uncheck", "set_checked", "select_option", "set_input_files", "fill")
 
 
 class Effort:
