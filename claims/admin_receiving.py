@@ -6,8 +6,9 @@ then back to the scan field for the next parcel.
 
 Only claims of the staff member's stores are found (ClaimAdmin's scoped queryset): a
 code of another store gets the same answer as an unknown one. Which step is offered
-comes from the command table (services.allowed_commands); a second Enter on a step
-already taken says so instead of taking it again."""
+comes from the command table (services.allowed_commands); a step posted again (a double
+click, a colleague) says when and by whom it was taken instead of taking it again. The
+scan field keeps the focus: a scanner's input never lands on a step's button."""
 
 from django import forms
 from django.contrib import messages
@@ -204,7 +205,9 @@ class ReceivingScreen:
         }
         if claim is not None:
             context.update(self._claim_context(request, claim, scanned, forms_by_step or {}))
-        scan_form.fields["code"].widget.attrs["autofocus"] = claim is None or context.get("blocked") is not None
+        # whatever is scanned goes to the scan field: a label scanned while a claim is
+        # shown opens that parcel's claim, never a step of the one on screen
+        scan_form.fields["code"].widget.attrs["autofocus"] = True
         request.current_app = self.model_admin.admin_site.name
         return TemplateResponse(request, "admin/claims/claim/receive.html", context)
 
@@ -229,10 +232,7 @@ class ReceivingScreen:
                 initial["rma_number"] = claim.rma_number  # the label was scanned: it matches
             form = form_class(claim=claim, initial=initial)
         if step == "receive":
-            # the scanned RMA is in place: Enter (or the button) receives; else type it
-            prefilled = bool(form["rma_number"].value())
-            form.fields["rma_number"].widget.attrs["autofocus"] = not prefilled
-            context["submit_autofocus"] = prefilled
+            form.fields["rma_number"].widget.attrs["autofocus"] = False  # the scan field keeps the focus
         else:
             context["refund_breakdown"] = services.claim_refund_breakdown(claim=claim)
         context.update(
