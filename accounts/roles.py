@@ -53,10 +53,12 @@ _READ_ORDERS = [
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     StaffRole.REVIEWER: [*_READ_ORDERS, *_READ_POLICIES, *_READ_CLAIMS, *_READ_CREDITS],
-    StaffRole.WAREHOUSE: [*_READ_ORDERS, *_READ_POLICIES, *_READ_CLAIMS, *_READ_CREDITS],
+    # the receiving screen: the roles claims.states.HANDLERS lets receive and inspect
+    StaffRole.WAREHOUSE: [*_READ_ORDERS, *_READ_POLICIES, *_READ_CLAIMS, *_READ_CREDITS, "claims.receive_parcel"],
     StaffRole.MANAGER: [
         *_READ_ORDERS,
         *_READ_CLAIMS,
+        "claims.receive_parcel",
         *_READ_CREDITS,
         *_READ_POLICIES,
         *_EDIT_POLICIES,

@@ -29,6 +29,7 @@ from accounts.scoped_admin import ScopedRelatedFilter, StoreScopedAdmin, StoreSc
 from claims import admin_forms as forms
 from claims import services, states
 from claims.actors import Actor, staff_actor
+from claims.admin_receiving import ReceivingScreen
 from claims.evidence import EXTRA_SLOTS
 from claims.models import Claim, ClaimEvent, ClaimLine, ClaimMessage, EvidenceFile, Refund
 from claims.outcomes import claim_outcome_lines
@@ -399,6 +400,7 @@ class ClaimAdmin(StoreScopedAdmin):
     def get_urls(self):
         return [
             path("export.csv", self.admin_site.admin_view(self.export_view), name="claims_claim_export"),
+            *ReceivingScreen(self).urls(),
             path("<int:object_id>/act/<slug:action>/", self.admin_site.admin_view(self.action_view), name="claims_claim_act"),
             *super().get_urls(),
         ]

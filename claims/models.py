@@ -161,6 +161,9 @@ class Claim(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # the warehouse's receiving screen (claims.admin_receiving); receiving and
+        # inspecting themselves are checked by the command table (claims.states.HANDLERS)
+        permissions = [("receive_parcel", _("Can receive and inspect returned parcels"))]
         indexes = [
             models.Index(fields=["store", "status"], name="claims_store_status_idx"),
             models.Index(fields=["review_due_at"], name="claims_review_due_idx", condition=Q(review_due_at__isnull=False)),

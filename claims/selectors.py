@@ -633,3 +633,46 @@ def inspection_parts(*, claim: Claim) -> list:
     if claim.offline_product_id:
         product_ids.add(claim.offline_product_id)
     return list(ProductPart.objects.filter(product_id__in=product_ids).select_related("product").order_by("product__name", "position", "pk"))
+
+
+# --- the warehouse's receiving screen ---------------------------------------------------
+
+
+def claim_for_scan(*, claims: QuerySet[Claim], code: str) -> Claim | None:
+    """The claim whose RMA number or reference is the scanned code (a barcode scanner
+    types it and presses Enter; staff may type it in any case, with spaces around it),
+    among `claims` (already scoped to the staff member's stores: a claim of another store
+    is not found, exactly like an unknown code). Both columns are stored upper-case under
+    a unique index: one exact match each, never a prefix."""
+    code = "".join(code.split()).upper()
+    if not code:
+        return None
+    return (
+        claims.filter(Q(rma_number=code) | Q(reference=code))
+        .select_related("store", "policy_version", "assignee")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class ReceivingChecklist:
+    """What the parcel should hold and how it should come: the claimed items, the
+    packing checklist of the claim's rule (as decided at submission: a rule without a
+    return has none), and the condition the shopper declared (question and answer)."""
+
+    items: list[str]
+    packing: list[str]
+    declared: list[tuple[str, str]]
+
+
+def claim_receiving_checklist(*, claim: Claim) -> ReceivingChecklist:
+    items = [_item_name(line) for line in claim.lines.select_related("order_line__product", "claim__offline_product")]
+    decided = claim_decided_rule(claim=claim)
+    packing = list(decided.get("packing_checklist") or [])
+    answers = claim.answers or {}
+    declared = [
+        (q.question, _("yes") if answers[q.code] else _("no"))
+        for q in claim_questions(claim=claim)
+        if q.code in answers
+    ]
+    return ReceivingChecklist(items=items, packing=packing, declared=declared)

@@ -88,6 +88,8 @@ BRANDS = [
             ("KW-50005", SHOPPER_EMAIL, "Sam Shopper", "online", "DE", 7, 4, [("KW-LAMP", 1, "34.00")]),
             ("KW-50006", GUEST_EMAIL, "Alex Guest", "online", "FR", 6, 3, [("KW-CAM", 1, "49.00")]),
             ("KW-50002", SHOPPER_EMAIL, "Sam Shopper", "online", "GB", 20, 14, [("KW-CAM", 1, "49.00", "B1"), ("KW-SDCARD", 1, "8.00", "B1"), ("KW-STRAP", 1, "0.00", "B1", True)]),
+            # a return approved and on its way back: the warehouse's receiving screen (demo claims)
+            ("KW-50030", SHOPPER_EMAIL, "Sam Shopper", "online", "DE", 11, 8, [("KW-LAMP", 1, "34.00")]),
         ],
         "special_orders": [
             # not yet shipped, expected ship date passed
@@ -128,6 +130,8 @@ BRANDS = [
             ("VC-70010", GUEST_EMAIL, "Alex Guest", "online", "US", 12, 10, [("VC-MCU32", 5, "18.50")]),
             ("VC-70005", SHOPPER_EMAIL, "Sam Shopper", "online", "DE", 5, 2, [("VC-PSU12", 1, "42.00")]),
             ("VC-70006", GUEST_EMAIL, "Alex Guest", "online", "US", 6, 3, [("VC-MCU32", 2, "18.50")]),
+            # a return approved and awaited: the warehouse's receiving screen (demo claims)
+            ("VC-70030", SHOPPER_EMAIL, "Sam Shopper", "online", "DE", 10, 7, [("VC-PSU12", 1, "42.00")]),
         ],
         "special_orders": [
             # shipped, in transit, not delivered

@@ -14,6 +14,7 @@ from claims import services
 from claims.actors import shopper_actor, staff_actor
 from claims.evidence import evidence_add, evidence_process
 from claims.models import Claim
+from claims.states import PARCEL_EXPECTED_STATES
 from orders.models import Order, Store
 from policies.selectors import policy_data_for_version
 
@@ -113,6 +114,13 @@ def demo_claims_load() -> int:
     claim = _submit(_draft("IM-80010", "not-satisfied", im_ok, texts={"reason": "Too large for the hallway."}))
     services.claim_approve(claim_id=claim.pk, actor=_staff("reviewer", imirror), outcome="refund")
 
+    # approved, awaiting the return in every brand: parcels for the warehouse's
+    # receiving screen (IMIRROR's is IM-80010 above, iWALK's the one in transit below)
+    claim = _submit(_draft("KW-50030", "changed-mind", {"mint": True, "unused": True}))
+    services.claim_approve(claim_id=claim.pk, actor=_staff("reviewer", kwoking), outcome=None)
+    claim = _submit(_draft("VC-70030", "change-of-demand", vc_ok))
+    services.claim_approve(claim_id=claim.pk, actor=_staff("reviewer", voltaic), outcome=None)
+
     # in transit (not on IW-10020: the README's guest example stays claimable)
     claim = _submit(_draft("IW-10021", "changed-mind", {"unopened": True}, preferred="refund"))
     services.claim_approve(claim_id=claim.pk, actor=_staff("reviewer", iwalk), outcome=None)
@@ -147,3 +155,16 @@ def demo_claims_load() -> int:
     claim = _submit(_draft("IM-81001", "cancel"))
     services.claim_withdraw(claim_id=claim.pk, actor=shopper_actor(email=claim.shopper_email), note="Changed my mind, keeping it.")
     return Claim.objects.count()
+
+
+def demo_parcels_expected() -> list[tuple[str, str, str]]:
+    """(store, order number, RMA number) of the demo claims whose parcel the warehouse
+    expects, to try the receiving screen with."""
+    expected = (
+        Claim.objects.filter(status__in=PARCEL_EXPECTED_STATES)
+        .exclude(rma_number=None)
+        .select_related("store", "order")
+    )
+    return [
+        (c.store.name, c.order.number if c.order else "", c.rma_number) for c in expected.order_by("store__name", "pk")
+    ]

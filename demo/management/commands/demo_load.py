@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from demo.claims import demo_parcels_expected
 from demo.services import DEMO_PASSWORD, demo_load
 
 
@@ -25,3 +26,11 @@ class Command(BaseCommand):
         for login in logins:
             out.write(f"    {login.email:<36} {login.role:<10} {login.stores}")
         out.write("")
+        parcels = demo_parcels_expected()
+        if parcels:
+            out.write(
+                f"  Parcels expected (sign in as warehouse@<brand>.demo.example, scan at {url}/admin/claims/claim/receive/)"
+            )
+            for store, order, rma in parcels:
+                out.write(f"    {rma:<16} {store:<20} order {order}")
+            out.write("")
