@@ -474,7 +474,7 @@ class ClaimAdmin(StoreScopedAdmin):
     def request_info_canned(self, request, queryset):
         """An intermediate page choosing one of the stores' canned replies; each claim
         gets it filled in for itself through claim_request_info (one command each)."""
-        claims = list(queryset.select_related("store", "order"))
+        claims = list(queryset.defer(None).select_related("store", "order"))
         replies = canned_replies_of_stores(store_ids=request_store_ids(request), use=CannedUse.REQUEST_INFO).filter(
             store_id__in={c.store_id for c in claims}
         )

@@ -85,7 +85,7 @@ def _deadline_words(claim: Claim) -> str:
     if moment is None:
         return gettext(NO_DATE)
     return when_words(
-        moment, store_zone=claim.store.time_zone, viewer_zone=claim.shopper_timezone or "", kind="deadline"
+        moment, store_zone=str(claim.store.time_zone), viewer_zone=claim.shopper_timezone or "", kind="deadline"
     )
 
 
