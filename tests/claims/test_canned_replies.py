@@ -9,6 +9,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client
@@ -186,9 +187,8 @@ def test_staff_see_and_pick_only_their_stores_replies(demo):
 def test_a_claims_forms_offer_its_stores_active_replies_for_that_form_only(demo):
     claim = Claim.objects.get(order__number="IW-10010")
     _reply(demo["kwoking"], "not yours", title="Other store")
-    _reply(demo["iwalk"], "old text", title="Retired", for_reject=True).__class__.objects.filter(
-        title="Retired"
-    ).update(is_active=False)
+    retired = _reply(demo["iwalk"], "old text", title="Retired", for_reject=True)
+    CannedReply.objects.filter(pk=retired.pk).update(is_active=False)
     offered = {use: {r.title for r in canned_replies_for(claim=claim, use=use)} for use in CannedUse}
     assert offered[CannedUse.REJECT] == {"Outside the return window"}
     assert offered[CannedUse.REQUEST_INFO] == {"Photos of the fault", "Proof of purchase"}
@@ -368,8 +368,6 @@ def test_the_index_counts_link_to_the_queue_filtered_alike(demo):
     claim = Claim.objects.get(order__number="IW-10010")
     Claim.objects.filter(pk=claim.pk).update(review_due_at=timezone.now() - timedelta(hours=1))
     client = _client("reviewer@iwalk.demo.example")
-    from django.core.cache import cache
-
     cache.clear()
     page = client.get("/admin/").content.decode()
     link = f"{QUEUE}?store__id__exact={claim.store_id}&amp;clock=review_overdue"
