@@ -33,7 +33,9 @@ _EDIT_POLICIES = [
     if not (model == "policy" and action == "delete")
 ]  # a manager sets up their store's policy (its store field lists only their stores)
 
-_READ_CLAIMS = ["claims.view_claim", "claims.view_claimline", "claims.view_claimevent", "claims.view_claimmessage", "claims.view_evidencefile", "claims.view_refund"]
+_READ_CLAIMS = ["claims.view_claim", "claims.view_claimline", "claims.view_claimevent", "claims.view_claimmessage", "claims.view_evidencefile", "claims.view_refund", "claims.view_cannedreply"]
+# the store's canned replies are written by the people who send them
+_EDIT_CANNED_REPLIES = ["claims.add_cannedreply", "claims.change_cannedreply", "claims.delete_cannedreply"]
 
 # the store credit ledger: read by every role; redemptions and adjustments are recorded
 # by reviewers and managers through credits.services (credits.services.LEDGER_ROLES)
@@ -52,7 +54,7 @@ _READ_ORDERS = [
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    StaffRole.REVIEWER: [*_READ_ORDERS, *_READ_POLICIES, *_READ_CLAIMS, *_READ_CREDITS],
+    StaffRole.REVIEWER: [*_READ_ORDERS, *_READ_POLICIES, *_READ_CLAIMS, *_READ_CREDITS, *_EDIT_CANNED_REPLIES],
     # the receiving screen: the roles claims.states.HANDLERS lets receive and inspect
     StaffRole.WAREHOUSE: [*_READ_ORDERS, *_READ_POLICIES, *_READ_CLAIMS, *_READ_CREDITS, "claims.receive_parcel"],
     StaffRole.MANAGER: [
@@ -62,6 +64,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_READ_CREDITS,
         *_READ_POLICIES,
         *_EDIT_POLICIES,
+        *_EDIT_CANNED_REPLIES,
         "orders.change_store",
         "orders.add_product",
         "orders.change_product",

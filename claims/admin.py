@@ -30,11 +30,13 @@ from claims import admin_forms as forms
 from claims import services, states
 from claims.actors import Actor, staff_actor
 from claims.admin_receiving import ReceivingScreen
+from claims.canned import PLACEHOLDERS, CannedReplyError, CannedUse, canned_replies_of_stores, canned_reply_render
 from claims.evidence import EXTRA_SLOTS
-from claims.models import Claim, ClaimEvent, ClaimLine, ClaimMessage, EvidenceFile, Refund
+from claims.models import CannedReply, Claim, ClaimEvent, ClaimLine, ClaimMessage, EvidenceFile, Refund
 from claims.outcomes import claim_outcome_lines
+from claims.queue import MY_OVERDUE_QUERY, REVIEW_OVERDUE
 from claims.selectors import claim_decided_rule, claims_matching, evidence_counts
-from claims.states import ClaimStatus
+from claims.states import REVIEW_CLOCK_STATES, ClaimStatus
 from credits.selectors import store_credit_for_claim
 from orders.models import Store
 from policies.models import Reason
@@ -199,12 +201,15 @@ class ClockFilter(admin.SimpleListFilter):
     parameter_name = "clock"
 
     def lookups(self, request, model_admin):
-        return [("overdue", _("overdue")), ("today", _("due today")), ("24h", _("due within 24 h"))]
+        return [("overdue", _("overdue")), (REVIEW_OVERDUE, _("review overdue")), ("today", _("due today")), ("24h", _("due within 24 h"))]
 
     def queryset(self, request, queryset):
         now = timezone.now()
         if self.value() == "overdue":
             return queryset.filter(next_due_at__lt=now)
+        if self.value() == REVIEW_OVERDUE:
+            # what the admin index counts as overdue reviews (claims_review_due_idx)
+            return queryset.filter(status__in=sorted(REVIEW_CLOCK_STATES), review_due_at__lt=now)
         if self.value() == "today":
             end = timezone.localtime(now).replace(hour=23, minute=59, second=59)
             return queryset.filter(next_due_at__gte=now, next_due_at__lte=end)
@@ -394,7 +399,7 @@ class ClaimAdmin(StoreScopedAdmin):
         (_("Dates"), {"fields": ("submitted_at", "decided_at", "received_at", "inspected_at", "resolved_at", "closed_at")}),
     )
 
-    actions = ["assign_to_me", "mark_received"]
+    actions = ["assign_to_me", "assign_to_colleague", "request_info_canned", "mark_received", "export_selected"]
     change_list_template = "admin/claims/claim/change_list.html"
 
     def get_urls(self):
@@ -409,7 +414,10 @@ class ClaimAdmin(StoreScopedAdmin):
         """The queue as filtered on screen, as CSV; only the staff member's stores."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        rows = self.get_changelist_instance(request).get_queryset(request).defer(None).select_related("store", "order", "assignee")
+        return self._csv(self.get_changelist_instance(request).get_queryset(request))
+
+    def _csv(self, claims) -> HttpResponse:
+        rows = claims.defer(None).select_related("store", "order", "assignee")
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="claims.csv"'
         writer = csv.writer(response)
@@ -441,6 +449,83 @@ class ClaimAdmin(StoreScopedAdmin):
                 refused.append(f"{claim}: {exc.message}")
         self._report(request, done, refused, _("%(n)d claim(s) assigned to you."))
 
+    @admin.action(description=_("Assign to a colleague…"))
+    def assign_to_colleague(self, request, queryset):
+        """An intermediate page: whom to assign the selected claims to, among the staff
+        of their store(s); then claim_assign per claim, refusals reported."""
+        claims = list(queryset.select_related("store"))
+        form = forms.BulkAssignForm(
+            request.POST if "apply" in request.POST else None, store_ids={c.store_id for c in claims}
+        )
+        if not form.is_bound or not form.is_valid():
+            return self._intermediate(request, claims, form, "assign_to_colleague", _("Assign to a colleague"))
+        assignee = form.cleaned_data["assignee"]
+        done, refused = 0, []
+        for claim in claims:
+            try:
+                services.claim_assign(
+                    claim_id=claim.pk, actor=staff_actor(user=request.user, store=claim.store), assignee=assignee
+                )
+                done += 1
+            except services.ClaimError as exc:
+                refused.append(f"{claim}: {exc.message}")
+        self._report(request, done, refused, _("%(n)d claim(s) assigned to %(who)s."), who=assignee.email)
+        return None
+
+    @admin.action(description=_("Request information with a canned reply…"))
+    def request_info_canned(self, request, queryset):
+        """An intermediate page choosing one of the stores' canned replies; each claim
+        gets it filled in for itself through claim_request_info (one command each)."""
+        claims = list(queryset.defer(None).select_related("store", "order"))
+        replies = canned_replies_of_stores(store_ids=request_store_ids(request), use=CannedUse.REQUEST_INFO).filter(
+            store_id__in={c.store_id for c in claims}
+        )
+        form = forms.BulkCannedReplyForm(request.POST if "apply" in request.POST else None, replies=replies)
+        if not form.is_bound or not form.is_valid():
+            return self._intermediate(
+                request, claims, form, "request_info_canned", _("Request information with a canned reply")
+            )
+        reply = form.cleaned_data["reply"]
+        done, refused = 0, []
+        for claim in claims:
+            if claim.store_id != reply.store_id:
+                refused.append(f"{claim}: {forms.REPLY_OF_ANOTHER_STORE % {'store': reply.store.name}}")
+                continue
+            try:
+                message = canned_reply_render(reply=reply, claim=claim)
+                services.claim_request_info(
+                    claim_id=claim.pk,
+                    actor=staff_actor(user=request.user, store=claim.store),
+                    slots=[],
+                    message=message,
+                )
+                done += 1
+            except CannedReplyError as exc:
+                refused.append(f"{claim}: {exc}")
+            except services.ClaimError as exc:
+                refused.append(f"{claim}: {exc.message}")
+        self._report(request, done, refused, _("More information requested on %(n)d claim(s)."))
+        return None
+
+    @admin.action(description=_("Export the selected claims (CSV)"))
+    def export_selected(self, request, queryset):
+        return self._csv(queryset)
+
+    def _intermediate(self, request, claims, form, action: str, title: str) -> TemplateResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": title,
+            "subtitle": None,
+            "claims": claims,
+            "form": form,
+            "action": action,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "queue_url": reverse("admin:claims_claim_changelist"),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/claims/claim/bulk_action.html", context)
+
     @admin.action(description=_("Mark received (parcels in hand, RMA checked)"))
     def mark_received(self, request, queryset):
         done, refused = 0, []
@@ -452,9 +537,9 @@ class ClaimAdmin(StoreScopedAdmin):
                 refused.append(f"{claim}: {exc.message}")
         self._report(request, done, refused, _("%(n)d claim(s) marked received."))
 
-    def _report(self, request, done: int, refused: list[str], success: str) -> None:
+    def _report(self, request, done: int, refused: list[str], success: str, **values) -> None:
         if done:
-            self.message_user(request, success % {"n": done}, messages.SUCCESS)
+            self.message_user(request, success % {"n": done, **values}, messages.SUCCESS)
         for line in refused[:20]:
             self.message_user(request, line, messages.WARNING)
 
@@ -538,6 +623,10 @@ class ClaimAdmin(StoreScopedAdmin):
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/claims/claim/action_form.html", context)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "my_overdue_query": MY_OVERDUE_QUERY}
+        return super().changelist_view(request, extra_context)
 
     def get_ordering(self, request):
         # the most urgent clock first, served by claims_queue_store_idx / claims_queue_idx
@@ -653,3 +742,26 @@ class RefundAdmin(StoreScopedAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(StoreScopedAdmin):
+    """A store's canned replies: staff of a store see and pick only their store's (the
+    scoping base); the placeholders are checked when a reply is saved (CannedReply.clean)."""
+
+    list_display = ["title", "store", "for_reject", "for_request_info", "for_message", "is_active", "position"]
+    list_display_links = ["title"]
+    list_editable = ["is_active", "position"]
+    list_filter = ["store", "is_active", "for_reject", "for_request_info", "for_message"]
+    search_fields = ["title"]
+    ordering = ["store__name", "position", "title"]
+    fieldsets = (
+        (None, {"fields": ("store", "title", "body", "is_active", "position")}),
+        (_("Offered in"), {"fields": ("for_reject", "for_request_info", "for_message")}),
+    )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "canned_placeholders": [(f"{{{name}}}", label) for name, label in PLACEHOLDERS.items()],
+        }
+        return super().changeform_view(request, object_id, form_url, extra_context)

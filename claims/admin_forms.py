@@ -6,11 +6,13 @@ decides (state, role, stale page, money rules) and its ClaimError is shown on th
 from decimal import Decimal
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from accounts import access
 from claims import services
 from claims.actors import Actor
+from claims.canned import CannedReplyError, CannedUse, canned_replies_for, canned_reply_render
 from claims.models import Claim, InspectionOutcome
 from claims.outcomes import claim_outcome_lines, claim_requested_outcome
 from claims.selectors import claim_decided_rule, claim_products, claim_rule, inspection_parts
@@ -77,7 +79,76 @@ class ClaimActionForm(forms.Form):
         return _("Saved.")
 
 
-class RequestInfoForm(ClaimActionForm):
+CANNED_OR_MESSAGE = _("Write a message or choose a canned reply.")
+
+
+class CannedPicker:
+    """What templates/admin/claims/claim/_canned_picker.html shows: the select, and
+    each reply filled in for this claim (the script puts it in the text box at once)."""
+
+    def __init__(self, field, options: list[tuple[int, str, str]], target):
+        self.field = field
+        self.options = options
+        self.target = target
+
+
+class CannedReplyMixin:
+    """A "Canned reply" select before the text box `canned_target`: the store's active
+    replies for `canned_use`, filled in for the claim. Posted with an empty text box,
+    the chosen reply is the text; a text typed or edited by staff wins."""
+
+    canned_use: CannedUse
+    canned_target = "message"
+
+    def _canned_setup(self) -> None:
+        replies = list(canned_replies_for(claim=self.claim, use=self.canned_use))
+        self.canned_texts: dict[str, tuple[str, str]] = {}
+        for reply in replies:
+            try:
+                self.canned_texts[str(reply.pk)] = (reply.title, canned_reply_render(reply=reply, claim=self.claim))
+            except CannedReplyError:
+                continue  # a reply that no longer renders is not offered
+        if not self.canned_texts:
+            return
+        self.fields["canned_reply"] = forms.ChoiceField(
+            label=_("Canned reply"),
+            required=False,
+            choices=[
+                ("", _("— none: write your own —")),
+                *((pk, title) for pk, (title, _text) in self.canned_texts.items()),
+            ],
+            help_text=_("Fills in the text below; you can still edit it."),
+        )
+        self.fields[self.canned_target].required = False
+        names = [name for name in self.fields if name != "canned_reply"]
+        names.insert(names.index(self.canned_target), "canned_reply")
+        self.order_fields(names)
+
+    @property
+    def canned_picker(self) -> CannedPicker | None:
+        if "canned_reply" not in self.fields:
+            return None
+        options = [(pk, title, text) for pk, (title, text) in self.canned_texts.items()]
+        return CannedPicker(self["canned_reply"], options, self[self.canned_target])
+
+    def clean(self):
+        cleaned = super().clean()
+        chosen = cleaned.get("canned_reply")
+        if not (cleaned.get(self.canned_target) or "").strip():
+            if chosen:
+                cleaned[self.canned_target] = self.canned_texts[chosen][1]
+            elif self.canned_target not in self.errors:
+                message = (
+                    CANNED_OR_MESSAGE
+                    if "canned_reply" in self.fields
+                    else forms.Field.default_error_messages["required"]
+                )
+                self.add_error(self.canned_target, message)
+        return cleaned
+
+
+class RequestInfoForm(CannedReplyMixin, ClaimActionForm):
+    canned_use = CannedUse.REQUEST_INFO
     submit_label = _("Ask the shopper")
     intro = _("The claim waits for the shopper (its review clock pauses) until they send what you ask for.")
     slots = forms.MultipleChoiceField(
@@ -92,6 +163,7 @@ class RequestInfoForm(ClaimActionForm):
             self.fields["slots"].choices = choices
         else:
             del self.fields["slots"]
+        self._canned_setup()
 
     def perform(self, *, actor):
         return services.claim_request_info(
@@ -148,13 +220,18 @@ class ApproveForm(ClaimActionForm):
         return _("Approved (%(outcome)s), no return needed.") % {"outcome": label}
 
 
-class RejectForm(ClaimActionForm):
+class RejectForm(CannedReplyMixin, ClaimActionForm):
+    canned_use = CannedUse.REJECT
     submit_label = _("Reject the claim")
     reason = forms.ChoiceField(label=_("Reason"), choices=[("", "—"), *REJECTION_REASONS])
     message = forms.CharField(
         label=_("Text shown to the shopper"), widget=textarea(4), max_length=5000,
         help_text=_("Explain the decision; the shopper can appeal once."),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._canned_setup()
 
     def perform(self, *, actor):
         label = str(dict(REJECTION_REASONS)[self.cleaned_data["reason"]])
@@ -588,10 +665,16 @@ class InternalNoteForm(ClaimActionForm):
         return _("Internal note added (staff only).")
 
 
-class ShopperMessageForm(ClaimActionForm):
+class ShopperMessageForm(CannedReplyMixin, ClaimActionForm):
+    canned_use = CannedUse.MESSAGE
+    canned_target = "body"
     submit_label = _("Send to the shopper")
     intro = _("The shopper sees this message on the claim page.")
     body = forms.CharField(label=_("Message to the shopper"), widget=textarea(4), max_length=5000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._canned_setup()
 
     def perform(self, *, actor):
         services.claim_message(
@@ -601,3 +684,38 @@ class ShopperMessageForm(ClaimActionForm):
 
     def success_message(self, claim):
         return _("Message sent to the shopper.")
+
+
+# --- bulk actions of the claim queue (claims.admin.ClaimAdmin.actions) ---------------
+
+REPLY_OF_ANOTHER_STORE = _("the canned reply belongs to %(store)s, not to this claim's store.")
+NO_COMMON_COLLEAGUE = _("Nobody is staff of every store of the selected claims: select claims of one store.")
+
+
+class BulkAssignForm(forms.Form):
+    """Whom to assign the selected claims to: staff of every store among them."""
+
+    assignee = forms.ModelChoiceField(label=_("Assign to"), queryset=None, empty_label="—")
+
+    def __init__(self, *args, store_ids: set[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        colleagues: set[int] | None = None
+        for store_id in store_ids:
+            staff = set(access.store_staff(store_id).values_list("pk", flat=True))
+            colleagues = staff if colleagues is None else colleagues & staff
+        self.fields["assignee"].queryset = get_user_model().objects.filter(pk__in=colleagues or ()).order_by("email")
+        self.intro = "" if colleagues else NO_COMMON_COLLEAGUE
+
+
+class BulkCannedReplyForm(forms.Form):
+    """Which canned reply to send, filled in for each selected claim."""
+
+    reply = forms.ModelChoiceField(label=_("Canned reply"), queryset=None, empty_label="—")
+
+    def __init__(self, *args, replies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reply"].queryset = replies
+        self.fields["reply"].label_from_instance = lambda reply: f"{reply.store.name} · {reply.title}"
+        self.intro = _(
+            "Each claim gets the reply with its own values (name, reference, deadline); its review clock pauses until the shopper answers."
+        )

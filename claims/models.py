@@ -390,3 +390,49 @@ class EvidenceFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.slot_code}: {self.original_name}"
+
+
+class CannedReply(models.Model):
+    """A store's ready-made text for the reject, request-information and message forms,
+    with placeholders ({shopper_name}, {reference}, …) filled in for each claim by
+    claims.canned.canned_reply_render."""
+
+    store_path = "store"
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="canned_replies", verbose_name=_("store"))
+    title = models.CharField(
+        _("title"), max_length=120, help_text=_("What staff pick from the list; the shopper never sees it.")
+    )
+    body = models.TextField(
+        _("text"),
+        max_length=5000,
+        help_text=_(
+            "Placeholders filled in for each claim: {shopper_name}, {reference}, {rma_number}, {deadline} "
+            "(the claim's next deadline, in the shopper's time zone), {store_name}. Write {{ or }} for a brace."
+        ),
+    )
+    for_reject = models.BooleanField(_("when rejecting"), default=False)
+    for_request_info = models.BooleanField(_("when requesting information"), default=False)
+    for_message = models.BooleanField(_("in messages to the shopper"), default=False)
+    is_active = models.BooleanField(_("active"), default=True, help_text=_("Inactive replies are not offered."))
+    position = models.PositiveSmallIntegerField(_("order"), default=0, help_text=_("Lower numbers are listed first."))
+
+    class Meta:
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+        ordering = ["store", "position", "title"]
+        constraints = [models.UniqueConstraint(fields=["store", "title"], name="claims_canned_reply_title_unique")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from claims.canned import canned_reply_problems
+
+        problems = canned_reply_problems(body=self.body or "")
+        if problems:
+            raise ValidationError({"body": problems})
+        if not (self.for_reject or self.for_request_info or self.for_message):
+            raise ValidationError(_("Choose at least one form the reply is offered in."))

@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw
 from accounts.models import StoreMembership
 from accounts.roles import StaffRole
 from demo.brands import BRANDS, GUEST_EMAIL, SHIPPING_CHARGED, SHOPPER_EMAIL
+from demo.canned import demo_canned_replies_load
 from demo.claims import demo_claims_load
 from demo.policies import demo_policy_load
 from orders.models import (
@@ -50,6 +51,7 @@ def demo_load(*, with_claims: bool = True) -> list[DemoLogin]:
             _catalogue(store, brand)
             _orders(store, brand)
             demo_policy_load(store)
+            demo_canned_replies_load(store)
         logins = _logins()
         if with_claims:
             demo_claims_load()

@@ -4,10 +4,12 @@ oldest waiting claim, for the stores the staff member works for."""
 from django import template
 from django.core.cache import cache
 from django.db.models import Count, Min, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts import access
 from claims.models import Claim
+from claims.queue import MY_OVERDUE_QUERY
 from claims.states import OPEN_STATES, REVIEW_CLOCK_STATES, ClaimStatus
 from orders.models import Store
 
@@ -24,14 +26,16 @@ def claims_dashboard(context):
     if not user.has_perm("claims.view_claim"):
         return {"rows": [], "show": False}
     stores = list(access.scope_to_staff(Store.objects.all(), user).order_by("name"))
-    key = "claims-dashboard:" + ",".join(str(store.pk) for store in stores)
+    key = "claims-dashboard:v2:" + ",".join(str(store.pk) for store in stores)
     counted = cache.get(key)
     if counted is None:
         counted = _count(stores)
         cache.set(key, counted, DASHBOARD_SECONDS)
     by_pk = {store.pk: store for store in stores}
     rows = [{**row, "store": by_pk[row["store_id"]]} for row in counted["rows"] if row["store_id"] in by_pk]
-    return {"rows": rows, "counted_at": counted["at"], "show": bool(rows)}
+    # the counts link to the queue, filtered as they were counted (claims.admin filters)
+    queue_url = reverse("admin:claims_claim_changelist")
+    return {"rows": rows, "counted_at": counted["at"], "show": bool(rows), "queue_url": queue_url, "my_overdue_query": MY_OVERDUE_QUERY}
 
 
 def _count(stores: list[Store]) -> dict:
@@ -62,7 +66,7 @@ def _count(stores: list[Store]) -> dict:
         rows.append(
             {
                 "store_id": store_id,
-                "states": [(str(labels[s]), n) for s, n in sorted(states.items(), key=lambda item: order.index(item[0]))],
+                "states": [(s, str(labels[s]), n) for s, n in sorted(states.items(), key=lambda item: order.index(item[0]))],
                 "overdue": summary.get(store_id, {}).get("overdue", 0),
                 "oldest": summary.get(store_id, {}).get("oldest"),
             }

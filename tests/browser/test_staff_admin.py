@@ -131,7 +131,7 @@ def test_reviewer_finds_a_claim_in_the_queue_by_any_number_typed_in_any_case(pag
     search.press("Enter")
     expect(page.get_by_text("0 results")).to_be_visible()
     page.goto(f"{site.url}/admin/claims/claim/")
-    page.get_by_role("link", name="overdue").click()
+    page.get_by_role("link", name="overdue", exact=True).click()
     expect(page).to_have_url(re.compile(r"clock=overdue"))
     reason = page.locator("#changelist-filter").get_by_role("link", name=in_transit.reason_label)
     page.goto(f"{site.url}/admin/claims/claim/")
