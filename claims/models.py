@@ -255,6 +255,8 @@ class ClaimEvent(models.Model):
     # the only note the shopper ever reads (timeline, e-mail); see states.SHOPPER_NOTE_COMMANDS
     shopper_note = models.TextField(_("note to the shopper"), blank=True, help_text=_("Sent to the shopper and shown on their claim page."))
     data = models.JSONField(default=dict, blank=True)
+    # a decision (states.DECISION_COMMANDS): the review deadline it was due by
+    review_due_at = models.DateTimeField(_("review due (decisions)"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
