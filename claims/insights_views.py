@@ -16,7 +16,15 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from claims.insights import MAX_DAYS, PRESET_DAYS, Insights, insights_for, insights_period, insights_stores
+from claims.insights import (
+    INSIGHTS_CACHE_SECONDS,
+    MAX_DAYS,
+    PRESET_DAYS,
+    Insights,
+    insights_cached,
+    insights_period,
+    insights_stores,
+)
 from policies.money import quantize
 
 NO_STORE = gettext_lazy("You manage no store: insights are for the managers of a store.")
@@ -191,7 +199,8 @@ def insights_view(request: HttpRequest) -> HttpResponse:
     period = insights_period(
         store=store, today=today, days=days or None, first=data.get("first"), last=data.get("last")
     )
-    tables = insights_tables(insights_for(store=store, period=period))
+    insights = insights_cached(store=store, period=period)
+    tables = insights_tables(insights)
     wanted = request.GET.get("csv")
     if wanted:
         table = next((t for t in tables if t.slug == wanted), None)
@@ -210,6 +219,8 @@ def insights_view(request: HttpRequest) -> HttpResponse:
         "presets": [(n, _preset_active(period, today, n)) for n in PRESET_DAYS],
         "query": query,
         "max_days": MAX_DAYS,
+        "counted_at": insights.counted_at,
+        "cache_minutes": INSIGHTS_CACHE_SECONDS // 60,
         "form_errors": form.errors if form.is_bound else {},
     }
     return render(request, "admin/claims/insights.html", context)
