@@ -6,6 +6,7 @@ import csv
 import io
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -64,6 +65,8 @@ def test_a_manager_reads_insights_changes_the_period_and_downloads_a_csv(page, s
     shown = _table(page, "products")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download CSV: Claims and claim rate by product").click()
-    assert re.fullmatch(r"insights-imirror-products-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv", download.value.suggested_filename)
-    rows = list(csv.reader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
+    assert re.fullmatch(
+        r"insights-imirror-products-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv", download.value.suggested_filename
+    )
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
     assert rows == shown and len(rows) > 1
