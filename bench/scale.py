@@ -1,4 +1,4 @@
-"""At scale: the staff queue, search, guest lookup, "My orders and claims", the SLA sweep
+"""At scale: the staff queue, search, guest lookup, "My orders and claims", the managers' insights, the SLA sweep
 and the shopper pages on N orders and N claims (default 1,000,000; BENCH_CLAIMS or
 --claims) over the four demo stores, 1 % due.
 
