@@ -48,7 +48,7 @@ class InsightsForm(forms.Form):
 @dataclass(frozen=True)
 class Table:
     """One chart's figures: what the page's table shows and the CSV holds, cell for cell;
-    `bars`: (label, value, its words) for the chart, `bar_column` the value's column."""
+    `bars`: (label, value, its words) for the chart."""
 
     slug: str
     title: str
