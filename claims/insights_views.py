@@ -210,8 +210,7 @@ def insights_view(request: HttpRequest) -> HttpResponse:
     query = {"store": store.pk, "first": period.first.isoformat(), "last": period.last.isoformat()}
     context = {
         **admin.site.each_context(request),
-        "title": _("Insights"),
-        "subtitle": store.name,
+        "title": _("Insights: %(store)s") % {"store": store.name},
         "form": InsightsForm(initial={"store": store, "first": period.first, "last": period.last}, stores=stores),
         "store": store,
         "period": period,
