@@ -1,4 +1,4 @@
-"""At scale: the staff queue, search, guest lookup, "My orders and claims", the SLA sweep
+"""At scale: the staff queue, search, guest lookup, "My orders and claims", the managers' insights, the SLA sweep
 and the shopper pages on N orders and N claims (default 1,000,000; BENCH_CLAIMS or
 --claims) over the four demo stores, 1 % due.
 
@@ -282,6 +282,31 @@ def bench_my_orders(s: Subjects, rounds: int, budget: float) -> None:
     _measure(f"my orders, shopper with {orders} orders, {claims} claims", _get(client, "/account/orders/"), rounds=rounds, budget=budget)
 
 
+# --- insights for managers --------------------------------------------------------------------------
+
+
+def bench_insights(s: Subjects, rounds: int, budget: float) -> None:
+    """The managers' insights page (/admin/insights/) of the reviewer's store, per preset
+    period: counted on every request (the cache emptied first), then as kept for
+    INSIGHTS_CACHE_SECONDS."""
+    from django.core.cache import cache
+
+    print("insights (GET /admin/insights/, a store's manager)")
+    client = Client()
+    client.force_login(get_user_model().objects.get(email=f"manager@{s.store.slug}.demo.example"))
+    in_store = Claim.objects.filter(store=s.store).count()
+    for days in (30, 90, 365):
+        page = _get(client, f"/admin/insights/?store={s.store.pk}&days={days}")
+
+        def counted(page=page):
+            cache.clear()
+            return page()
+
+        what = f"insights, {days} days ({in_store:,} claims in the store)"
+        _measure(f"{what}, counted", counted, rounds=rounds, budget=budget)
+        _measure(f"{what}, kept", page, rounds=rounds, budget=budget)
+
+
 # --- the SLA sweep ---------------------------------------------------------------------------------
 
 
@@ -482,7 +507,7 @@ def markdown(claims: int, seed_seconds: float | None, sweep: SweepResult | None,
             print(f"| {page.url} {page.errors} | {page.requests_per_second:.1f} | {page.requests_per_second / bare:.2f} |")
 
 
-SECTIONS = ("admin", "lookup", "my_orders", "sweep", "pages")
+SECTIONS = ("admin", "lookup", "my_orders", "insights", "sweep", "pages")
 
 
 def main() -> None:
@@ -510,6 +535,8 @@ def main() -> None:
         bench_lookup(s, args.rounds, args.line_seconds)
     if "my_orders" in only:
         bench_my_orders(s, args.rounds, args.line_seconds)
+    if "insights" in only:
+        bench_insights(s, args.rounds, args.line_seconds)
     sweep = bench_sweep() if "sweep" in only else None
     pages = bench_pages(s, args.wrk_seconds) if "pages" in only else []
     explain_slowest()

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from claims.states import AUTO_CLOSE_STATES, OPEN_STATES, REVIEW_CLOCK_STATES, ClaimStatus, Role
+from claims.states import AUTO_CLOSE_STATES, DECISION_COMMANDS, OPEN_STATES, REVIEW_CLOCK_STATES, ClaimStatus, Role
 from orders.models import Order, OrderLine, Product, Store
 from policies.models import Outcome, PolicyVersion
 
@@ -187,6 +187,14 @@ class Claim(models.Model):
             models.Index(fields=["refund_due_at"], name="claims_sla_refund_idx", condition=SLA_REFUND_UNFLAGGED),
             models.Index(fields=["store", "status_changed_at"], name="claims_sla_close_idx", condition=SLA_FINISHED),
             models.Index(fields=["turnaround_due_at"], name="claims_sla_turnaround_idx", condition=SLA_TURNAROUND_UNFLAGGED),
+            # insights (claims.insights): a store's claims submitted in a period, counted
+            # by reason and joined to their lines from the index alone
+            models.Index(
+                fields=["store", "submitted_at"],
+                include=["id", "reason_code", "offline_product"],
+                name="claims_insights_submitted_idx",
+                condition=Q(submitted_at__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -258,10 +266,28 @@ class ClaimEvent(models.Model):
     # the only note the shopper ever reads (timeline, e-mail); see states.SHOPPER_NOTE_COMMANDS
     shopper_note = models.TextField(_("note to the shopper"), blank=True, help_text=_("Sent to the shopper and shown on their claim page."))
     data = models.JSONField(default=dict, blank=True)
+    # a decision (states.DECISION_COMMANDS): the review deadline it was due by
+    review_due_at = models.DateTimeField(_("review due (decisions)"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["claim", "created_at", "pk"]
+        indexes = [
+            # insights (claims.insights): a claim's submission and decisions (time to
+            # decision), and the decisions of a period with their deadlines (SLA per week)
+            models.Index(
+                fields=["claim", "created_at"],
+                include=["action"],
+                name="claims_event_decisions_idx",
+                condition=Q(action__in=sorted({"submit", *DECISION_COMMANDS})),
+            ),
+            models.Index(
+                fields=["created_at"],
+                include=["claim", "review_due_at"],
+                name="claims_event_decided_idx",
+                condition=Q(review_due_at__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action}: {self.from_status} → {self.to_status}"

@@ -99,6 +99,10 @@ AUTO_CLOSE_NOTIFY_STATES = frozenset({S.RESOLVED, S.REJECTED, S.EXPIRED})
 # staff work on a claim from submission until it is closed
 STAFF_STATES = ALL_STATES - {S.DRAFT} - FINAL_STATES
 STAFF = DECIDERS | HANDLERS
+# the commands that decide a claim under review (its review clock stops): their audit
+# event keeps the review deadline then in force (ClaimEvent.review_due_at), so insights
+# can tell a decision in time from a late one (claims.insights)
+DECISION_COMMANDS = frozenset({"approve_return", "approve_no_return", "reject", "uphold_rejection"})
 
 # what the shopper's claim page says the claim is waiting for, per state (a rejected
 # claim's sentence depends on the appeal: claims.views._next_step)

@@ -34,7 +34,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from claims.models import REFERENCE_ALPHABET, Claim, ClaimEvent, ClaimLine, ClaimMessage
-from claims.states import OPEN_STATES, ClaimStatus, Role
+from claims.states import DECISION_COMMANDS, OPEN_STATES, ClaimStatus, Role
 from demo.brands import BRANDS
 from demo.services import ADMIN_EMAIL, DEMO_PASSWORD, demo_load
 from orders.models import Order, OrderLine, Store
@@ -113,6 +113,8 @@ STAFF_ACTIONS = {
     "resolve": Role.MANAGER,
     "close": Role.REVIEWER,
 }
+# the review deadline a decision was due by, after the submission (about the demo's 2–3 working days)
+REVIEW_DAYS = timedelta(days=3)
 # carrier, tracking number prefix, digits after it (the demo policies' patterns)
 CARRIERS = [("UPS", "1Z", 16), ("USPS", "9400", 18), ("FedEx", "", 12), ("DHL Express", "", 10)]
 
@@ -536,7 +538,11 @@ def _seed_claims(cursor, rng, stores, orders: _OrderFacts, count: int, now: date
     claim_columns = [c for c in claim_columns if c not in documents]
     claim_table = _Table(Claim, claim_columns, now, templated=documents)
     line_table = _Table(ClaimLine, ["id", "claim_id", "order_line_id", "quantity", "staff_decision"], now, templated={"decision": "line_decision"})
-    event_table = _Table(ClaimEvent, ["id", "claim_id", "action", "from_status", "to_status", "actor_user_id", "actor_role", "actor_label", "note", "data", "created_at"], now)
+    event_table = _Table(
+        ClaimEvent,
+        ["id", "claim_id", "action", "from_status", "to_status", "actor_user_id", "actor_role", "actor_label", "note", "data", "review_due_at", "created_at"],
+        now,
+    )
     message_table = _Table(ClaimMessage, ["id", "claim_id", "author_user_id", "author_role", "body", "internal", "requested_slots", "created_at"], now)
     states = list(STATE_WEIGHTS)
     weights = list(STATE_WEIGHTS.values())
@@ -723,7 +729,8 @@ def _clocks(c: dict, rng, status: str, kind: str, now: datetime, steps: list[dat
 
 
 def _events(out: list, counters: dict, claim_id: int, path: list[str], steps: list[datetime], email: str, store: _Store, status: str) -> None:
-    """The audit events: the first two steps and the last two (2–4 per claim; a draft has its start)."""
+    """The audit events: the first two steps and the last two (2–4 per claim; a draft has its start).
+    A decision keeps the review deadline it was due by: REVIEW_DAYS after the submission."""
     indexes = list(range(len(path)))
     if len(indexes) > 4:
         indexes = indexes[:2] + indexes[-2:]
@@ -739,7 +746,8 @@ def _events(out: list, counters: dict, claim_id: int, path: list[str], steps: li
             user_id, label = store.staff[role]
         source = PATHS[status][n - 1] if n else ""
         previous = TARGET[source] if source else ""
-        out.append((counters["event"], claim_id, action, previous, TARGET[action], user_id, role.value, label, "", "{}", steps[n]))
+        due = steps[path.index("submit")] + REVIEW_DAYS if action in DECISION_COMMANDS else None
+        out.append((counters["event"], claim_id, action, previous, TARGET[action], user_id, role.value, label, "", "{}", due, steps[n]))
         counters["event"] += 1
 
 

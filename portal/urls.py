@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from claims.insights_views import insights_view
 from portal.views import setup_guide
 
 admin.site.site_header = "Returns portal — staff"
@@ -9,6 +10,7 @@ admin.site.index_title = "Claims, orders and stores"
 
 urlpatterns = [
     path("admin/setup-guide/", admin.site.admin_view(setup_guide), name="setup_guide"),
+    path("admin/insights/", admin.site.admin_view(insights_view), name="insights"),
     path("admin/", admin.site.urls),
     path("account/", include("allauth.urls")),
     path("", include("policies.urls")),

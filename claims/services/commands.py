@@ -148,12 +148,13 @@ def claim_command(
             raise ClaimChanged()
         spec = command_check(claim, command, actor)
         now = timezone.now()
+        due = claim.review_due_at  # before apply: a decision stops the clock
         changed = set(apply(claim, now)) if apply else set()
         previous = claim.status
         changed |= _moved(claim, spec, now)
         claim.save(update_fields=sorted({*changed, "row_version", "updated_at"}))
         if spec.audited:
-            _audit_event(claim, command, previous, actor, note, event_data, told).save()
+            _audit_event(claim, command, previous, actor, note, event_data, told, review_due_at=due).save()
         if notify and spec.moves:
             notifications.claim_notify(claim=claim, action=command, note=told)
     return claim
@@ -181,10 +182,21 @@ def _shopper_note(command: str, note: str, shopper_note: str | None) -> str:
 
 
 def _audit_event(
-    claim: Claim, command: str, previous: str, actor: Actor, note: str, event_data: dict | None, shopper_note: str = ""
+    claim: Claim,
+    command: str,
+    previous: str,
+    actor: Actor,
+    note: str,
+    event_data: dict | None,
+    shopper_note: str = "",
+    *,
+    review_due_at: datetime | None = None,
 ) -> ClaimEvent:
-    """The command's audit row (unsaved: one path saves it, the other creates them in bulk)."""
+    """The command's audit row (unsaved: one path saves it, the other creates them in bulk).
+    A decision keeps the review deadline it was due by (`review_due_at`, read before the
+    command cleared it)."""
     return ClaimEvent(
+        review_due_at=review_due_at if command in states.DECISION_COMMANDS else None,
         claim=claim,
         action=command,
         from_status=previous,
@@ -245,14 +257,14 @@ def claim_command_many(
         )
         now = timezone.now()
         roles_in_store: dict[int, set[str]] = {}
-        done: list[tuple[Claim, str]] = []
+        done: list[tuple[Claim, str, datetime | None]] = []
         updates: dict[tuple, list[int]] = defaultdict(list)
         for claim in claims:
             if claim.store_id not in roles_in_store:
                 roles_in_store[claim.store_id] = _roles_on(claim, actor)
             if not roles_in_store[claim.store_id] & set(spec.roles):
                 raise NotPermitted()
-            previous = claim.status
+            previous, due = claim.status, claim.review_due_at
             try:
                 changed = set(apply(claim, now)) if apply else set()
             except ClaimError:
@@ -260,19 +272,20 @@ def claim_command_many(
             changed |= _moved(claim, spec, now)
             claim.updated_at = now
             updates[_values_key(claim, changed)].append(claim.pk)
-            done.append((claim, previous))
+            done.append((claim, previous, due))
         # one UPDATE per distinct set of new values (one for the sweep's commands)
         for key, ids in updates.items():
             values = dict(key[1:]) if key[0] == "shared" else dict(key[2:])
             Claim.objects.filter(pk__in=ids).update(**values, row_version=F("row_version") + 1, updated_at=now)
         if spec.audited and done:
             ClaimEvent.objects.bulk_create(
-                [_audit_event(claim, command, previous, actor, note, event_data, told) for claim, previous in done], batch_size=1000
+                [_audit_event(claim, command, previous, actor, note, event_data, told, review_due_at=due) for claim, previous, due in done],
+                batch_size=1000,
             )
         if notify and spec.moves:
-            told_claims = [claim for claim, previous in done if notify is True or previous in notify]
+            told_claims = [claim for claim, previous, _due in done if notify is True or previous in notify]
             notifications.claim_notify_many(claims=told_claims, action=command, note=told)
-    return [claim for claim, _previous in done]
+    return [claim for claim, _previous, _due in done]
 
 
 def _values_key(claim: Claim, fields: set[str]) -> tuple:
