@@ -49,17 +49,6 @@ def _height(page) -> int:
     return page.evaluate("document.documentElement.scrollHeight")
 
 
-# where the height goes: the main column's blocks and the decision's and steps' parts
-BLOCKS_JS = """() => [...document.querySelectorAll('main > *, main section > *, [data-testid=decision] .card-body > *, .step-body > *')]
-  .map((el) => [el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.dataset.testid ? '[' + el.dataset.testid + ']' : '')
-    + (typeof el.className === 'string' && el.className ? '.' + el.className.split(' ')[0] : ''), Math.round(el.getBoundingClientRect().height)])
-  .filter(([, height]) => height > 80)"""
-
-
-def _blocks(page) -> list:
-    return page.evaluate(BLOCKS_JS)
-
-
 @pytest.mark.parametrize("journey", [*JOURNEYS, IMIRROR_RETURN], ids=[j.slug for j in [*JOURNEYS, IMIRROR_RETURN]])
 def test_each_step_of_a_typical_draft_on_a_phone(phone, site, tmp_path, journey, capsys):
     call_command("demo_load", no_claims=True)
@@ -75,8 +64,6 @@ def test_each_step_of_a_typical_draft_on_a_phone(phone, site, tmp_path, journey,
     expect(page.get_by_test_id("draft-steps")).to_be_visible()
     heights["questions"] = _height(page)
     assert_accessible(page)
-    with capsys.disabled():
-        print(f"\n{journey.slug} at the questions: {_blocks(page)}")
 
     for question, answer in journey.answers.items():
         page.get_by_role("group", name=question).get_by_label(answer, exact=True).check()
@@ -90,8 +77,6 @@ def test_each_step_of_a_typical_draft_on_a_phone(phone, site, tmp_path, journey,
     for label, text in journey.texts.items():
         page.get_by_label(label, exact=True).fill(text)
     page.wait_for_load_state("networkidle")
-    with capsys.disabled():
-        print(f"\n{journey.slug} answered: {_blocks(page)}")
     # what Continue still asks for (another rule's question, the outcome where there is a
     # choice): the first option, as a shopper told by Continue would choose
     unchosen = (
