@@ -95,7 +95,7 @@ class AnswersForm(forms.Form):
             self.fields[name] = forms.CharField(
                 label=slot.label,
                 help_text=slot.help_text,
-                widget=forms.Textarea(attrs={"rows": 4, **({"aria-describedby": f"id_{name}_help"} if slot.help_text else {})}),
+                widget=forms.Textarea(attrs={"rows": 3, **({"aria-describedby": f"id_{name}_help"} if slot.help_text else {})}),
                 required=False,
                 initial=texts.get(slot.code, ""),
                 max_length=5000,

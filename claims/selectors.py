@@ -503,7 +503,7 @@ def claims_for_user(
         Claim.objects.filter(match)
         .exclude(reference=None)
         .select_related("store")
-        .only("id", "reference", "reason_label", "status", "submitted_at", "created_at", "store__id", "store__slug", "store__name")
+        .only("id", "reference", "reason_label", "status", "submitted_at", "created_at", "store__id", "store__slug", "store__name", "store__time_zone")
         .order_by("-created_at", "-pk")
     )
     return _list_page(_in_brand(claims, store, others), page, size)
@@ -528,7 +528,7 @@ def drafts_for_user(*, emails: list[str]) -> list[Claim]:
         Claim.objects.filter(shopper_email__in=wanted, status=ClaimStatus.DRAFT)
         .select_related("store", "order", "offline_product")
         .only(
-            "id", "reason_label", "created_at", "store__id", "store__slug", "store__name",
+            "id", "reason_label", "created_at", "store__id", "store__slug", "store__name", "store__time_zone",
             "order__id", "order__number", "offline_product__id", "offline_product__name",
         )
         .order_by("-created_at", "-pk")[:MY_PAGE_SIZE]

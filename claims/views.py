@@ -819,6 +819,8 @@ def my_orders(request: HttpRequest) -> HttpResponse:
         "orders": selectors.orders_for_user(emails=emails, page=orders_page, store=store),
         "claims": selectors.claims_for_user(user=request.user, emails=emails, page=claims_page, store=store),
         "drafts": [draft for draft in drafts if store is None or draft.store_id == store.pk],
+        # the rows' dates are the shopper's days (their browser's zone), else each store's
+        "shopper_zone": getattr(request, "shopper_zone", ""),
     }
     if store is not None:
         context["other_drafts"] = [draft for draft in drafts if draft.store_id != store.pk]

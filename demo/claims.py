@@ -4,6 +4,7 @@ staff login has a real queue."""
 
 import io
 from datetime import timedelta
+from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -15,6 +16,7 @@ from claims.actors import shopper_actor, staff_actor
 from claims.evidence import evidence_add, evidence_process
 from claims.models import Claim
 from claims.states import PARCEL_EXPECTED_STATES
+from credits.services import store_credit_redeem
 from orders.models import Order, Store
 from policies.selectors import policy_data_for_version
 
@@ -149,6 +151,22 @@ def demo_claims_load() -> int:
     claim = _submit(_draft("KW-50045", "changed-mind", {"mint": True, "unused": True}))
     services.claim_reject(
         claim_id=claim.pk, actor=_staff("reviewer", kwoking), reason="Used product", message="The photos show clear signs of use."
+    )
+
+    # returned for store credit with its bonus, resolved by issuing the code; the shopper
+    # has spent part of it (the admin's Store credits ledger: issued, then redeemed)
+    claim = _submit(_draft("IM-80012", "not-satisfied", im_ok, preferred="store_credit", texts={"reason": "The 32-inch suits us better."}))
+    claim = services.claim_approve(claim_id=claim.pk, actor=_staff("reviewer", imirror), outcome="store_credit")
+    services.claim_ship(claim_id=claim.pk, actor=shopper_actor(email=claim.shopper_email), carrier="USPS", tracking_number="9400111899223197428491")
+    services.claim_receive(claim_id=claim.pk, actor=_staff("warehouse", imirror), rma_number=claim.rma_number)
+    services.claim_inspect(claim_id=claim.pk, actor=_staff("warehouse", imirror), notes="As new, in its original box.")
+    claim = services.claim_issue_store_credit(claim_id=claim.pk, actor=_staff("manager", imirror))
+    store_credit_redeem(
+        credit_id=claim.store_credit.pk,
+        user=User.objects.get(email="manager@imirror.demo.example"),
+        amount=Decimal("100.00"),
+        reference="IM-80005",
+        note="Spent on a wall mount kit and a power adapter.",
     )
 
     # withdrawn by the shopper

@@ -1,5 +1,6 @@
 import secrets
 from decimal import Decimal
+from pathlib import PurePosixPath
 
 import holidays
 from django.core.exceptions import ValidationError
@@ -289,6 +290,13 @@ class Product(models.Model):
         if self.warranty_months is not None:
             return self.warranty_months
         return self.category.warranty_months if self.category else None
+
+    @property
+    def thumbnail_version(self) -> str:
+        """The content version pages put in the thumbnail's URL: each thumbnail made gets
+        a new random file name (orders.product_images), never reused, so the name stands
+        for these very bytes."""
+        return PurePosixPath(self.thumbnail.name).stem if self.thumbnail else ""
 
     def is_same_model_as(self, other: "Product") -> bool:
         """The same product, or one of the same model family in the same store."""

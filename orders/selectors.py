@@ -50,7 +50,7 @@ def orders_for_emails(*, emails: list[str]) -> QuerySet[Order]:
     return (
         Order.objects.filter(customer_email__in=wanted)
         .select_related("store")
-        .only("id", "number", "status", "placed_at", "store__id", "store__slug", "store__name")
+        .only("id", "number", "status", "placed_at", "store__id", "store__slug", "store__name", "store__time_zone")
         .order_by("-placed_at", "-pk")
     )
 

@@ -118,15 +118,23 @@ def store_logo(request: HttpRequest, slug: str) -> FileResponse:
     return response
 
 
+# A thumbnail URL carrying the current content version names bytes that never change
+# (a new image makes a new file with a new name): cached for good. Without it, or with a
+# version replaced since, the URL shows whatever is current: a short while only.
+THUMBNAIL_CACHE_VERSIONED = "public, max-age=31536000, immutable"
+THUMBNAIL_CACHE_UNVERSIONED = "public, max-age=60"
+
+
 @require_GET
 def product_thumbnail(request: HttpRequest, slug: str, product_id: int) -> FileResponse:
     """Catalogue pictures are public like the logo (orders.product_images says why a view);
-    the page links them with ?v=<thumbnail name>, so a new image is a new URL."""
+    the pages link them with ?v=<content version> (Product.thumbnail_version)."""
     product = Product.objects.filter(pk=product_id, store__slug=slug, store__is_active=True).only("id", "thumbnail").first()
     if product is None or not product.thumbnail:
         raise Http404
     response = FileResponse(product.thumbnail.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "public, max-age=86400"
+    current = request.GET.get("v", "") == product.thumbnail_version
+    response["Cache-Control"] = THUMBNAIL_CACHE_VERSIONED if current else THUMBNAIL_CACHE_UNVERSIONED
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -3,11 +3,24 @@
    when the page opens folds to one line with "Change"; the current step stays open and
    ends with "Continue", which folds it and moves focus to the next step's heading. The
    step indicator follows: done steps, aria-current on the current one. An error
-   summary link or a restored focus ("portal:reveal") opens the step it points into. */
+   summary link or a restored focus ("portal:reveal") opens the step it points into.
+   A step not reached yet shows its heading only: the evidence until the answers show
+   the claim can go ahead (the decision panel's data-eligible), the review with it; it
+   opens by itself once reached and stays open. The products to exchange an item for
+   show once "Exchange" is chosen for it (without JavaScript the page comes back so). */
 (function () {
   "use strict";
 
   var FOLDABLE = ["questions", "evidence"];
+
+  // claims/_outcome_choice.html: the exchange products of an item follow its outcome radios
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input || input.type !== "radio" || !input.name) { return; }
+    document.querySelectorAll("[data-exchange-for]").forEach(function (box) {
+      if (box.dataset.exchangeFor === input.name) { box.hidden = input.value !== "exchange"; }
+    });
+  });
 
   function init() {
     var nav = document.querySelector("[data-testid=draft-steps]");
@@ -88,10 +101,64 @@
       try { window.sessionStorage.setItem(KEY, JSON.stringify(codes)); } catch (e) { /* storage off: folds only for this page */ }
     }
 
+    // steps not reached yet: heading only (and a line saying when they open)
+    var evidence = steps.find(function (s) { return s.dataset.step === "evidence"; });
+    var questions = steps.find(function (s) { return s.dataset.step === "questions"; });
+    var review = document.querySelector("[data-step=review]");
+    var reached = {};
+
+    // the evidence is reached once the claim can go ahead and the shopper has worked in the
+    // step before it (answered, typed, chosen: now or on an earlier visit, data-started)
+    var touched = Boolean(questions && questions.hasAttribute("data-started"));
+    if (questions) {
+      ["change", "input"].forEach(function (kind) { questions.addEventListener(kind, function () { touched = true; }); });
+    }
+
+    function reachedNow(code) {
+      if (reached[code]) { return true; }
+      if (code === "review") { return !evidence || reachedNow("evidence"); }
+      return Boolean(document.querySelector("[data-testid=decision][data-eligible]")) && touched ||
+        !questions || !visible(questions) || done(questions) ||
+        Boolean(evidence.querySelector(".evidence-file")) || fromTheDraft ||
+        Boolean(document.querySelector("[data-error-summary]"));
+    }
+
+    function showReached(step, code) {
+      if (!step) { return; }
+      var isLater = !reachedNow(code);
+      if (!isLater) { reached[code] = true; }
+      var body = step.querySelector(".step-body, .review-body");
+      var wasLater = step.classList.contains("not-reached");
+      if (isLater === wasLater) { return; }
+      step.classList.toggle("not-reached", isLater);
+      var note = step.querySelector(".step-later");
+      if (note) { note.hidden = !isLater; }
+      if (isLater) {
+        body.hidden = true;
+        var summary = step.querySelector(".step-summary");
+        if (summary) { summary.hidden = true; }
+      } else if (!(step.dataset.folded === "true")) {
+        body.hidden = false;
+      } else {
+        step.querySelector(".step-summary").hidden = false;
+      }
+    }
+
+    function reach(step) {
+      if (!step) { return; }
+      reached[step.dataset.step] = true;
+      if (step.dataset.step === "evidence") { reached.review = true; }
+      showReached(evidence, "evidence");
+      showReached(review, "review");
+    }
+
     function fold(step, fold) {
+      if (!fold) { reach(step); }
       step.querySelector(".step-body").hidden = fold;
       step.querySelector(".step-summary").hidden = !fold;
       step.classList.toggle("folded", fold);
+      // the answers folded: the decision they led to keeps its one-line verdict (portal.css)
+      if (step.dataset.step === "questions") { document.body.classList.toggle("questions-folded", fold); }
       step.dataset.folded = fold ? "true" : "false";
       remember(step.dataset.step, fold);
     }
@@ -115,6 +182,8 @@
     }
 
     function refresh() {
+      showReached(evidence, "evidence");
+      showReached(review, "review");
       var current = currentCode();
       nav.querySelectorAll("li[data-step-link]").forEach(function (item) {
         var code = item.dataset.stepLink;
@@ -153,6 +222,7 @@
         fold(step, true);
         var following = next(step);
         if (following && FOLDABLE.indexOf(following.dataset.step) !== -1) { open(following, true); return; }
+        reach(following);
         refresh();
         if (following) {
           var title = following.querySelector("h2");
@@ -170,14 +240,17 @@
 
     document.addEventListener("portal:reveal", function (event) {
       var step = event.target.closest && event.target.closest("[data-step]");
-      if (step && steps.indexOf(step) !== -1 && folded(step)) { fold(step, false); refresh(); }
+      if (step && (step.classList.contains("not-reached") || steps.indexOf(step) !== -1 && folded(step))) {
+        if (steps.indexOf(step) !== -1) { fold(step, false); } else { reach(step); }
+        refresh();
+      }
     });
     nav.addEventListener("click", function (event) {
       var link = event.target.closest("a[href^='#step-']");
       var target = link && document.getElementById(link.getAttribute("href").slice(1));
       if (!target) { return; }
       event.preventDefault();
-      if (steps.indexOf(target) !== -1) { fold(target, false); }
+      if (steps.indexOf(target) !== -1) { fold(target, false); } else { reach(target); }
       refresh();
       var title = target.querySelector("h2");
       title.focus({ preventScroll: true });
@@ -186,6 +259,7 @@
     document.addEventListener("change", refresh);
     document.addEventListener("input", refresh);
     document.addEventListener("evidence:slot-changed", refresh);
+    document.addEventListener("decision:updated", refresh);  // live-decision.js: a new decision panel
     refresh();
   }
 

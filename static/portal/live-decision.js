@@ -70,6 +70,7 @@
       var current = document.querySelector("[data-testid=decision]");
       if (!fresh || !current) { throw new Error("no decision panel"); }
       current.replaceWith(fresh);
+      document.dispatchEvent(new CustomEvent("decision:updated"));  // draft-steps.js: a step may be reached now
     }
 
     function leaveWhenSafe() {

@@ -16,7 +16,14 @@ from claims.models import Claim
 from claims.services import claim_request_info
 from tests.browser.claiming import claim_units
 from tests.browser.conftest import CONTEXT_DEFAULTS, assert_accessible
-from tests.browser.test_shopper_claim import IMIRROR_QUESTIONS, PHONE, _open_order, _photos, _wait_ready
+from tests.browser.test_shopper_claim import (
+    IMIRROR_QUESTIONS,
+    PHONE,
+    _assert_accessible_as_rendered,
+    _open_order,
+    _photos,
+    _wait_ready,
+)
 from tests.claims.conftest import staff
 from tests.claims.test_life import _submitted_mirror_claim
 
@@ -98,20 +105,49 @@ def test_the_steps_from_items_to_submitted_with_pictures(phone, site, tmp_path, 
     expect(items).to_contain_text(f"1 × {MIRROR}")
     assert _shows_picture(items.get_by_test_id("product-thumb"))
     heights["questions"] = _height(page)
+    # a step not reached yet is its heading only: the evidence until the answers show the
+    # claim can go ahead, the review with it
+    evidence_step = page.locator("#step-evidence")
+    expect(page.locator("#evidence-heading")).to_be_visible()
+    expect(evidence_step.get_by_text("Opens once your answers show you can claim.")).to_be_visible()
+    expect(evidence_step.locator(".step-body")).to_be_hidden()
+    expect(page.get_by_role("button", name="Submit my claim")).to_be_hidden()
+    # the policy's long texts wait behind a disclosure, opened from the keyboard
+    details = page.get_by_test_id("rule-details").first
+    expect(details.get_by_text("Return shipping:")).to_be_hidden()
+    details.locator("summary").focus()
+    page.keyboard.press("Enter")
+    expect(details.get_by_text("Return shipping:")).to_be_visible()
     assert_accessible(page)
+    details.locator("summary").click()
 
     for question in IMIRROR_QUESTIONS:
         page.get_by_role("group", name=question).get_by_label("Yes").check()
     expect(page.get_by_test_id("decision")).to_contain_text("You can claim under “30-day return”")
+    # answered, and the claim can go ahead: the evidence step is reached, and opens
+    expect(evidence_step.locator(".step-body")).to_be_visible()
+    expect(evidence_step.get_by_text("Opens once your answers show you can claim.")).to_be_hidden()
     page.get_by_label("A brief reason for the return").fill("Too large for our hallway.")
+    # the products to exchange for show once "Exchange" is chosen, and go with another choice
+    choice = page.get_by_test_id("outcome-choice")
+    expect(choice.get_by_label("Exchange for")).to_be_hidden()
+    choice.get_by_label("Exchange", exact=True).check()
+    expect(choice.get_by_label("Exchange for")).to_be_visible()
+    heights["questions, exchange chosen"] = _height(page)
+    assert_accessible(page)
     # what the shopper would like: the step is done once it is chosen
-    page.get_by_test_id("outcome-choice").get_by_label("Full refund", exact=True).check()
+    choice.get_by_label("Full refund", exact=True).check()
+    expect(choice.get_by_label("Exchange for")).to_be_hidden()
     expect(steps.locator("li[data-step-link=questions].done")).to_be_attached()
     page.get_by_role("button", name="Continue: Evidence").click()
     # the questions fold to one line; focus moves to the evidence step
     expect(page.get_by_role("group", name=IMIRROR_QUESTIONS[0])).to_be_hidden()
     expect(page.get_by_test_id("questions-summary")).to_be_visible()
     expect(page.locator("#evidence-heading")).to_be_focused()
+    # the decision the answers led to keeps its verdict line; "Change" opens both again
+    decision = page.get_by_test_id("decision")
+    expect(decision.get_by_text("You can claim under “30-day return”")).to_be_visible()
+    expect(decision.locator(".decision-rule").first).to_be_hidden()
     assert _current_step(page) == "evidence"
     heights["evidence"] = _height(page)
     assert_accessible(page)
@@ -130,6 +166,7 @@ def test_the_steps_from_items_to_submitted_with_pictures(phone, site, tmp_path, 
     # "Change" opens a folded step again, with focus on its heading
     page.get_by_role("button", name="Change your answers").click()
     expect(page.get_by_role("group", name=IMIRROR_QUESTIONS[0])).to_be_visible()
+    expect(decision.locator(".decision-rule").first).to_be_visible()
     expect(page.locator("#questions-heading")).to_be_focused()
 
     # back later: the steps done fold by themselves
@@ -232,3 +269,30 @@ def test_a_single_line_order_starts_with_its_item_chosen(phone, site):
     expect(page.get_by_role("checkbox", name=re.compile(re.escape(MIRROR)))).to_be_checked()
     assert_accessible(page)
 
+
+
+def test_without_javascript_the_exchange_products_come_back_once_exchange_is_chosen(browser, site):
+    """No script: the page is one form with every step open; the products to exchange
+    for are left out until "Exchange" is chosen and saved, then the page comes back with them."""
+    call_command("demo_load", no_claims=True)
+    context = browser.new_context(**PHONE, **CONTEXT_DEFAULTS, java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    _open_order(page, site, "IM-80010")
+    page.get_by_role("link", name="Start a claim").click()
+    claim_units(page.get_by_label(MIRROR))
+    page.get_by_label("I'm not satisfied (any reason)").check()
+    page.get_by_role("button", name="Continue").click()
+    for question in IMIRROR_QUESTIONS:
+        page.get_by_role("group", name=question).get_by_label("Yes").check()
+    page.get_by_role("button", name="Update what I can claim").click()
+    choice = page.get_by_test_id("outcome-choice")
+    expect(page.get_by_role("button", name="Submit my claim")).to_be_visible()  # nothing folded
+    expect(choice.get_by_label("Exchange for")).to_be_hidden()
+    choice.get_by_label("Exchange", exact=True).check()
+    choice.get_by_role("button", name="Save my choice").click()
+    choice = page.get_by_test_id("outcome-choice")
+    expect(choice.get_by_label("Exchange", exact=True)).to_be_checked()
+    expect(choice.get_by_label("Exchange for")).to_be_visible()
+    _assert_accessible_as_rendered(page, browser)
+    context.close()

@@ -64,7 +64,9 @@ def test_answers_update_the_decision_in_place_and_can_be_undone(page, site):
 
     box.get_by_label("Yes", exact=True).check()
     expect(decision).to_contain_text("30-day return: answer the questions below")
-    expect(page.get_by_role("button", name=SUBMIT)).to_be_visible()
+    # the rule's steps are back; the review opens once the answers let the claim go ahead
+    expect(page.locator("#review-heading")).to_be_visible()
+    expect(page.get_by_role("button", name=SUBMIT)).to_be_hidden()
     expect(page.get_by_role("link", name=ANOTHER_REASON)).to_be_hidden()
     expect(page.get_by_label(REASON)).to_have_value("Too large for our hallway.")
     expect(box).to_be_visible()

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 from django.core.management import call_command
 
@@ -63,3 +65,19 @@ def test_demo_claims_cover_the_main_states_with_processed_evidence():
     assert EvidenceFile.objects.count() >= 10
     assert not EvidenceFile.objects.exclude(status=EvidenceFile.Status.READY).exists()
     assert Claim.objects.filter(status="approved_awaiting_return", rma_number__regex=r"^RMA\d{9}$").exists()
+
+
+def test_demo_ledger_has_a_store_credit_issued_by_a_claim_and_partly_spent():
+    from claims.models import Claim
+    from credits.models import StoreCredit
+
+    call_command("demo_load")
+    credit = StoreCredit.objects.get(store__slug="imirror")
+    claim = Claim.objects.get(store_credit=credit)
+    assert (claim.order.number, claim.status, claim.outcome, claim.resolution) == ("IM-80012", "resolved", "store_credit", "store_credit_issued")
+    assert credit.bonus_percent and credit.initial_amount > 0  # the refund plus the rule's bonus
+    kinds = list(credit.entries.order_by("pk").values_list("kind", "amount"))
+    assert [kind for kind, _amount in kinds] == ["issued", "redeemed"] and kinds[1][1] == Decimal("-100.00")
+    assert credit.balance == credit.initial_amount - Decimal("100.00")
+    call_command("demo_load")  # again: nothing more issued
+    assert StoreCredit.objects.count() == 1 and credit.entries.count() == 2

@@ -99,8 +99,21 @@ def test_the_thumbnail_is_public_and_cached(client, media):
     response = client.get(url)
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"
-    assert response["Cache-Control"] == "public, max-age=86400"
+    assert response["Cache-Control"] == "public, max-age=60"  # no version: whatever is current, briefly
     assert b"".join(response.streaming_content)[:2] == b"\xff\xd8"
+    product.refresh_from_db()
+    # the URL the pages use names this thumbnail's bytes: cached for good
+    versioned = client.get(url, {"v": product.thumbnail_version})
+    assert versioned["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert b"".join(versioned.streaming_content)[:2] == b"\xff\xd8"
+    # a new image makes a new version: the old URL is no longer cached for good
+    old_version = product.thumbnail_version
+    product.image.save("b.png", ContentFile(_png()), save=True)
+    product_images.product_thumbnail_make(product_id=product.pk)
+    product.refresh_from_db()
+    assert product.thumbnail_version != old_version
+    assert client.get(url, {"v": old_version})["Cache-Control"] == "public, max-age=60"
+    assert client.get(url, {"v": product.thumbnail_version})["Cache-Control"].endswith("immutable")
     other_store = ProductFactory()
     assert client.get(reverse("orders:product_thumbnail", args=[other_store.store.slug, product.pk])).status_code == 404
 
