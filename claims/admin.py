@@ -773,7 +773,11 @@ class ClaimAdmin(StoreScopedAdmin):
 
     @admin.display(description=_("answers"))
     def answers_display(self, obj):
-        return format_html_join("", "<div>{}: {}</div>", ((k, _("yes") if v else _("no")) for k, v in (obj.answers or {}).items())) or "—"
+        """Each answer under the question the shopper was asked (not its code)."""
+        if not obj.policy_version_id:
+            return "—"
+        answered = claim_answered_questions(claim=obj)
+        return format_html_join("", "<div>{} <strong>{}</strong></div>", ((q, _("Yes") if a else _("No")) for q, a in answered)) or "—"
 
     @admin.display(description=_("outcome per item"))
     def outcome_choices_display(self, obj):
