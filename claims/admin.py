@@ -4,17 +4,20 @@ for the steps this staff member may take now (claims.states.transitions_from wit
 their roles); each opens a small form (/admin/claims/claim/<pk>/act/<action>/) that
 calls one claims.services function with the row_version the page showed."""
 
+import copy
 import csv
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import F
-from django.http import Http404, HttpResponse
+from django.db.models import F, Q
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -27,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import access
 from accounts.scoped_admin import ScopedRelatedFilter, StoreScopedAdmin, StoreScopedTabularInline, request_store_ids
 from claims import admin_forms as forms
-from claims import services, states
+from claims import notifications, services, states
 from claims.actors import Actor, staff_actor
 from claims.admin_receiving import ReceivingScreen
 from claims.canned import PLACEHOLDERS, CannedReplyError, CannedUse, canned_replies_of_stores, canned_reply_render
@@ -35,10 +38,11 @@ from claims.evidence import EXTRA_SLOTS
 from claims.models import CannedReply, Claim, ClaimEvent, ClaimLine, ClaimMessage, EvidenceFile, Refund
 from claims.outcomes import claim_outcome_lines
 from claims.queue import MY_OVERDUE_QUERY, REVIEW_OVERDUE
-from claims.selectors import claim_decided_rule, claims_matching, evidence_counts
+from claims.selectors import claim_answered_questions, claim_decided_rule, claim_rule, claims_matching, evidence_counts
 from claims.states import REVIEW_CLOCK_STATES, ClaimStatus
 from credits.selectors import store_credit_for_claim
 from orders.models import Store
+from policies.engine import OUTCOME_LABELS
 from policies.models import Reason
 
 # --- the queue: a bounded count -------------------------------------------------------
@@ -174,6 +178,7 @@ def _evidence_checklist(claim: Claim) -> list[dict]:
         count = provided.get(code, 0)
         rows.append(
             {
+                "code": code,
                 "label": slot["label"],
                 "kind": slot.get("kind", ""),
                 "requirement": slot.get("requirement", "mandatory"),
@@ -192,6 +197,103 @@ def _breakdown(claim: Claim):
     if not claim.rule_code or claim.status == ClaimStatus.DRAFT:
         return None
     return services.claim_refund_breakdown(claim=claim)
+
+
+# --- the review workspace ----------------------------------------------------------------
+
+# The steps decided in panels on the claim page itself (the others open their own page),
+# with the key that opens each panel (static/portal/claim-workspace.js).
+PANEL_KEYS = {"approve": "a", "reject": "r", "request_info": "i", "message": "m"}
+QUEUE_ORDER = (F("next_due_at").asc(nulls_last=True), "pk")
+QUEUE_ORDER_BACK = (F("next_due_at").desc(nulls_first=True), "-pk")
+NO_NEXT_CLAIM = _("There is no other claim in this queue.")
+
+
+def queue_after(queue, *, due, pk: int) -> int | None:
+    """The claim after (due, pk) in the queue's order (the most urgent clock first, no
+    clock last): the next one the reviewer works."""
+    if due is None:
+        later = Q(next_due_at__isnull=True, pk__gt=pk)
+    else:
+        later = Q(next_due_at__gt=due) | Q(next_due_at=due, pk__gt=pk) | Q(next_due_at__isnull=True)
+    return queue.filter(later).exclude(pk=pk).order_by(*QUEUE_ORDER).values_list("pk", flat=True).first()
+
+
+def queue_before(queue, *, due, pk: int) -> int | None:
+    if due is None:
+        earlier = Q(next_due_at__isnull=False) | Q(next_due_at__isnull=True, pk__lt=pk)
+    else:
+        earlier = Q(next_due_at__lt=due) | Q(next_due_at=due, pk__lt=pk)
+    return queue.filter(earlier).exclude(pk=pk).order_by(*QUEUE_ORDER_BACK).values_list("pk", flat=True).first()
+
+
+def _evidence_items(claim: Claim, checklist_labels: dict[str, str]) -> list[dict]:
+    """The claim's files that passed the checks, slot by slot, with the access-checked
+    URLs of their renditions (claims.views.evidence_download)."""
+    items = []
+    for item in claim.evidence.filter(status=EvidenceFile.Status.READY).order_by("slot_code", "created_at", "pk"):
+        download = "claims:evidence_download"
+        items.append(
+            {
+                "pk": item.pk,
+                "kind": item.kind,
+                "name": item.original_name,
+                "slot": checklist_labels.get(item.slot_code, item.slot_code),
+                "content_type": item.content_type,
+                "file_url": reverse(download, args=[item.pk, "file"]),
+                "thumb_url": reverse(download, args=[item.pk, "thumb"]) if item.thumbnail else "",
+                "view_url": reverse(download, args=[item.pk, "view"]) if item.kind == "photo" else "",
+                "width": item.width,
+                "height": item.height,
+                "captured_at": item.captured_at,
+            }
+        )
+    return items
+
+
+def _clocks(claim: Claim, now) -> list[dict]:
+    """The clocks running on the claim, each with the time left (or overdue)."""
+    rows = []
+    for label, due in (
+        (_("Review due"), claim.review_due_at),
+        (_("Ship by"), claim.ship_by_at),
+        (_("Refund due"), claim.refund_due_at),
+        (_("Repair or replacement due"), claim.turnaround_due_at),
+    ):
+        if due is None:
+            continue
+        left = due - now
+        overdue = left.total_seconds() < 0
+        rows.append({"label": label, "due": due, "overdue": overdue, "left": _duration(-left if overdue else left)})
+    return rows
+
+
+def _panel_preview(claim: Claim, key: str, form) -> dict:
+    """What the shopper will receive when the step is taken: the e-mail's headline and
+    first lines, then what the reviewer types (the page fills it in as they type; a
+    picked reason goes where the template says {reason})."""
+    if key == "approve":
+        rule = claim_rule(claim=claim)
+        by_outcome = {}
+        for outcome, _label in form.fields["outcome"].choices:
+            action = (
+                "approve_return"
+                if rule and services.approval_needs_return(rule=rule, outcome=outcome)
+                else "approve_no_return"
+            )
+            by_outcome[outcome] = notifications.shopper_email_preview(claim=claim, action=action)
+        return {"by_outcome": by_outcome}
+    action = {"reject": "reject", "request_info": "request_info", "message": "message"}[key]
+    email = notifications.shopper_email_preview(claim=claim, action=action, reason="{reason}")
+    for part in ("headline", "body"):
+        email[f"{part}_template"] = email[part]
+        email[part] = email[part].replace("{reason}", "…")
+    note_field = "body" if key == "message" else "message"
+    return {
+        "email": email,
+        "note_id": form[note_field].auto_id,
+        "slots_name": "slots" if "slots" in form.fields else "",
+    }
 
 
 class ClockFilter(admin.SimpleListFilter):
@@ -549,22 +651,94 @@ class ClaimAdmin(StoreScopedAdmin):
         if claim is not None:
             actor = staff_actor(user=request.user, store=claim.store)
             keys = claim_action_keys(claim, actor)
-            urls = {key: self._action_url(claim, key, version=claim.row_version) for key in keys}
+            filters = request.GET.get("_changelist_filters", "")
+            urls = {key: self._action_url(claim, key, version=claim.row_version, filters=filters) for key in keys}
             refund = Refund.objects.filter(claim=claim).first()
+            checklist = _evidence_checklist(claim)
+            slot_labels = {row["code"]: row["label"] for row in checklist}
+            queue = self._queue(request, filters)
+            neighbours = {
+                "next": queue_after(queue, due=claim.next_due_at, pk=claim.pk),
+                "previous": queue_before(queue, due=claim.next_due_at, pk=claim.pk),
+            }
+            panels = []
+            for key in keys:
+                if key not in PANEL_KEYS:
+                    continue
+                form = ACTIONS[key].form_class(
+                    claim=claim, initial={"expected_version": claim.row_version}, auto_id=f"ws-{key}-%s"
+                )
+                panels.append(
+                    {
+                        "key": key,
+                        "shortcut": PANEL_KEYS[key],
+                        "label": ACTIONS[key].label,
+                        "url": urls[key],
+                        "form": form,
+                        "preview": _panel_preview(claim, key, form),
+                    }
+                )
+            rule = claim_decided_rule(claim=claim)
             extra_context.update(
+                shopper_words=self.texts_display(claim),
                 claim_actions=[(ACTIONS[key].label, urls[key]) for key in keys if key != "note"],
+                claim_panels=panels,
                 note_url=urls.get("note"),
                 refund_breakdown=_breakdown(claim),
                 recorded_refund=refund,
                 issued_store_credit=store_credit_for_claim(claim_id=claim.pk),
-                evidence_checklist=_evidence_checklist(claim),
+                evidence_checklist=checklist,
+                evidence_items=_evidence_items(claim, slot_labels),
+                decided_rule=rule,
+                answered_questions=claim_answered_questions(claim=claim) if claim.policy_version_id else [],
+                preferred_outcome_label=OUTCOME_LABELS.get(claim.preferred_outcome, claim.preferred_outcome),
+                outcome_lines=claim_outcome_lines(claim=claim),
+                claim_clocks=_clocks(claim, timezone.now()),
+                claim_lines=claim.lines.select_related("order_line__product", "exchange_product").order_by("pk"),
+                queue_next_url=self._change_url(neighbours["next"], filters) if neighbours["next"] else "",
+                queue_previous_url=self._change_url(neighbours["previous"], filters) if neighbours["previous"] else "",
+                queue_url=reverse("admin:claims_claim_changelist") + (f"?{filters}" if filters else ""),
             )
         return super().change_view(request, object_id, form_url, extra_context=extra_context)
 
+    def _queue(self, request, filters: str):
+        """The queue as the reviewer filtered it (the changelist's querystring, kept by
+        the admin as `_changelist_filters`), scoped to their stores."""
+        queue_request = copy.copy(request)
+        queue_request.GET = QueryDict(filters)
+        try:
+            return self.get_changelist_instance(queue_request).get_queryset(queue_request)
+        except IncorrectLookupParameters:
+            return self.get_queryset(request)
+
     @staticmethod
-    def _action_url(claim: Claim, key: str, version: int | None = None) -> str:
+    def _change_url(pk: int, filters: str) -> str:
+        url = reverse("admin:claims_claim_change", args=[pk])
+        return f"{url}?{urlencode({'_changelist_filters': filters})}" if filters else url
+
+    @staticmethod
+    def _action_url(claim: Claim, key: str, version: int | None = None, filters: str = "") -> str:
         url = reverse("admin:claims_claim_act", args=[claim.pk, key])
-        return f"{url}?version={version}" if version is not None else url
+        query = {
+            **({"version": version} if version is not None else {}),
+            **({"_changelist_filters": filters} if filters else {}),
+        }
+        return f"{url}?{urlencode(query)}" if query else url
+
+    def _after_action(self, request, claim: Claim, *, due, filters: str):
+        """Back to the claim, or with "Save and open the next claim" on to the next claim
+        of the queue as filtered, after the claim's place in it before the step."""
+        if "_next" not in request.POST:
+            return redirect(self._change_url(claim.pk, filters))
+        queue = self._queue(request, filters)
+        following = (
+            queue_after(queue, due=due, pk=claim.pk)
+            or queue.exclude(pk=claim.pk).order_by(*QUEUE_ORDER).values_list("pk", flat=True).first()
+        )
+        if following is None:
+            messages.info(request, NO_NEXT_CLAIM)
+            return redirect(reverse("admin:claims_claim_changelist") + (f"?{filters}" if filters else ""))
+        return redirect(self._change_url(following, filters))
 
     def action_view(self, request, object_id, action):
         """GET: the form of one action; POST: one service call, then back to the claim."""
@@ -576,7 +750,9 @@ class ClaimAdmin(StoreScopedAdmin):
             raise PermissionDenied
         actor = staff_actor(user=request.user, store=claim.store)
         allowed = action in claim_action_keys(claim, actor)
-        change_url = reverse("admin:claims_claim_change", args=[claim.pk])
+        filters = request.GET.get("_changelist_filters", "")
+        change_url = self._change_url(claim.pk, filters)
+        due_before = claim.next_due_at  # the claim's place in the queue before this step
         stale_page = False
         if request.method == "POST":
             form = spec.form_class(request.POST, claim=claim)
@@ -591,7 +767,7 @@ class ClaimAdmin(StoreScopedAdmin):
                             form.add_error(None, problem)
                     else:
                         messages.success(request, form.success_message(result))
-                        return redirect(change_url)
+                        return self._after_action(request, claim, due=due_before, filters=filters)
         else:
             try:
                 version = int(request.GET.get("version", claim.row_version))
@@ -620,6 +796,7 @@ class ClaimAdmin(StoreScopedAdmin):
             "stale": stale,
             "change_url": change_url,
             "refund_breakdown": _breakdown(claim) if action in ("inspect", "record_refund") else None,
+            "offers_next": True,
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/claims/claim/action_form.html", context)
@@ -687,7 +864,11 @@ class ClaimAdmin(StoreScopedAdmin):
 
     @admin.display(description=_("answers"))
     def answers_display(self, obj):
-        return format_html_join("", "<div>{}: {}</div>", ((k, _("yes") if v else _("no")) for k, v in (obj.answers or {}).items())) or "—"
+        """Each answer under the question the shopper was asked (not its code)."""
+        if not obj.policy_version_id:
+            return "—"
+        answered = claim_answered_questions(claim=obj)
+        return format_html_join("", "<div>{} <strong>{}</strong></div>", ((q, _("Yes") if a else _("No")) for q, a in answered)) or "—"
 
     @admin.display(description=_("outcome per item"))
     def outcome_choices_display(self, obj):

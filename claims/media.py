@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from fractions import Fraction
 from pathlib import Path
+from typing import IO
 
 import av
 import pillow_heif
@@ -507,6 +508,30 @@ def _save_thumbnail(img: Image.Image, path: str) -> None:
     elif img.mode not in ("RGB", "L"):
         img = img.convert("RGB")
     img.save(path, format="JPEG", quality=_THUMBNAIL_QUALITY, exif=b"")
+
+
+DISPLAY_SIZE = 1600
+_DISPLAY_QUALITY = 85
+
+
+def display_rendition(source: IO[bytes], *, longest: int = DISPLAY_SIZE) -> bytes:
+    """A JPEG of a stored (already sanitised) photo whose longest side is at most
+    ``longest``: what the staff's evidence viewer shows large, instead of the full
+    12 MP file. JPEGs are decoded at a reduced scale (libjpeg's DCT scaling)."""
+    with Image.open(source) as img:
+        if img.format == "JPEG":
+            img.draft("RGB", (longest, longest))
+        img.load()
+        if img.mode.startswith("I"):  # 16/32-bit greyscale PNGs, as for the thumbnail
+            img = img.convert("I").point(lambda value: value * (1 / 256)).convert("L")
+        img.thumbnail((longest, longest), Image.Resampling.LANCZOS, reducing_gap=3.0)
+        if img.mode in ("RGBA", "LA"):
+            img = _flatten(img)
+        elif img.mode not in ("RGB", "L"):
+            img = img.convert("RGB")
+        out = io.BytesIO()
+        img.save(out, format="JPEG", quality=_DISPLAY_QUALITY, exif=b"")
+    return out.getvalue()
 
 
 # --- Photo metadata (read from the original before it is stripped) --------------------

@@ -97,7 +97,25 @@ def _shopper_notify(*, claim, action: str, note: str) -> None:
     )
 
 
-def _shopper_texts(claim, action: str, note: str) -> tuple[str, str]:
+PREVIEW_RMA = _("[RMA number, given on approval]")
+
+
+def shopper_email_preview(*, claim, action: str, reason: str = "") -> dict:
+    """What the shopper's e-mail for a step staff are about to take will say (its
+    headline, first lines and the specifics known before the step), for the claim page's
+    panels; what staff type goes below it, as `note` does in the e-mail."""
+    if action == "message":
+        values = {"ref": claim.reference or "", "store": claim.store.name}
+        return {
+            "headline": str(STAFF_MESSAGE_SUBJECT) % values,
+            "body": str(STAFF_MESSAGE_INTRO) % values,
+            "details": [],
+        }
+    headline, body = _shopper_texts(claim, action, "", overrides={"rma": str(PREVIEW_RMA), "reason": reason})
+    return {"headline": headline, "body": body, "details": []}
+
+
+def _shopper_texts(claim, action: str, note: str, overrides: dict | None = None) -> tuple[str, str]:
     from policies.time_words import when_words
 
     subject, body = (str(text) for text in SHOPPER_EMAILS[action])
@@ -115,6 +133,7 @@ def _shopper_texts(claim, action: str, note: str) -> tuple[str, str]:
         "reason": claim.rejection_reason or note,
         "resolution": claim.get_resolution_display() if claim.resolution else "",
         "retention_days": settings.EVIDENCE_RETENTION_DAYS,
+        **(overrides or {}),
     }
     return subject % values, body % values
 

@@ -216,6 +216,19 @@ def claim_rule(*, claim: Claim, policy: PolicyData | None = None) -> RuleData | 
     return next((rule for rule in policy.rules if rule.code == claim.rule_code), None)
 
 
+def claim_answered_questions(*, claim: Claim) -> list[tuple[str, bool]]:
+    """The shopper's answers under the questions they were asked (the conditions of the
+    claim's policy version, its own rule first), in the order answered; a code no
+    condition names any more is shown as it is."""
+    policy = claim_policy_data(claim=claim)
+    rule = claim_rule(claim=claim, policy=policy)
+    questions: dict[str, str] = {}
+    for candidate in [rule, *policy.rules] if rule else policy.rules:
+        for condition in candidate.conditions:
+            questions.setdefault(condition.code, condition.question)
+    return [(questions.get(code, code), bool(answer)) for code, answer in (claim.answers or {}).items()]
+
+
 def claim_decided_rule(*, claim: Claim) -> dict:
     """The claim's rule as decided at submission (what the shopper was told); {} before."""
     rules = (claim.decision or {}).get("rules", [])

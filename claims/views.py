@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from claims import clocks, page_cache, selectors, services, states, tracker
+from claims import clocks, media, page_cache, selectors, services, states, tracker
 from claims import evidence as evidence_services
 from claims import outcomes as outcome_selectors
 from claims.actors import Actor, shopper_actor, staff_actor
@@ -120,17 +120,23 @@ def evidence_status(request: HttpRequest, evidence_id: int) -> JsonResponse:
 # does not even confirm that the file exists.
 @require_GET
 def evidence_download(request: HttpRequest, evidence_id: int, variant: str) -> HttpResponse:
-    if variant not in ("file", "thumb"):
+    """An evidence file for its claim's owner or the store's staff: the file, its
+    thumbnail, or ("view") a photo resized for the staff's evidence viewer."""
+    if variant not in ("file", "thumb", "view"):
         raise Http404
     item = get_object_or_404(EvidenceFile.objects.select_related("claim__store"), pk=evidence_id, status=EvidenceFile.Status.READY)
     if claim_actor_for_request(request, item.claim) is None:
         raise Http404
     field = item.thumbnail if variant == "thumb" else item.file
-    if not field:
+    if not field or (variant == "view" and item.kind != "photo"):
         raise Http404
-    content_type = "image/jpeg" if variant == "thumb" else item.content_type
-    as_attachment = item.kind == "document" and variant != "thumb"
-    response = FileResponse(field.open("rb"), content_type=content_type, as_attachment=as_attachment, filename=_download_name(item, variant))
+    if variant == "view":
+        with field.open("rb") as source:
+            response = HttpResponse(media.display_rendition(source), content_type="image/jpeg")
+    else:
+        content_type = "image/jpeg" if variant == "thumb" else item.content_type
+        as_attachment = item.kind == "document" and variant != "thumb"
+        response = FileResponse(field.open("rb"), content_type=content_type, as_attachment=as_attachment, filename=_download_name(item, variant))
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=300"
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'"

@@ -105,6 +105,7 @@ from claims.services.review import (  # noqa: F401
     LINE_NOT_IN_CLAIM,
     MESSAGE_REPEAT_WINDOW,
     NO_RETURN_OUTCOMES,
+    approval_needs_return,
     claim_appeal,
     claim_approve,
     claim_assign,

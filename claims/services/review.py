@@ -82,6 +82,12 @@ def claim_provide_info(*, claim_id: int, actor: Actor, message: str = "", expect
 NO_RETURN_OUTCOMES = {Outcome.KEEP_WITH_COMPENSATION, Outcome.CANCEL_REFUND, Outcome.ADDRESS_CHANGED, Outcome.REPLACEMENT_PART}
 
 
+def approval_needs_return(*, rule, outcome: str) -> bool:
+    """Whether approving with this outcome sends the item back (an RMA number, the
+    ship-by clock): the rule asks for a return and the outcome does not forgo it."""
+    return bool(rule.requires_return) and outcome not in NO_RETURN_OUTCOMES
+
+
 def _issue_rma(claim: Claim, prefix: str, digits: int) -> None:
     """Random digits under a unique constraint, retried on a clash: unique even under
     concurrent approvals, never max()+1, and not guessable."""
@@ -116,7 +122,7 @@ def claim_approve(
         raise ClaimError(OUTCOME_NOT_OFFERED)
     if claim.preferred_outcome and outcome != claim.preferred_outcome and not change_reason.strip():
         raise ClaimError(OUTCOME_CHANGE_REASON)
-    with_return = rule.requires_return and outcome not in NO_RETURN_OUTCOMES
+    with_return = approval_needs_return(rule=rule, outcome=outcome)
 
     def apply(claim: Claim, now) -> list[str]:
         calendar = claim_calendar(claim=claim, now=now)

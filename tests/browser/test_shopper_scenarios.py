@@ -295,6 +295,6 @@ def test_address_change_before_pick_up_reaches_staff_with_the_new_address(page, 
     # the reviewer reads the new address on the claim page in the admin
     _admin_login(page, site, "reviewer@imirror.demo.example")
     page.goto(f"{site.url}/admin/claims/claim/{claim.pk}/change/")
-    asked = page.get_by_role("group", name="What the shopper asked")
+    asked = page.get_by_test_id("shopper-words")  # the workspace's "The shopper's words", beside the evidence
     expect(asked).to_contain_text("The new delivery address")
     expect(asked).to_contain_text("500 Harbor Blvd")

@@ -1,0 +1,129 @@
+"""The claim's review workspace in the admin, without a browser: what the page shows
+(answers as questions, the decision panels posting to the action view), "Save and open
+the next claim" along the queue as filtered, and the photo rendition of the evidence
+viewer behind the same access check as the files."""
+
+import html
+import io
+from urllib.parse import urlencode
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.test import Client
+from PIL import Image
+
+from accounts.models import User
+from claims import services
+from claims.actors import shopper_actor
+from claims.admin import NO_NEXT_CLAIM, queue_after, queue_before
+from claims.evidence import evidence_add, evidence_process
+from claims.models import Claim, EvidenceFile
+from orders.models import Store
+from tests.factories import OrderFactory, OrderLineFactory
+
+pytestmark = pytest.mark.django_db
+FILTERS = "status__exact=submitted"
+
+
+@pytest.fixture
+def demo():
+    call_command("demo_load")
+
+
+def _client(email: str) -> Client:
+    client = Client()
+    client.force_login(User.objects.get(email=email))
+    return client
+
+
+def _another_submitted_iwalk_claim(number: str = "IW-90001") -> Claim:
+    first = Claim.objects.get(order__number="IW-10010")
+    line = OrderLineFactory(
+        order=OrderFactory(store=Store.objects.get(slug="iwalk"), number=number, customer_email="kim@example.com"),
+        product=first.lines.get().order_line.product,
+    )
+    shopper = shopper_actor(email="kim@example.com")
+    claim = services.claim_start(
+        store=first.store, actor=shopper, reason_code="changed-mind", order=line.order, lines=[(line, 1)]
+    )
+    services.claim_update_draft(
+        claim_id=claim.pk, actor=shopper, answers={"unopened": True}, preferred_outcome="refund"
+    )
+    return services.claim_submit(claim_id=claim.pk, actor=shopper)
+
+
+def _change_url(claim: Claim, filters: str = FILTERS) -> str:
+    return f"/admin/claims/claim/{claim.pk}/change/?{urlencode({'_changelist_filters': filters})}"
+
+
+def test_the_page_shows_answers_as_questions_and_panels_posting_to_the_action_view(demo):
+    claim = Claim.objects.get(order__number="IW-10010")
+    page = html.unescape(_client("reviewer@iwalk.demo.example").get(_change_url(claim)).content.decode())
+    assert "Is the product still unopened, in its sealed packaging?" in page
+    assert "unopened:" not in page
+    for action in ("approve", "reject", "request_info", "message"):
+        assert (
+            f'action="/admin/claims/claim/{claim.pk}/act/{action}/?version={claim.row_version}&_changelist_filters=status__exact%3Dsubmitted"'
+            in page
+        )
+    assert "What the shopper will receive" in page
+    assert f"Claim {claim.reference} was not approved" in page  # the rejection e-mail's headline
+
+
+def test_save_and_open_the_next_claim_follows_the_queue_as_filtered(demo):
+    first = Claim.objects.get(order__number="IW-10010")
+    second = _another_submitted_iwalk_claim()
+    queue = Claim.objects.filter(status="submitted", store__slug="iwalk")
+    assert queue_after(queue, due=first.next_due_at, pk=first.pk) == second.pk
+    assert queue_before(queue, due=second.next_due_at, pk=second.pk) == first.pk
+    reviewer = _client("reviewer@iwalk.demo.example")
+    act = f"/admin/claims/claim/{first.pk}/act/approve/?{urlencode({'version': first.row_version, '_changelist_filters': FILTERS})}"
+
+    response = reviewer.post(act, {"expected_version": first.row_version, "outcome": "refund", "_next": "1"})
+    assert response.status_code == 302 and response["Location"] == _change_url(second)
+    assert Claim.objects.get(pk=first.pk).status == "approved_awaiting_return"
+
+    # plain save: back to the claim, the queue's filters kept
+    act = f"/admin/claims/claim/{second.pk}/act/message/?{urlencode({'version': second.row_version, '_changelist_filters': FILTERS})}"
+    response = reviewer.post(act, {"expected_version": second.row_version, "body": "We are looking at it."})
+    assert response.status_code == 302 and response["Location"] == _change_url(second)
+
+    # the last claim of the queue: back to the queue, saying so
+    second.refresh_from_db()
+    act = f"/admin/claims/claim/{second.pk}/act/approve/?{urlencode({'version': second.row_version, '_changelist_filters': FILTERS})}"
+    response = reviewer.post(
+        act, {"expected_version": second.row_version, "outcome": "refund", "_next": "1"}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == f"/admin/claims/claim/?{FILTERS}"
+    assert str(NO_NEXT_CLAIM) in html.unescape(response.content.decode())
+
+
+def test_the_next_and_previous_links_stay_in_the_reviewers_stores(demo):
+    first = Claim.objects.get(order__number="IW-10010")
+    second = _another_submitted_iwalk_claim()
+    page = html.unescape(_client("reviewer@iwalk.demo.example").get(_change_url(first, filters="")).content.decode())
+    assert f'data-next-url="/admin/claims/claim/{second.pk}/change/"' in page
+    others = set(Claim.objects.exclude(store__slug="iwalk").values_list("pk", flat=True))
+    for pk in others:
+        assert f'data-previous-url="/admin/claims/claim/{pk}/change/"' not in page
+        assert f'data-next-url="/admin/claims/claim/{pk}/change/"' not in page
+
+
+def test_the_viewer_gets_a_resized_photo_behind_the_access_check(demo):
+    claim = Claim.objects.get(order__number="IW-10045")
+    buffer = io.BytesIO()
+    Image.new("RGB", (4000, 3000), "#7a3b8f").save(buffer, "JPEG", quality=85)
+    upload = SimpleUploadedFile("big.jpg", buffer.getvalue(), content_type="image/jpeg")
+    item = evidence_add(
+        claim_id=claim.pk, actor=shopper_actor(email=claim.shopper_email), slot_code="photos-videos", upload=upload
+    )
+    assert evidence_process(evidence_id=item.pk) == EvidenceFile.Status.READY
+
+    response = _client("reviewer@iwalk.demo.example").get(f"/evidence/{item.pk}/view/")
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert response["Cache-Control"].startswith("private") and response["X-Content-Type-Options"] == "nosniff"
+    with Image.open(io.BytesIO(response.content)) as shown:
+        assert max(shown.size) == 1600 and shown.size == (1600, 1200)
+    assert _client("reviewer@kwoking.demo.example").get(f"/evidence/{item.pk}/view/").status_code == 404
+    assert Client().get(f"/evidence/{item.pk}/view/").status_code == 404
