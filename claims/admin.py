@@ -30,7 +30,7 @@ from claims import admin_forms as forms
 from claims import services, states
 from claims.actors import Actor, staff_actor
 from claims.evidence import EXTRA_SLOTS
-from claims.models import Claim, ClaimEvent, ClaimLine, ClaimMessage, EvidenceFile, Refund
+from claims.models import MIXED_OUTCOME, Claim, ClaimEvent, ClaimLine, ClaimMessage, EvidenceFile, Refund
 from claims.outcomes import claim_outcome_lines
 from claims.selectors import claim_decided_rule, claims_matching, evidence_counts
 from claims.states import ClaimStatus
@@ -97,6 +97,7 @@ ACTIONS: dict[str, ClaimAction] = {
         ClaimAction("record_compensation", _("Record the compensation"), forms.RecordCompensationForm),
         ClaimAction("resolve", _("Resolve"), forms.ResolveForm),
         ClaimAction("issue_store_credit", _("Issue the store credit"), forms.IssueStoreCreditForm),
+        ClaimAction("settle_per_item", _("Settle every item"), forms.SettlePerItemForm),
         ClaimAction("close", _("Close"), forms.CloseForm),
         ClaimAction("mark_complex", _("Mark as complex"), forms.MarkComplexForm),
         ClaimAction("assign", _("Assign"), forms.AssignForm),
@@ -124,6 +125,8 @@ COMMAND_FORMS = {
 
 
 def _resolve_forms(claim: Claim) -> list[str]:
+    if claim.outcome == MIXED_OUTCOME:
+        return ["settle_per_item"]
     if claim.outcome in forms.MONEY_OUTCOMES:
         return ["record_refund"]
     if claim.outcome == "keep_with_compensation":
@@ -271,7 +274,16 @@ class ReadOnlyInline(StoreScopedTabularInline):
 
 class ClaimLineInline(ReadOnlyInline):
     model = ClaimLine
-    fields = ["order_line", "quantity", "requested_outcome", "exchange_product", "price_difference", "staff_decision", "staff_note"]
+    fields = [
+        "order_line",
+        "quantity",
+        "requested_outcome",
+        "approved_outcome",
+        "exchange_product",
+        "price_difference",
+        "staff_decision",
+        "staff_note",
+    ]
 
 
 class EvidenceInline(ReadOnlyInline):
@@ -532,7 +544,9 @@ class ClaimAdmin(StoreScopedAdmin):
             "form_errors": form_errors,
             "stale": stale,
             "change_url": change_url,
-            "refund_breakdown": _breakdown(claim) if action in ("inspect", "record_refund") else None,
+            "refund_breakdown": _breakdown(claim)
+            if action in ("inspect", "record_refund", "settle_per_item")
+            else None,
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/claims/claim/action_form.html", context)
