@@ -30,7 +30,7 @@ from claims.services.commands import (
     ClaimError,
     claim_command,
 )
-from claims.services.outcomes import EXCHANGE_NOT_ALLOWED, EXCHANGE_PRODUCT_NEEDED
+from claims.services.outcomes import EXCHANGE_NOT_ALLOWED
 from claims.states import Role
 from orders.models import Product
 from policies.engine import exchange_difference
@@ -84,6 +84,7 @@ def claim_provide_info(*, claim_id: int, actor: Actor, message: str = "", expect
     return claim_command(claim_id=claim_id, command="provide_info", actor=actor, expected_version=expected_version, note=message, apply=apply)
 
 
+EXCHANGE_TARGET_NEEDED = _("Choose the product sent in exchange for “%(name)s”.")
 NO_RETURN_OUTCOMES = {Outcome.KEEP_WITH_COMPENSATION, Outcome.CANCEL_REFUND, Outcome.ADDRESS_CHANGED, Outcome.REPLACEMENT_PART}
 
 
@@ -225,7 +226,7 @@ def _approval_plan(
             )
             name = original.name if original else ""
             if product is None:
-                raise ClaimError(str(EXCHANGE_PRODUCT_NEEDED % {"name": name}))
+                raise ClaimError(str(EXCHANGE_TARGET_NEEDED % {"name": name}))
             if original is None or not original.is_exchangeable_for(product):
                 raise ClaimError(str(EXCHANGE_NOT_ALLOWED % {"name": name, "product": product.name}))
             difference = exchange_difference(

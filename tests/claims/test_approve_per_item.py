@@ -14,6 +14,7 @@ from claims.admin_forms import ApproveForm, RecordRefundForm, SettlePerItemForm
 from claims.models import MIXED_OUTCOME, Claim, ClaimEvent, Refund
 from claims.outcomes import claim_outcome_lines
 from claims.selectors import claim_rule
+from claims.services.review import EXCHANGE_TARGET_NEEDED
 from claims.tracker import claim_progress
 from credits.models import StoreCredit
 from notifications.models import OutboundEmail
@@ -142,20 +143,29 @@ def test_staff_may_change_an_exchange_target_with_a_reason(demo):
     claim = services.claim_approve(claim_id=claim.pk, actor=reviewer, outcome=None, line_outcomes=choices, change_reason="The white frame is sold out.")
     mirror = _lines(claim)[MIRROR]
     assert (mirror.approved_outcome, mirror.exchange_product_id, mirror.price_difference) == ("exchange", small.pk, Decimal("-100.00"))
+    # an exchange staff choose needs the product sent
+    claim = _three_items_again_claim()
+    (line,) = claim.lines.all()
+    with pytest.raises(services.ClaimError) as error:
+        services.claim_approve(claim_id=claim.pk, actor=reviewer, outcome=None, line_outcomes={line.pk: ("exchange", None)}, change_reason="Asked by phone.")
+    assert str(error.value) == str(EXCHANGE_TARGET_NEEDED % {"name": MIRROR})
     # an outcome the rule does not offer, and an item of another claim, are refused
     with pytest.raises(services.ClaimError):
-        services.claim_approve(claim_id=_three_items_again(), actor=reviewer, outcome=None, line_outcomes={lines[MIRROR].pk: ("repair", None)})
+        services.claim_approve(claim_id=claim.pk, actor=reviewer, outcome=None, line_outcomes={line.pk: ("repair", None)})
+    with pytest.raises(services.ClaimError):
+        services.claim_approve(claim_id=claim.pk, actor=reviewer, outcome=None, line_outcomes={lines[MIRROR].pk: ("refund", None)})
+    assert Claim.objects.get(pk=claim.pk).status == "submitted"
 
 
-def _three_items_again() -> int:
-    """Another claim's id (a line id of the first claim is not part of it)."""
+def _three_items_again_claim() -> Claim:
+    """Another claim: IM-80010's mirror alone, the shopper's refund."""
     order = Order.objects.get(number="IM-80010")
     shopper = shopper_actor(email=order.customer_email)
     line = order.lines.get(product__sku="IM-SM32")
     claim = services.claim_start(store=order.store, actor=shopper, reason_code="not-satisfied", order=order, lines=[(line, 1)])
     services.claim_update_draft(claim_id=claim.pk, actor=shopper, answers=IM_OK)
     satisfy_evidence(claim)
-    return services.claim_submit(claim_id=claim.pk, actor=shopper).pk
+    return services.claim_submit(claim_id=claim.pk, actor=shopper)
 
 
 def test_items_that_agree_make_the_claims_outcome(demo):
