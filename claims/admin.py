@@ -35,7 +35,7 @@ from claims.actors import Actor, staff_actor
 from claims.admin_receiving import ReceivingScreen
 from claims.canned import PLACEHOLDERS, CannedReplyError, CannedUse, canned_replies_of_stores, canned_reply_render
 from claims.evidence import EXTRA_SLOTS
-from claims.models import CannedReply, Claim, ClaimEvent, ClaimLine, ClaimMessage, EvidenceFile, Refund
+from claims.models import MIXED_OUTCOME, CannedReply, Claim, ClaimEvent, ClaimLine, ClaimMessage, EvidenceFile, Refund
 from claims.outcomes import claim_outcome_lines
 from claims.queue import MY_OVERDUE_QUERY, REVIEW_OVERDUE
 from claims.selectors import claim_answered_questions, claim_decided_rule, claim_rule, claims_matching, evidence_counts
@@ -104,6 +104,7 @@ ACTIONS: dict[str, ClaimAction] = {
         ClaimAction("record_compensation", _("Record the compensation"), forms.RecordCompensationForm),
         ClaimAction("resolve", _("Resolve"), forms.ResolveForm),
         ClaimAction("issue_store_credit", _("Issue the store credit"), forms.IssueStoreCreditForm),
+        ClaimAction("settle_per_item", _("Settle every item"), forms.SettlePerItemForm),
         ClaimAction("close", _("Close"), forms.CloseForm),
         ClaimAction("mark_complex", _("Mark as complex"), forms.MarkComplexForm),
         ClaimAction("assign", _("Assign"), forms.AssignForm),
@@ -131,6 +132,8 @@ COMMAND_FORMS = {
 
 
 def _resolve_forms(claim: Claim) -> list[str]:
+    if claim.outcome == MIXED_OUTCOME:
+        return ["settle_per_item"]
     if claim.outcome in forms.MONEY_OUTCOMES:
         return ["record_refund"]
     if claim.outcome == "keep_with_compensation":
@@ -273,16 +276,18 @@ def _panel_preview(claim: Claim, key: str, form) -> dict:
     first lines, then what the reviewer types (the page fills it in as they type; a
     picked reason goes where the template says {reason})."""
     if key == "approve":
+        # the e-mail asks for a return when any item's approved outcome sends it back
         rule = claim_rule(claim=claim)
-        by_outcome = {}
-        for outcome, _label in form.fields["outcome"].choices:
-            action = (
-                "approve_return"
-                if rule and services.approval_needs_return(rule=rule, outcome=outcome)
-                else "approve_no_return"
-            )
-            by_outcome[outcome] = notifications.shopper_email_preview(claim=claim, action=action)
-        return {"by_outcome": by_outcome}
+        returned = [o for o in (rule.outcomes if rule else []) if services.approval_needs_return(rule=rule, outcome=o)]
+        chosen = [form.fields[field].initial for _line, field, _exchange in form.line_fields]
+        return {
+            "by_outcome": {
+                "return": notifications.shopper_email_preview(claim=claim, action="approve_return"),
+                "no_return": notifications.shopper_email_preview(claim=claim, action="approve_no_return"),
+            },
+            "initial": "return" if any(o in returned for o in chosen) else "no_return",
+            "return_outcomes": " ".join(returned),
+        }
     action = {"reject": "reject", "request_info": "request_info", "message": "message"}[key]
     email = notifications.shopper_email_preview(claim=claim, action=action, reason="{reason}")
     for part in ("headline", "body"):
@@ -379,7 +384,16 @@ class ReadOnlyInline(StoreScopedTabularInline):
 
 class ClaimLineInline(ReadOnlyInline):
     model = ClaimLine
-    fields = ["order_line", "quantity", "requested_outcome", "exchange_product", "price_difference", "staff_decision", "staff_note"]
+    fields = [
+        "order_line",
+        "quantity",
+        "requested_outcome",
+        "approved_outcome",
+        "exchange_product",
+        "price_difference",
+        "staff_decision",
+        "staff_note",
+    ]
 
 
 class EvidenceInline(ReadOnlyInline):
@@ -795,7 +809,7 @@ class ClaimAdmin(StoreScopedAdmin):
             "form_errors": form_errors,
             "stale": stale,
             "change_url": change_url,
-            "refund_breakdown": _breakdown(claim) if action in ("inspect", "record_refund") else None,
+            "refund_breakdown": _breakdown(claim) if action in ("inspect", "record_refund", "settle_per_item") else None,
             "offers_next": True,
         }
         request.current_app = self.admin_site.name

@@ -13,10 +13,18 @@ from accounts import access
 from claims import services
 from claims.actors import Actor
 from claims.canned import CannedReplyError, CannedUse, canned_replies_for, canned_reply_render
-from claims.models import Claim, InspectionOutcome
-from claims.outcomes import claim_outcome_lines, claim_requested_outcome
-from claims.selectors import claim_decided_rule, claim_products, claim_rule, inspection_parts
-from policies.engine import OUTCOME_LABELS, item_after_rejection
+from claims.models import MIXED_OUTCOME, Claim, ClaimLine, InspectionOutcome
+from claims.outcomes import (
+    ExchangeOption,
+    claim_approved_lines,
+    claim_outcome_lines,
+    claim_requested_outcome,
+    exchange_products,
+    line_outcome_words,
+    line_product,
+)
+from claims.selectors import claim_decided_rule, claim_products, claim_purchases, claim_rule, inspection_parts
+from policies.engine import OUTCOME_LABELS, exchange_difference, item_after_rejection
 from policies.models import Outcome
 from policies.selectors import policy_data_for_version
 
@@ -179,13 +187,17 @@ class RequestInfoForm(CannedReplyMixin, ClaimActionForm):
 
 
 class ApproveForm(ClaimActionForm):
+    """One row per claimed item: the outcomes the rule allows, the shopper's choice
+    pre-selected, and for an exchange the product sent with its price difference."""
+
     submit_label = _("Approve")
-    outcome = forms.ChoiceField(label=_("Outcome"), widget=forms.RadioSelect, choices=())
     change_reason = forms.CharField(
-        label=_("Why the outcome differs from the shopper's preference"),
+        label=_("Why an outcome differs from the shopper's choice"),
         required=False,
         max_length=300,
-        help_text=_("Needed only when you choose another outcome than the one the shopper preferred."),
+        help_text=_(
+            "Needed only when you approve another outcome (or exchange product) than the one the shopper chose for an item."
+        ),
     )
     note = forms.CharField(label=_("Note for the history"), required=False, widget=textarea(2), max_length=2000, help_text=INTERNAL_NOTE_HELP)
 
@@ -193,28 +205,87 @@ class ApproveForm(ClaimActionForm):
         super().__init__(*args, **kwargs)
         rule = claim_rule(claim=self.claim)
         outcomes = list(rule.outcomes) if rule else []
-        self.fields["outcome"].choices = [(o, OUTCOME_LABELS.get(o, o)) for o in outcomes]
+        currency = self.claim.store.currency
         preferred = claim_requested_outcome(claim=self.claim)
-        self.fields["outcome"].initial = preferred if preferred in outcomes else (outcomes[0] if outcomes else None)
+        self.line_fields: list[tuple[int, str, str | None]] = []  # (line id, outcome field, exchange field)
+        reason = self.fields.pop("change_reason")
+        note = self.fields.pop("note")
+        for line, facts in claim_purchases(claim=self.claim):
+            if line.staff_decision == ClaimLine.StaffDecision.REJECTED:
+                continue
+            product = line_product(claim=self.claim, line=line)
+            name = f"{line.quantity} × {product.name}" if product else str(line)
+            requested = line.requested_outcome or preferred
+            outcome_field = f"outcome_{line.pk}"
+            self.fields[outcome_field] = forms.ChoiceField(
+                label=_("%(item)s: outcome") % {"item": name},
+                widget=forms.RadioSelect,
+                choices=[(o, OUTCOME_LABELS.get(o, o)) for o in outcomes],
+                initial=requested if requested in outcomes else (outcomes[0] if outcomes else None),
+                help_text=_("The shopper chose: %(what)s")
+                % {"what": line_outcome_words(claim=self.claim, line=line, outcome=requested, rule=rule)}
+                if requested
+                else "",
+            )
+            exchange_field = None
+            if Outcome.EXCHANGE in outcomes:
+                options = [
+                    ExchangeOption(
+                        p,
+                        exchange_difference(
+                            paid=facts.paid_for_claimed,
+                            new_unit_price=p.price,
+                            quantity=line.quantity,
+                            currency=currency,
+                        ),
+                        currency,
+                    )
+                    for p in exchange_products(product=product)
+                ]
+                if options:
+                    exchange_field = f"exchange_{line.pk}"
+                    self.fields[exchange_field] = forms.TypedChoiceField(
+                        label=_("%(item)s: exchange for") % {"item": name},
+                        choices=[("", "—"), *((o.product.pk, o.label) for o in options)],
+                        coerce=int,
+                        empty_value=None,
+                        required=False,
+                        initial=line.exchange_product_id,
+                        help_text=_(
+                            "Only when the outcome is an exchange: the product sent, with its price difference."
+                        ),
+                    )
+            self.line_fields.append((line.pk, outcome_field, exchange_field))
+        self.fields["change_reason"] = reason
+        self.fields["note"] = note
         if preferred:
             self.intro = _("The shopper prefers: %(outcome)s.") % {"outcome": OUTCOME_LABELS.get(preferred, preferred)}
-            # each item's choice, with an exchange's product and price difference
-            chosen = claim_outcome_lines(claim=self.claim)
-            if chosen:
-                self.intro = " ".join([str(self.intro), *chosen])
+
+    def line_outcomes(self) -> dict[int, tuple[str, int | None]]:
+        return {
+            line_id: (
+                self.cleaned_data[outcome_field],
+                self.cleaned_data.get(exchange_field) if exchange_field else None,
+            )
+            for line_id, outcome_field, exchange_field in self.line_fields
+        }
 
     def perform(self, *, actor):
         return services.claim_approve(
             claim_id=self.claim.pk,
             actor=actor,
-            outcome=self.cleaned_data["outcome"],
+            outcome=None,
+            line_outcomes=self.line_outcomes(),
             change_reason=self.cleaned_data["change_reason"],
             note=self.cleaned_data["note"],
             expected_version=self.version,
         )
 
     def success_message(self, claim):
-        label = OUTCOME_LABELS.get(claim.outcome, claim.outcome)
+        if claim.outcome == MIXED_OUTCOME:
+            label = "; ".join(str(line) for line in claim_outcome_lines(claim=claim))
+        else:
+            label = OUTCOME_LABELS.get(claim.outcome, claim.outcome)
         if claim.rma_number:
             return _("Approved (%(outcome)s). RMA number: %(rma)s.") % {"outcome": label, "rma": claim.rma_number}
         return _("Approved (%(outcome)s), no return needed.") % {"outcome": label}
@@ -590,6 +661,69 @@ class ResolveForm(ClaimActionForm):
 
     def success_message(self, claim):
         return _("Resolved: %(resolution)s.") % {"resolution": claim.get_resolution_display()}
+
+
+class SettlePerItemForm(ClaimActionForm):
+    """A claim approved with different outcomes per item, settled in one step: the
+    refund of the items refunded, the store credit of the items credited, the exchanged
+    items' tracking."""
+
+    submit_label = _("Settle every item")
+    amount = forms.DecimalField(label=_("Amount refunded"), **MONEY)
+    override_reason = forms.CharField(
+        label=_("Reason for a different amount"),
+        required=False,
+        max_length=300,
+        help_text=_(
+            "Needed only when the amount differs from the breakdown total. Only staff see it; the shopper sees an adjustment."
+        ),
+    )
+    payment_reference = forms.CharField(label=_("Payment reference"), required=False, max_length=120)
+    tracking = forms.CharField(label=_("Tracking of the exchanged items"), required=False, max_length=120)
+    note = forms.CharField(
+        label=_("Note for the history"),
+        required=False,
+        widget=textarea(2),
+        max_length=2000,
+        help_text=INTERNAL_NOTE_HELP,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        approved = set(self.claim.lines.values_list("approved_outcome", flat=True))
+        currency = self.claim.store.currency
+        if approved & MONEY_OUTCOMES:
+            # the suggested amount covers the items approved for a refund only
+            self.breakdown = services.claim_refund_breakdown(claim=self.claim)
+            total = self.breakdown.total if self.breakdown else Decimal("0.00")
+            self.fields["amount"].initial = total
+            self.fields["amount"].label = _("Amount refunded for the refunded items (%(currency)s)") % {
+                "currency": currency
+            }
+        else:
+            for name in ("amount", "override_reason", "payment_reference"):
+                del self.fields[name]
+        if Outcome.EXCHANGE not in approved:
+            del self.fields["tracking"]
+        lines = list(self.claim.lines.select_related("order_line__product", "exchange_product"))
+        self.intro = " ".join(
+            str(line) for line in claim_approved_lines(claim=self.claim, lines=lines, rule=claim_rule(claim=self.claim))
+        )
+
+    def perform(self, *, actor):
+        return services.claim_settle_per_item(
+            claim_id=self.claim.pk,
+            actor=actor,
+            refund_amount=self.cleaned_data.get("amount"),
+            override_reason=self.cleaned_data.get("override_reason", ""),
+            payment_reference=self.cleaned_data.get("payment_reference", ""),
+            tracking=self.cleaned_data.get("tracking", ""),
+            note=self.cleaned_data["note"],
+            expected_version=self.version,
+        )
+
+    def success_message(self, claim):
+        return _("Every item is settled; the claim is resolved.")
 
 
 class IssueStoreCreditForm(ClaimActionForm):

@@ -38,6 +38,10 @@ SLA_FINISHED = Q(status__in=sorted(AUTO_CLOSE_STATES))
 SLA_TURNAROUND_UNFLAGGED = Q(status__in=sorted(OPEN_STATES), turnaround_due_at__isnull=False, turnaround_overdue_flagged_at__isnull=True)
 
 
+# Claim.outcome when staff approved different outcomes for the claim's items (each is on its line)
+MIXED_OUTCOME = "mixed"
+
+
 class InspectionOutcome(models.TextChoices):
     """What staff decided when they inspected the returned item."""
 
@@ -62,6 +66,7 @@ class Claim(models.Model):
         ADDRESS_CHANGED = "address_changed", _("Address changed")
         STORE_CREDIT_ISSUED = "store_credit_issued", _("Store credit issued")
         EXCHANGED = "exchanged", _("Exchanged")
+        SETTLED_PER_ITEM = "settled_per_item", _("Settled per item")
 
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="claims")
     reference = models.CharField(_("reference"), max_length=12, unique=True, null=True, blank=True)
@@ -97,7 +102,13 @@ class Claim(models.Model):
     rule_code = models.CharField(_("rule"), max_length=40, blank=True)
     decision = models.JSONField(_("decision at submission"), default=dict, blank=True)
     is_complex = models.BooleanField(_("complex"), default=False)
-    outcome = models.CharField(_("approved outcome"), max_length=30, choices=Outcome.choices, blank=True)
+    # the approved outcome: each line's (ClaimLine.approved_outcome) when they agree, else MIXED_OUTCOME
+    outcome = models.CharField(
+        _("approved outcome"),
+        max_length=30,
+        choices=[*Outcome.choices, (MIXED_OUTCOME, _("Per item (mixed)"))],
+        blank=True,
+    )
     resolution = models.CharField(_("resolution"), max_length=30, choices=Resolution.choices, blank=True)
     rejection_reason = models.CharField(_("rejection reason"), max_length=300, blank=True)
     appeal_used = models.BooleanField(default=False)
@@ -122,6 +133,8 @@ class Claim(models.Model):
     inspected_at = models.DateTimeField(null=True, blank=True)
     refund_due_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # the shopper withdrew the claim (kept once it is closed: the claim page says why it ended)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     # kept by the one write path (claims.services.commands): the earliest running clock
     # while the claim is open (claims.clocks.next_due), NULL otherwise; the staff queue
@@ -238,6 +251,9 @@ class ClaimLine(models.Model):
         blank=True,
         help_text=_("Positive: the shopper owes it; negative: refunded to the shopper."),
     )
+    # what staff approved for this item (claims.services.review.claim_approve); an
+    # exchange's product and price difference are then the approved ones
+    approved_outcome = models.CharField(_("approved outcome"), max_length=30, choices=Outcome.choices, blank=True)
 
     class Meta:
         ordering = ["claim", "pk"]

@@ -211,11 +211,13 @@ def _details(claim, action: str) -> list[str]:
             lines.append(str(_("Replacement shipped: %s")) % claim.replacement_tracking)
     # what the shopper asked for, then the approved outcome, per item ("Approved: Exchange
     # for … You pay 10.00 USD more …")
-    if action in ("submit", "approve_return", "approve_no_return"):
+    if action in ("submit", "approve_return", "approve_no_return") or (
+        action == "resolve" and claim.outcome == "mixed"
+    ):
         from claims.outcomes import claim_outcome_lines
 
         lines.extend(str(line) for line in claim_outcome_lines(claim=claim))
-    if action == "resolve":
+    if action == "resolve" and claim.outcome != "mixed":  # a mixed claim's items are listed above
         from claims.outcomes import claim_exchange_sent
 
         lines.extend(str(line) for line in claim_exchange_sent(claim=claim))

@@ -6,6 +6,7 @@ outcome told back to the shopper. The writes are in claims.services.outcomes."""
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from claims.models import Claim, ClaimLine
@@ -153,20 +154,28 @@ def line_outcome_words(*, claim: Claim, line: ClaimLine, outcome: str, rule: Rul
     return OUTCOME_LABELS.get(outcome, outcome)
 
 
+REFUND_OUTCOMES = frozenset({"refund", "partial_refund", "cancel_refund"})
+
+
 def claim_outcome_lines(*, claim: Claim) -> list[str]:
-    """The outcome chosen per item before approval ("You asked for: …"), or the approved
-    one after ("Approved: …"), one sentence per item; [] when nothing was chosen."""
+    """The outcome chosen per item before approval ("You asked for: …"), or the one
+    approved for each item after ("Approved: 1 × Socks → Store credit — 12.00 EUR"),
+    one sentence per item; [] when nothing was chosen."""
     rule = claim_rule(claim=claim) if claim.rule_code else None
     lines = list(claim.lines.select_related("order_line__product", "exchange_product"))
+    if claim.outcome and any(line.approved_outcome for line in lines):
+        return claim_approved_lines(claim=claim, lines=lines, rule=rule) + claim_exchange_sent(claim=claim)
     several = len(lines) > 1
     told = []
     for line in lines:
         product = line_product(claim=claim, line=line)
         prefix = f"{line.quantity} × {product.name}: " if several and product else ""
         if claim.outcome:
-            # the approved outcome; an item whose choice was this outcome keeps its details
-            outcome = claim.outcome
-            told.append(_("Approved: %(what)s") % {"what": prefix + line_outcome_words(claim=claim, line=line, outcome=outcome, rule=rule)})
+            # approved before outcomes were kept per item: the claim's one outcome
+            told.append(
+                _("Approved: %(what)s")
+                % {"what": prefix + line_outcome_words(claim=claim, line=line, outcome=claim.outcome, rule=rule)}
+            )
         else:
             outcome = line.requested_outcome or claim.preferred_outcome
             if outcome:
@@ -174,9 +183,73 @@ def claim_outcome_lines(*, claim: Claim) -> list[str]:
     return told + claim_exchange_sent(claim=claim)
 
 
+def claim_approved_lines(*, claim: Claim, lines: list[ClaimLine], rule: RuleData | None) -> list[str]:
+    """Per approved item, what it gets: "1 × Trail Shoe 42 → Exchange for Trail Shoe 43.
+    You pay 10.00 EUR more …", "1 × Socks → Store credit — 13.20 EUR". The money of the
+    items refunded (or paid as store credit) is counted together, as it is paid (a fixed
+    charge once): beside the item when it is the only one, else as a total after them."""
+    # reads; the services import this module
+    from claims.services.credit import claim_store_credit_amount
+    from claims.services.money import claim_refund_breakdown
+
+    currency = claim.store.currency
+    groups = {
+        "refund": [line for line in lines if line.approved_outcome in REFUND_OUTCOMES],
+        "store_credit": [line for line in lines if line.approved_outcome == "store_credit"],
+    }
+    amounts: dict[str, Decimal] = {}
+    if groups["refund"]:
+        breakdown = claim_refund_breakdown(claim=claim, line_ids={line.pk for line in groups["refund"]})
+        if breakdown is not None:
+            amounts["refund"] = breakdown.total
+    if groups["store_credit"]:
+        worth = claim_store_credit_amount(
+            claim=claim, now=timezone.now(), line_ids={line.pk for line in groups["store_credit"]}
+        )
+        if worth is not None:
+            amounts["store_credit"] = worth.amount
+    told = []
+    several = len(lines) > 1
+    for line in lines:
+        if not line.approved_outcome:
+            continue
+        product = line_product(claim=claim, line=line)
+        name = f"{line.quantity} × {product.name}" if product and several else ""
+        if line.approved_outcome == "exchange":
+            words = line_outcome_words(claim=claim, line=line, outcome="exchange", rule=rule)
+        else:
+            words = outcome_label(line.approved_outcome, same_model=bool(rule and rule.replacement_same_model))
+            key = "refund" if line.approved_outcome in REFUND_OUTCOMES else line.approved_outcome
+            if key in amounts and len(groups[key]) == 1:
+                words += f" — {format_money(amounts[key], currency)}"
+        told.append(_("Approved: %(what)s") % {"what": f"{name} → {words}" if name else words})
+    if "refund" in amounts and len(groups["refund"]) > 1:
+        told.append(
+            _("Refund for these items together: %(amount)s") % {"amount": format_money(amounts["refund"], currency)}
+        )
+    if "store_credit" in amounts and len(groups["store_credit"]) > 1:
+        told.append(
+            _("Store credit for these items together: %(amount)s")
+            % {"amount": format_money(amounts["store_credit"], currency)}
+        )
+    return told
+
+
+def claim_line_ids_approved(*, claim: Claim, outcomes) -> set[int] | None:
+    """The ids of the claim's lines approved with one of `outcomes`; None for a claim
+    approved before outcomes were kept per item (every line follows Claim.outcome)."""
+    approved = dict(claim.lines.values_list("pk", "approved_outcome"))
+    if not any(approved.values()):
+        return None
+    return {pk for pk, outcome in approved.items() if outcome in outcomes}
+
+
 def claim_exchange_sent(*, claim: Claim) -> list[str]:
     """Once an exchange is resolved: the product sent ([] otherwise)."""
-    if claim.resolution == Claim.Resolution.EXCHANGED and claim.replacement_product_id:
+    if (
+        claim.resolution in (Claim.Resolution.EXCHANGED, Claim.Resolution.SETTLED_PER_ITEM)
+        and claim.replacement_product_id
+    ):
         return [_("Sent in exchange: %(product)s") % {"product": claim.replacement_product.name}]
     return []
 
@@ -192,5 +265,12 @@ def claim_requested_outcome(*, claim: Claim) -> str:
 
 def claim_exchange_total(*, claim: Claim) -> Decimal | None:
     """The price difference of the claim's exchanged items together (None: no exchange)."""
-    differences = [line.price_difference for line in claim.lines.all() if line.requested_outcome == "exchange" and line.price_difference is not None]
+    lines = list(claim.lines.all())
+    approved = any(line.approved_outcome for line in lines)
+    differences = [
+        line.price_difference
+        for line in lines
+        if (line.approved_outcome if approved else line.requested_outcome) == "exchange"
+        and line.price_difference is not None
+    ]
     return sum(differences, Decimal("0")) if differences else None

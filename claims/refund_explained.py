@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from claims.models import Claim, ClaimLine, InspectionOutcome, Refund
 from claims.selectors import claim_decided_rule, claim_refund
 from policies.engine import DECIDED_BY_ANSWERS, DECIDED_BY_INSPECTION, DECIDED_BY_STAFF
+from policies.money import ELSEWHERE
 
 ZERO = Decimal("0")
 ITEM_PRICE = "item_price"
@@ -66,6 +67,8 @@ def _grouped(lines: list[dict]) -> dict[str, dict]:
     names each item) are added up."""
     grouped: dict[str, dict] = {}
     for line in lines:
+        if line.get("kind") == ELSEWHERE:  # an item taken as store credit or exchanged: not refunded
+            continue
         amount = _decimal(line.get("amount")) or ZERO
         row = grouped.setdefault(line.get("code", ""), {"label": line.get("label", ""), "amount": ZERO, "pending": True, "kind": line.get("kind", "")})
         row["amount"] += ZERO if line.get("pending") else amount

@@ -3,6 +3,7 @@
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
@@ -15,14 +16,17 @@ from orders.models import Order, OrderLine, Product, ProductPart, Store, normali
 from policies.engine import (
     ORDER_DELIVERED,
     ORDER_STATE_NOW,
+    STORE_CREDIT,
     Decision,
     PolicyData,
     PurchaseFacts,
     RuleData,
     SlotData,
+    items_refund_estimate,
+    store_credit_amount,
     store_credit_offer_for,
 )
-from policies.money import Breakdown
+from policies.models import Outcome
 from policies.selectors import (
     decision_for_purchase,
     order_state_for_order,
@@ -158,28 +162,80 @@ def claim_evaluate(
     ]
 
 
-def claim_decision_shown(*, line_decisions: list[tuple[object, Decision]]) -> Decision:
+def claim_decision_shown(
+    *, line_decisions: list[tuple[object, Decision]], policy: PolicyData | None = None
+) -> Decision:
     """The decision the shopper's draft shows: the first line's rules, each with the
-    refund estimate of the whole claim (every claimed line's breakdown, its lines named
-    after their item when there are several), so the estimate is what staff will see."""
+    refund estimate of the whole claim, so the estimate is what staff will see: the
+    items to be refunded with their lines named after them, a fixed charge once
+    (engine.items_refund_estimate); the items the shopper chose to take as store credit
+    or to exchange in their own rows, outside the refund's total."""
     decision = line_decisions[0][1]
     if len(line_decisions) < 2:
         return decision
+    claim = line_decisions[0][0].claim
+    policy = policy or claim_policy_data(claim=claim)
+    currency = claim.store.currency
+    chosen = {
+        row["pk"]: row
+        for row in ClaimLine.objects.filter(pk__in=[line.pk for line, _d in line_decisions]).values(
+            "pk", "requested_outcome", "price_difference", "exchange_product__name"
+        )
+    }
     rules = []
     for rule in decision.rules:
+        rule_data = next((r for r in policy.rules if r.code == rule.rule_code), None)
         parts = []
         for claim_line, line_decision in line_decisions:
             same = next((r for r in line_decision.rules if r.rule_code == rule.rule_code), None)
             if same is not None and same.refund is not None:
                 parts.append((claim_line, same.refund))
-        if rule.refund is None or not parts:
+        if rule.refund is None or not parts or rule_data is None:
             rules.append(rule)
             continue
-        lines = tuple(
-            replace(money_line, label=f"{_item_name(claim_line)}: {money_line.label}") for claim_line, breakdown in parts for money_line in breakdown.lines
+        outcome_of = {line.pk: (chosen.get(line.pk) or {}).get("requested_outcome") or "" for line, _b in parts}
+        refunded = [
+            (_item_name(line), breakdown)
+            for line, breakdown in parts
+            if outcome_of[line.pk] not in (Outcome.EXCHANGE, STORE_CREDIT)
+        ]
+        elsewhere = []
+        credited = [(_item_name(line), breakdown) for line, breakdown in parts if outcome_of[line.pk] == STORE_CREDIT]
+        if credited:
+            # the claim's fixed charges are taken once, from the refunded items when there are any
+            worth = items_refund_estimate(rule_data, credited, currency=currency, fixed_charges=not refunded)
+            _bonus, amount = store_credit_amount(worth.total, rule_data.store_credit_bonus_percent, currency)
+            names = ", ".join(name for name, _b in credited)
+            elsewhere.append(
+                (
+                    _("%(items)s: as store credit, not refunded") % {"items": names},
+                    amount,
+                    _("sent as a code") if not worth.pending_lines else _("follows the amounts decided later"),
+                )
+            )
+        for line, _breakdown in parts:
+            if outcome_of[line.pk] != Outcome.EXCHANGE:
+                continue
+            row = chosen.get(line.pk) or {}
+            difference = row.get("price_difference")
+            label = _("%(item)s: exchanged for %(product)s, not refunded") % {
+                "item": _item_name(line),
+                "product": row.get("exchange_product__name") or _("another product"),
+            }
+            if difference is None or difference == 0:
+                elsewhere.append((label, Decimal("0.00"), _("same price")))
+            elif difference > 0:
+                elsewhere.append((label, difference, _("you pay this difference")))
+            else:
+                elsewhere.append((label, -difference, _("we refund this difference")))
+        combined = items_refund_estimate(rule_data, refunded, elsewhere, currency=currency)
+        rules.append(
+            replace(
+                rule,
+                refund=combined,
+                store_credit=store_credit_offer_for(rule.store_credit, combined) if refunded else None,
+            )
         )
-        combined = Breakdown(currency=rule.refund.currency, lines=lines)
-        rules.append(replace(rule, refund=combined, store_credit=store_credit_offer_for(rule.store_credit, combined)))
     return replace(decision, rules=tuple(rules))
 
 
@@ -371,6 +427,7 @@ CLAIM_PAGE_FIELDS = (
     "inspected_at",
     "resolved_at",
     "closed_at",
+    "withdrawn_at",  # a claim withdrawn after approval says so once closed
     "status_changed_at",
     "resolution",
     "preferred_outcome",  # what the shopper asked for (claims.outcomes.claim_outcome_lines)

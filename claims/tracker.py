@@ -55,7 +55,7 @@ def claim_progress(*, claim: Claim, rule: RuleData | None) -> list[Step]:
         label = _("Decision (waiting for your information)") if status == S.NEEDS_INFO else _("Decision")
         steps.append(Step(label, CURRENT, due=claim.review_due_at))
     elif status in (S.WITHDRAWN, S.CLOSED) and claim.decided_at is None:
-        steps.append(_stop(_("Withdrawn"), claim.closed_at or claim.status_changed_at))
+        steps.append(_stop(_("Withdrawn"), claim.withdrawn_at or claim.closed_at or claim.status_changed_at))
         return steps
     elif rejected and not claim.inspected_at and not claim.received_at:
         steps.append(Step(_("Not accepted"), DONE if status != S.CLOSED else STOPPED, at=claim.decided_at))
@@ -72,11 +72,12 @@ def claim_progress(*, claim: Claim, rule: RuleData | None) -> list[Step]:
     if with_return:
         if claim.shipped_back_at or claim.received_at:
             steps.append(Step(_("Shipped back"), DONE, at=claim.shipped_back_at))
+        elif status == S.WITHDRAWN or (status == S.CLOSED and claim.withdrawn_at):
+            # withdrawn after approval, before shipping (still so once the claim is closed)
+            steps.append(_stop(_("Withdrawn"), claim.withdrawn_at or claim.status_changed_at))
+            return steps
         elif status == S.EXPIRED or (status == S.CLOSED and not claim.resolution and not claim.received_at):
             steps.append(_stop(_("Not shipped in time"), claim.status_changed_at))
-            return steps
-        elif status == S.WITHDRAWN:
-            steps.append(_stop(_("Withdrawn"), claim.status_changed_at))
             return steps
         else:
             steps.append(Step(_("Ship it back"), CURRENT if status == S.APPROVED_AWAITING_RETURN else UPCOMING, due=claim.ship_by_at))

@@ -22,7 +22,7 @@ from claims import evidence as evidence_services
 from claims import outcomes as outcome_selectors
 from claims.actors import Actor, shopper_actor, staff_actor
 from claims.forms import AnswersForm, MessageForm, OfflinePurchaseForm, OutcomeChoiceForm, StartClaimForm, TrackingForm
-from claims.models import Claim, EvidenceFile
+from claims.models import MIXED_OUTCOME, Claim, EvidenceFile
 from claims.refund_explained import claim_money_explained
 from claims.services import ClaimError, NotPermitted
 from claims.states import ClaimStatus
@@ -673,7 +673,9 @@ def _detail_context(claim: Claim, tracking_form=None, message_form=None, info_pr
         "next_step": _next_step(claim, can_appeal),
         "outcome_lines": outcome_selectors.claim_outcome_lines(claim=claim),
         "refund": selectors.claim_refund(claim=claim),
-        "store_credit": store_credit_for_claim(claim_id=claim.pk) if claim.outcome == STORE_CREDIT else None,
+        "store_credit": store_credit_for_claim(claim_id=claim.pk)
+        if claim.outcome in (STORE_CREDIT, MIXED_OUTCOME)
+        else None,
         "inspection_result": selectors.claim_inspection_result(claim=claim),
         "money": claim_money_explained(claim=claim),
         # a file still being checked: the page polls, so it is not kept (claims.page_cache)

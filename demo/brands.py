@@ -178,6 +178,17 @@ BRANDS = [
             ("IM-80011", GUEST_EMAIL, "Alex Guest", "online", "CA", 16, 10, [("IM-SM32", 1, "899.00")]),
             # returned for store credit (demo/claims.py): the admin's ledger has a code with entries
             ("IM-80012", SHOPPER_EMAIL, "Sam Shopper", "online", "US", 14, 9, [("IM-SM27", 1, "799.00")]),
+            # three items, each with its own outcome (exchange, refund, store credit): awaiting review
+            (
+                "IM-80013",
+                SHOPPER_EMAIL,
+                "Sam Shopper",
+                "online",
+                "US",
+                14,
+                9,
+                [("IM-SM32", 1, "899.00"), ("IM-SM27", 1, "799.00"), ("IM-SM32W", 1, "929.00")],
+            ),
             ("IM-80045", SHOPPER_EMAIL, "Sam Shopper", "online", "US", 50, 45, [("IM-SM32", 1, "899.00")]),
             ("IM-90020", SHOPPER_EMAIL, "Sam Shopper", "crowdfunding", "US", 200, 20, [("IM-SM32", 1, "649.00")]),
             ("IM-80002", GUEST_EMAIL, "Alex Guest", "online", "US", 8, 0, [("IM-ADAPT", 1, "29.00")]),

@@ -81,6 +81,27 @@ def demo_claims_load() -> int:
     _submit(_draft("VC-70001", "wrong-item", preferred="keep_with_compensation"))
     _submit(_draft("IM-80002", "damaged-on-arrival", im_ok, preferred="replacement"))
 
+    # three items, a different outcome chosen for each: staff approve per item
+    claim = _draft(
+        "IM-80013",
+        "not-satisfied",
+        im_ok,
+        texts={"reason": "Three mirrors were too many: one in white, one back, one as credit."},
+        whole_order=True,
+    )
+    lines = {line.order_line.product.sku: line for line in claim.lines.select_related("order_line__product")}
+    white = imirror.products.get(sku="IM-SM32W")
+    services.claim_choose_outcomes(
+        claim_id=claim.pk,
+        actor=shopper_actor(email=claim.shopper_email),
+        choices={
+            lines["IM-SM32"].pk: ("exchange", white.pk),
+            lines["IM-SM27"].pk: ("refund", None),
+            lines["IM-SM32W"].pk: ("store_credit", None),
+        },
+    )
+    _submit(claim)
+
     # received at the warehouse, waiting for inspection
     claim = _submit(_draft("IW-10001", "not-working", {"unopened": True}, preferred="replacement"))
     claim = services.claim_approve(claim_id=claim.pk, actor=_staff("reviewer", iwalk), outcome=None)

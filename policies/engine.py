@@ -11,8 +11,8 @@ clocks all call it, so they always agree.
 
 import dataclasses
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from urllib.parse import quote
@@ -21,7 +21,7 @@ from dateutil.relativedelta import relativedelta
 
 from policies import zones
 from policies.calendar import BusinessCalendar
-from policies.money import ZERO, Breakdown, build_refund, format_money, percent_of, quantize
+from policies.money import ELSEWHERE, ZERO, Breakdown, MoneyLine, build_refund, format_money, percent_of, quantize
 
 # --- input ------------------------------------------------------------------------
 
@@ -1624,6 +1624,45 @@ def outcome_choice_words(rule: RuleData, outcome: str, *, refund: Breakdown | No
             )
         return "Keep it with compensation, and we reship the right item"
     return OUTCOME_LABELS.get(outcome, outcome.replace("_", " ").capitalize())
+
+
+def items_refund_estimate(
+    rule: RuleData,
+    refunded: Sequence[tuple[str, Breakdown]],
+    elsewhere: Sequence[tuple[str, Decimal, str]] = (),
+    *,
+    currency: str,
+    fixed_charges: bool = True,
+) -> Breakdown:
+    """The refund estimate of several items of one claim: each refunded item's own lines
+    named after it ("1 × Mirror 27": Price paid …"), a fixed charge of the rule (return
+    shipping, a flat fee) and the return postage once for the claim, after the items.
+    `elsewhere`: (label, amount, note) of the items settled another way (store credit,
+    an exchange), shown in their own rows and not part of the refund's total.
+    `fixed_charges` False: the claim's fixed charges are taken elsewhere (from the items
+    refunded, when these are paid as store credit)."""
+    fixed = {deduction.code for deduction in rule.deductions if deduction.basis == "fixed"}
+    lines: list[MoneyLine] = []
+    once: dict[str, MoneyLine] = {}
+    for name, breakdown in refunded:
+        for line in breakdown.lines:
+            if line.code in fixed or line.kind == "reimbursement":
+                if fixed_charges:
+                    once.setdefault(line.code, line)
+            else:
+                lines.append(replace(line, label=f"{name}: {line.label}"))
+    lines.extend(once.values())
+    lines.extend(
+        MoneyLine(f"elsewhere-{n}", label, amount, kind=ELSEWHERE, note=note)
+        for n, (label, amount, note) in enumerate(elsewhere)
+    )
+    return Breakdown(currency=currency.upper(), lines=tuple(lines))
+
+
+def without_fixed_charges(rule: RuleData) -> RuleData:
+    """The rule without its fixed charges: for a part of a claim whose fixed charges
+    (return shipping, a flat fee) are taken from another part, once per claim."""
+    return dataclasses.replace(rule, deductions=tuple(d for d in rule.deductions if d.basis != "fixed"))
 
 
 def exchange_difference(*, paid: Decimal, new_unit_price: Decimal, quantity: int, currency: str) -> Decimal:

@@ -35,10 +35,15 @@ class MoneyLine:
     code: str
     label: str
     amount: Decimal
-    kind: str = "deduction"  # base | deduction | reimbursement | compensation | cap | override
+    kind: str = "deduction"  # base | deduction | reimbursement | compensation | cap | override | elsewhere
     pending: bool = False
     note: str = ""
     invented: bool = False
+
+
+# a MoneyLine kind shown beside a refund but not part of it (an item the shopper takes
+# as store credit or exchanges: settled its own way)
+ELSEWHERE = "elsewhere"
 
 
 @dataclass(frozen=True)
@@ -48,11 +53,15 @@ class Breakdown:
 
     @property
     def total(self) -> Decimal:
-        return sum((line.amount for line in self.lines if not line.pending), ZERO)
+        return sum((line.amount for line in self.counted_lines), ZERO)
 
     @property
     def counted_lines(self) -> tuple[MoneyLine, ...]:
-        return tuple(line for line in self.lines if not line.pending)
+        return tuple(line for line in self.lines if not line.pending and line.kind != ELSEWHERE)
+
+    @property
+    def elsewhere_lines(self) -> tuple[MoneyLine, ...]:
+        return tuple(line for line in self.lines if line.kind == ELSEWHERE)
 
     @property
     def pending_lines(self) -> tuple[MoneyLine, ...]:

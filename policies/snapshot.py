@@ -341,6 +341,8 @@ def _plain(value):
         document = {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
         if hasattr(value, "total") and hasattr(value, "lines"):  # a money breakdown keeps its total
             document["total"] = _plain(value.total)
+            if getattr(value, "elsewhere_lines", ()):  # items settled another way (store credit, exchange)
+                document["elsewhere_lines"] = _plain(value.elsewhere_lines)
         return document
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]

@@ -77,8 +77,10 @@ from claims.services.money import (  # noqa: F401
 from claims.services.outcomes import (  # noqa: F401
     EXCHANGE_NOT_ALLOWED,
     EXCHANGE_PRODUCT_NEEDED,
+    NOT_MIXED,
     OUTCOME_NOT_OFFERED_FOR,
     claim_choose_outcomes,
+    claim_settle_per_item,
 )
 from claims.services.parcel import (  # noqa: F401
     ACCEPT_BUT_DEDUCTED,

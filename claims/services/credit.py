@@ -9,7 +9,8 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from claims.actors import Actor
-from claims.models import Claim
+from claims.models import MIXED_OUTCOME, Claim
+from claims.outcomes import REFUND_OUTCOMES, claim_line_ids_approved
 from claims.selectors import claim_calendar, claim_rule
 from claims.services.commands import INSPECT_FIRST, ClaimError, claim_command
 from claims.services.money import claim_refund_breakdown
@@ -38,9 +39,16 @@ def claim_store_credit_amount(*, claim: Claim, now: datetime, line_ids: set[int]
     """The store credit for the claim's lines (`line_ids`: only those, e.g. the lines
     whose shopper chose store credit; None: every accepted line): the refund they would
     be paid (claim_refund_breakdown) plus the bonus of the rule the claim was decided
-    under. None when the rule pays no money."""
+    under. None when the rule pays no money. A claim approved per item with mixed
+    outcomes: the lines approved for store credit."""
+    fixed_charges = True
+    if claim.outcome == MIXED_OUTCOME:
+        if line_ids is None:
+            line_ids = claim_line_ids_approved(claim=claim, outcomes={STORE_CREDIT}) or set()
+        # the claim's fixed charges are taken once, from its refunded items when it has any
+        fixed_charges = not claim_line_ids_approved(claim=claim, outcomes=REFUND_OUTCOMES)
     rule = claim_rule(claim=claim)
-    breakdown = claim_refund_breakdown(claim=claim, line_ids=line_ids)
+    breakdown = claim_refund_breakdown(claim=claim, line_ids=line_ids, fixed_charges=fixed_charges)
     if rule is None or breakdown is None:
         return None
     bonus, amount = store_credit_amount(breakdown.total, rule.store_credit_bonus_percent, claim.store.currency)

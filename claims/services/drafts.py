@@ -221,7 +221,7 @@ def claim_submit(*, claim_id: int, actor: Actor, shopper_zone: str = "") -> Clai
             line.save(update_fields=["decision"])
         claim.rule_code = rule_code
         # what the draft showed: the first line's rules with the whole claim's refund estimate
-        claim.decision = decision_document(claim_decision_shown(line_decisions=decisions))
+        claim.decision = decision_document(claim_decision_shown(line_decisions=decisions, policy=policy))
         claim.is_complex = rule.is_complex
         _assign_reference(claim)
         claim.submitted_at = now

@@ -16,7 +16,8 @@ def claim_withdraw(*, claim_id: int, actor: Actor, note: str = "", expected_vers
     def apply(claim: Claim, now) -> list[str]:
         claim.review_due_at = None
         claim.ship_by_at = None
-        return ["review_due_at", "ship_by_at"]
+        claim.withdrawn_at = now
+        return ["review_due_at", "ship_by_at", "withdrawn_at"]
 
     return claim_command(claim_id=claim_id, command="withdraw", actor=actor, expected_version=expected_version, note=note, apply=apply)
 

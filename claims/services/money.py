@@ -6,7 +6,8 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from claims.actors import Actor
-from claims.models import Claim, ClaimLine, Refund
+from claims.models import MIXED_OUTCOME, Claim, ClaimLine, Refund
+from claims.outcomes import REFUND_OUTCOMES, claim_line_ids_approved
 from claims.selectors import (
     claim_decided_rule,
     claim_products,
@@ -23,7 +24,14 @@ from claims.services.commands import (
     claim_command,
 )
 from orders.models import Product
-from policies.engine import InspectionFacts, RuleData, compensation_amount, refund_for, triggered_deductions
+from policies.engine import (
+    InspectionFacts,
+    RuleData,
+    compensation_amount,
+    refund_for,
+    triggered_deductions,
+    without_fixed_charges,
+)
 from policies.models import Outcome
 from policies.selectors import policy_data_for_version
 
@@ -58,15 +66,25 @@ def breakdown_lines(breakdown) -> list[dict]:
     ]
 
 
-def claim_refund_breakdown(*, claim: Claim, inspection_data: dict | None = None, line_ids: set[int] | None = None):
+def claim_refund_breakdown(
+    *, claim: Claim, inspection_data: dict | None = None, line_ids: set[int] | None = None, fixed_charges: bool = True
+):
     """The refund as it stands: the policy's lines, the shopper's answers, what the
     inspection found and the postage the shopper paid, for the accepted lines.
     `inspection_data`: other findings than the claim's (what they would make of it).
-    `line_ids`: only these claim lines (e.g. those paid as store credit)."""
+    `line_ids`: only these claim lines (e.g. those paid as store credit); None: every
+    accepted line, or for a claim approved per item with mixed outcomes the lines
+    approved for a refund (store credit and exchanges are settled their own way).
+    `fixed_charges` False: without the rule's fixed charges (taken from another part of
+    the claim: a claim pays them once)."""
+    if line_ids is None and claim.outcome == MIXED_OUTCOME:
+        line_ids = claim_line_ids_approved(claim=claim, outcomes=REFUND_OUTCOMES)
     policy = policy_data_for_version(version=claim.policy_version)
     rule: RuleData | None = claim_rule(claim=claim, policy=policy)
     if rule is None:
         return None
+    if not fixed_charges:
+        rule = without_fixed_charges(rule)
     snapshot = claim_decided_rule(claim=claim)
     payer = snapshot.get("shipping_payer", rule.return_shipping_payer)
     inspection = _inspection_facts(claim, inspection_data)

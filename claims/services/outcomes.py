@@ -2,10 +2,12 @@
 write path (the draft's `update_draft` command), checked against the rule at submit,
 where an exchange's price difference is fixed on the line."""
 
+from decimal import Decimal
+
 from django.utils.translation import gettext_lazy as _
 
 from claims.actors import Actor
-from claims.models import Claim, ClaimLine, Refund
+from claims.models import MIXED_OUTCOME, Claim, ClaimLine, Refund
 from claims.outcomes import claim_exchange_total, line_product
 from claims.selectors import claim_products, claim_purchases
 from claims.services.commands import OUTCOME_NOT_OFFERED, PREFERENCE_NEEDED, ClaimError, claim_command
@@ -153,4 +155,151 @@ def claim_resolve_exchange(
         note=note,
         apply=apply,
         event_data=event_data,
+    )
+
+
+NOT_MIXED = _("This claim was not approved with different outcomes per item.")
+EXCHANGE_DIFFERENCE_LABEL = _("Price difference of the exchange, refunded")
+
+
+def claim_settle_per_item(
+    *,
+    claim_id: int,
+    actor: Actor,
+    refund_amount: Decimal | None = None,
+    override_reason: str = "",
+    payment_reference: str = "",
+    tracking: str = "",
+    note: str = "",
+    expected_version: int | None = None,
+) -> Claim:
+    """Resolve a claim approved with different outcomes per item, each item its own way,
+    in one step (the "resolve" command, one audit row): the items approved for a refund
+    are refunded (their breakdown, or staff's amount with a reason) together with what a
+    cheaper exchange gives back; the items approved for store credit get one code worth
+    their refund plus the rule's bonus; the exchanged items are sent (the products
+    approved per item, with the tracking)."""
+    from claims.outcomes import REFUND_OUTCOMES
+    from claims.selectors import claim_rule
+    from claims.services.commands import INSPECT_FIRST, OVERRIDE_REASON, OVERRIDE_TOO_HIGH, REFUND_ALREADY
+    from claims.services.credit import CREDIT_ALREADY, claim_store_credit_amount
+    from claims.services.money import breakdown_lines, claim_refund_breakdown
+    from credits.services import CreditError, store_credit_issue
+
+    settled: dict = {}
+
+    def apply(claim: Claim, now) -> list[str]:
+        if claim.outcome != MIXED_OUTCOME:
+            raise ClaimError(str(NOT_MIXED))
+        if Refund.objects.filter(claim=claim).exists():
+            raise ClaimError(str(REFUND_ALREADY))
+        if Claim.objects.filter(pk=claim.pk, store_credit__isnull=False).exists():
+            raise ClaimError(str(CREDIT_ALREADY))
+        lines = [line for line in claim.lines.select_related("exchange_product") if line.approved_outcome]
+        refunded = [line for line in lines if line.approved_outcome in REFUND_OUTCOMES]
+        credited = [line for line in lines if line.approved_outcome == Outcome.STORE_CREDIT]
+        exchanged = [line for line in lines if line.approved_outcome == Outcome.EXCHANGE]
+        rule = claim_rule(claim=claim)
+        if (
+            (refunded or credited)
+            and rule is not None
+            and rule.inspection_before_refund
+            and rule.requires_return
+            and claim.inspected_at is None
+        ):
+            raise ClaimError(str(INSPECT_FIRST))
+        currency = claim.store.currency
+        money_lines: list[dict] = []
+        total = Decimal("0.00")
+        if refunded:
+            breakdown = claim_refund_breakdown(claim=claim, line_ids={line.pk for line in refunded})
+            computed = breakdown.total if breakdown else Decimal("0.00")
+            final = computed if refund_amount is None else Decimal(refund_amount)
+            money_lines = breakdown_lines(breakdown)
+            if final != computed:
+                if not override_reason.strip():
+                    raise ClaimError(str(OVERRIDE_REASON))
+                paid = sum(
+                    (facts.paid_for_claimed for line, facts in claim_purchases(claim=claim) if line in refunded),
+                    Decimal("0"),
+                )
+                paid += claim.postage_paid or 0
+                if final < 0 or final > paid:
+                    raise ClaimError(str(OVERRIDE_TOO_HIGH % {"max": paid}))
+                money_lines.append(
+                    {
+                        "code": "override",
+                        "label": str(_("Staff override: %s") % override_reason),
+                        "amount": str(final - computed),
+                        "pending": False,
+                        "note": "",
+                    }
+                )
+            total += final
+        difference = sum(
+            (line.price_difference for line in exchanged if line.price_difference is not None), Decimal("0")
+        )
+        if difference < 0:
+            money_lines.append(
+                {
+                    "code": "exchange-difference",
+                    "label": str(EXCHANGE_DIFFERENCE_LABEL),
+                    "amount": str(-difference),
+                    "pending": False,
+                    "note": "",
+                }
+            )
+            total += -difference
+        if refunded or difference < 0:
+            Refund.objects.create(
+                claim=claim,
+                amount=total,
+                currency=currency,
+                lines=money_lines,
+                override_reason=override_reason,
+                reference=payment_reference,
+                recorded_by=actor.user,
+            )
+            settled["refund"] = str(total)
+        if credited:
+            worth = claim_store_credit_amount(claim=claim, now=now, line_ids={line.pk for line in credited})
+            if worth is not None and worth.amount > 0:
+                try:
+                    store_credit_issue(
+                        store=claim.store,
+                        shopper_email=claim.shopper_email.lower(),
+                        amount=worth.amount,
+                        currency=worth.currency,
+                        issued_at=now,
+                        expires_at=worth.expires_at,
+                        bonus_percent=worth.bonus_percent,
+                        claim_id=claim.pk,
+                        actor_user=actor.user,
+                        actor_label=actor.label,
+                        note=str(
+                            _("Claim %(ref)s: refund %(refund)s + bonus %(bonus)s")
+                            % {"ref": claim.reference, "refund": worth.refund, "bonus": worth.bonus}
+                        ),
+                    )
+                except CreditError as exc:
+                    raise ClaimError(exc.message) from exc
+                settled["store_credit"] = str(worth.amount)
+        if exchanged:
+            settled["exchanged"] = [line.exchange_product_id for line in exchanged]
+            settled["exchange_difference"] = str(difference)
+        claim.resolution = Claim.Resolution.SETTLED_PER_ITEM
+        claim.replacement_product = exchanged[0].exchange_product if exchanged else None
+        claim.replacement_tracking = tracking
+        claim.resolved_at = now
+        claim.refund_due_at = None
+        return ["resolution", "replacement_product", "replacement_tracking", "resolved_at", "refund_due_at"]
+
+    return claim_command(
+        claim_id=claim_id,
+        command="resolve",
+        actor=actor,
+        expected_version=expected_version,
+        note=note,
+        apply=apply,
+        event_data=settled,
     )

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from claims import clocks
 from claims.actors import SYSTEM, Actor
-from claims.models import Claim, EvidenceFile, InspectionOutcome
+from claims.models import MIXED_OUTCOME, Claim, EvidenceFile, InspectionOutcome
 from claims.selectors import (
     claim_calendar,
     claim_rule,
@@ -144,7 +144,9 @@ def claim_receive(
         if rule and rule.refund_due_business_days and rule.refund_clock == "receipt":
             claim.refund_due_at = clocks.refund_due(claim_calendar(claim=claim, now=now), now, rule.refund_due_business_days)
             changed.append("refund_due_at")
-        if clocks.turnaround_start(rule, claim.outcome, "receipt", with_return=True):
+        # a claim approved per item with mixed outcomes: any item's outcome the turnaround covers
+        approved = set(claim.lines.exclude(approved_outcome="").values_list("approved_outcome", flat=True)) if claim.outcome == MIXED_OUTCOME else {claim.outcome}
+        if any(clocks.turnaround_start(rule, outcome, "receipt", with_return=True) for outcome in approved):
             changed += claim_turnaround_start(claim, rule, claim_calendar(claim=claim, now=now), now)
         return changed
 

@@ -10,12 +10,14 @@ from django.utils.translation import gettext as _
 from accounts import access
 from claims import clocks, notifications
 from claims.actors import Actor
-from claims.models import Claim, ClaimLine, ClaimMessage
+from claims.models import MIXED_OUTCOME, Claim, ClaimLine, ClaimMessage
+from claims.outcomes import line_product
 from claims.problems import Problem
 from claims.selectors import (
     claim_calendar,
     claim_decided_rule,
     claim_info_request_checklist,
+    claim_purchases,
     claim_rule,
 )
 from claims.services.commands import (
@@ -28,7 +30,10 @@ from claims.services.commands import (
     ClaimError,
     claim_command,
 )
+from claims.services.outcomes import EXCHANGE_NOT_ALLOWED
 from claims.states import Role
+from orders.models import Product
+from policies.engine import exchange_difference
 from policies.models import Outcome
 from policies.selectors import policy_data_for_version
 
@@ -79,6 +84,7 @@ def claim_provide_info(*, claim_id: int, actor: Actor, message: str = "", expect
     return claim_command(claim_id=claim_id, command="provide_info", actor=actor, expected_version=expected_version, note=message, apply=apply)
 
 
+EXCHANGE_TARGET_NEEDED = _("Choose the product sent in exchange for “%(name)s”.")
 NO_RETURN_OUTCOMES = {Outcome.KEEP_WITH_COMPENSATION, Outcome.CANCEL_REFUND, Outcome.ADDRESS_CHANGED, Outcome.REPLACEMENT_PART}
 
 
@@ -111,22 +117,48 @@ def claim_approve(
     change_reason: str = "",
     note: str = "",
     expected_version: int | None = None,
+    line_outcomes: dict[int, tuple[str, int | None]] | None = None,
 ) -> Claim:
-    """Approve with the outcome (the shopper's preference unless staff say why not):
-    with a return (RMA number, ship-by clock) or without one."""
-    claim = Claim.objects.select_related("policy_version__policy__store").get(pk=claim_id)
+    """Approve with an outcome per item: `line_outcomes` {line id: (outcome, exchange
+    product id)}; a line it leaves out gets `outcome` when given, else the outcome its
+    shopper chose (the claim's preference, the rule's first). Each line's approved
+    outcome is kept on it; Claim.outcome is their summary (the one outcome, or mixed).
+    An outcome other than the one the shopper chose needs staff's reason. With a return
+    (RMA number, ship-by clock) when any approved item goes back, else without one."""
+    claim = Claim.objects.select_related("policy_version__policy__store", "store").get(pk=claim_id)
     policy = policy_data_for_version(version=claim.policy_version)
     rule = claim_rule(claim=claim, policy=policy)
-    outcome = outcome or claim.preferred_outcome or (rule.outcomes[0] if rule else "")
-    if rule is None or outcome not in rule.outcomes:
+    if rule is None:
         raise ClaimError(OUTCOME_NOT_OFFERED)
-    if claim.preferred_outcome and outcome != claim.preferred_outcome and not change_reason.strip():
+    plan = _approval_plan(claim, rule, outcome, line_outcomes or {})
+    approved = {chosen for _line, chosen, _product, _difference in plan}
+    if not approved:
+        raise ClaimError(OUTCOME_NOT_OFFERED)
+    summary = next(iter(approved)) if len(approved) == 1 else MIXED_OUTCOME
+    differs = [
+        line.pk for line, chosen, product, _difference in plan if _differs_from_request(claim, line, chosen, product)
+    ]
+    if differs and not change_reason.strip():
         raise ClaimError(OUTCOME_CHANGE_REASON)
-    with_return = approval_needs_return(rule=rule, outcome=outcome)
+    with_return = any(approval_needs_return(rule=rule, outcome=chosen) for chosen in approved)
+    # the turnaround promise runs for the first approved outcome it covers (repair, replacement …)
+    turnaround_outcome = next(
+        (
+            o
+            for o in rule.outcomes
+            if o in approved and clocks.turnaround_start(rule, o, "approval", with_return=with_return)
+        ),
+        None,
+    )
 
     def apply(claim: Claim, now) -> list[str]:
         calendar = claim_calendar(claim=claim, now=now)
-        claim.outcome = outcome
+        for line, chosen, product, difference in plan:
+            line.approved_outcome = chosen
+            line.exchange_product = product
+            line.price_difference = difference
+            line.save(update_fields=["approved_outcome", "exchange_product", "price_difference"])
+        claim.outcome = summary
         claim.decided_at = now
         claim.review_due_at = None
         changed = ["outcome", "decided_at", "review_due_at"]
@@ -138,7 +170,7 @@ def claim_approve(
         if rule.refund_due_business_days and rule.refund_clock == "approval":
             claim.refund_due_at = clocks.refund_due(calendar, now, rule.refund_due_business_days)
             changed.append("refund_due_at")
-        if clocks.turnaround_start(rule, outcome, "approval", with_return=with_return):
+        if turnaround_outcome:
             changed += claim_turnaround_start(claim, rule, calendar, now)
         return changed
 
@@ -151,7 +183,81 @@ def claim_approve(
         expected_version=expected_version,
         note=text,
         apply=apply,
-        event_data={"outcome": outcome, "preferred": claim.preferred_outcome, "change_reason": change_reason},
+        event_data={
+            "outcome": summary,
+            "preferred": claim.preferred_outcome,
+            "change_reason": change_reason,
+            "lines": {
+                str(line.pk): {
+                    "outcome": chosen,
+                    "requested": line.requested_outcome,
+                    "exchange_product": product.pk if product else None,
+                    "price_difference": str(difference) if difference is not None else "",
+                }
+                for line, chosen, product, difference in plan
+            },
+        },
+    )
+
+
+def _approval_plan(
+    claim: Claim, rule, outcome: str | None, line_outcomes: dict[int, tuple[str, int | None]]
+) -> list[tuple]:
+    """(line, approved outcome, exchange product, price difference) per line staff did
+    not reject, checked against the rule: each outcome one it offers, an exchange a
+    product the item may become, its price difference computed from what was paid."""
+    plan = []
+    unknown = set(line_outcomes) - set(claim.lines.values_list("pk", flat=True))
+    if unknown:
+        raise ClaimError(LINE_NOT_IN_CLAIM)
+    for line, facts in claim_purchases(claim=claim):
+        if line.staff_decision == ClaimLine.StaffDecision.REJECTED:
+            continue
+        requested = line.requested_outcome or claim.preferred_outcome
+        chosen, exchange_id = line_outcomes.get(line.pk, (None, None))
+        chosen = (
+            chosen
+            or outcome
+            or (requested if requested in rule.outcomes else rule.outcomes[0] if rule.outcomes else "")
+        )
+        if chosen not in rule.outcomes:
+            raise ClaimError(OUTCOME_NOT_OFFERED)
+        product, difference = None, None
+        if chosen == Outcome.EXCHANGE:
+            original = line_product(claim=claim, line=line)
+            product = (
+                line.exchange_product
+                if exchange_id is None
+                else Product.objects.filter(pk=exchange_id, store_id=claim.store_id).first()
+            )
+            name = original.name if original else ""
+            if product is None:
+                raise ClaimError(str(EXCHANGE_TARGET_NEEDED % {"name": name}))
+            if original is None or not original.is_exchangeable_for(product):
+                raise ClaimError(str(EXCHANGE_NOT_ALLOWED % {"name": name, "product": product.name}))
+            difference = exchange_difference(
+                paid=facts.paid_for_claimed,
+                new_unit_price=product.price,
+                quantity=line.quantity,
+                currency=claim.store.currency,
+            )
+        plan.append((line, chosen, product, difference))
+    return plan
+
+
+def _differs_from_request(claim: Claim, line: ClaimLine, chosen: str, product) -> bool:
+    """Whether staff approve something else than the shopper chose for this item (another
+    outcome, or an exchange for another product)."""
+    requested = line.requested_outcome or claim.preferred_outcome
+    if not requested:
+        return False
+    if chosen != requested:
+        return True
+    return (
+        chosen == Outcome.EXCHANGE
+        and line.exchange_product_id is not None
+        and product is not None
+        and product.pk != line.exchange_product_id
     )
 
 

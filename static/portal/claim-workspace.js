@@ -85,10 +85,17 @@
   function updatePreview(panel) {
     var form = panel.querySelector("form");
     if (!form) return;
-    var outcome = form.querySelector("input[name=outcome]:checked");
-    panel.querySelectorAll("[data-preview-outcome]").forEach(function (block) {
-      block.hidden = !outcome || block.getAttribute("data-preview-outcome") !== outcome.value;
-    });
+    // approve: the e-mail asks for a return when any item's chosen outcome sends it back
+    var preview = panel.querySelector("[data-return-outcomes]");
+    if (preview) {
+      var returned = preview.getAttribute("data-return-outcomes").split(" ");
+      var needed = Array.prototype.some.call(form.querySelectorAll("input[name^=outcome_]:checked"), function (choice) {
+        return returned.indexOf(choice.value) !== -1;
+      });
+      panel.querySelectorAll("[data-preview-outcome]").forEach(function (block) {
+        block.hidden = block.getAttribute("data-preview-outcome") !== (needed ? "return" : "no_return");
+      });
+    }
     panel.querySelectorAll("[data-preview-template]").forEach(function (span) {
       var reason = fieldText(form.elements.namedItem("reason")) || "…";
       span.textContent = span.getAttribute("data-preview-template").replace("{reason}", reason);

@@ -51,6 +51,15 @@ def _act(claim: Claim, action: str) -> str:
     return f"/admin/claims/claim/{claim.pk}/act/{action}/"
 
 
+def _approve_form(claim: Claim, outcome: str, **fields) -> dict:
+    """The approve form with the same outcome chosen for every item (one row per line)."""
+    return {
+        "expected_version": claim.row_version,
+        **{f"outcome_{pk}": outcome for pk in claim.lines.values_list("pk", flat=True)},
+        **fields,
+    }
+
+
 def test_reviewer_sees_the_review_steps_of_a_submitted_claim(demo):
     claim = _claim("IW-10010")
     assert claim.status == "submitted"
@@ -92,7 +101,8 @@ def test_stale_version_shows_claim_changed_and_changes_nothing(demo):
     reviewer = _client("reviewer@iwalk.demo.example")
     events = ClaimEvent.objects.filter(claim=claim).count()
     response = reviewer.post(
-        _act(claim, "approve"), {"expected_version": claim.row_version - 1, "outcome": "refund", "change_reason": "", "note": ""}
+        _act(claim, "approve"),
+        _approve_form(claim, "refund", expected_version=claim.row_version - 1, change_reason="", note=""),
     )
     assert response.status_code == 200
     assert CLAIM_CHANGED in html.unescape(response.content.decode())
@@ -114,7 +124,7 @@ def test_reviewer_of_another_store_cannot_reach_the_actions(demo):
     claim = _claim("IW-10010")
     other = _client("reviewer@imirror.demo.example")
     assert other.get(_act(claim, "approve")).status_code in (302, 404)
-    response = other.post(_act(claim, "approve"), {"expected_version": claim.row_version, "outcome": "refund"})
+    response = other.post(_act(claim, "approve"), _approve_form(claim, "refund"))
     assert response.status_code in (302, 404)
     assert Claim.objects.get(pk=claim.pk).status == "submitted"
     assert Client().get(_act(claim, "approve")).status_code == 302  # anonymous: to the login page
@@ -125,7 +135,7 @@ def test_changed_outcome_needs_a_reason(demo):
     claim = _claim("IW-10010")
     assert claim.preferred_outcome == "refund"
     reviewer = _client("reviewer@iwalk.demo.example")
-    form = {"expected_version": claim.row_version, "outcome": "replacement", "change_reason": "", "note": ""}
+    form = _approve_form(claim, "replacement", change_reason="", note="")
     response = reviewer.post(_act(claim, "approve"), form)
     assert response.status_code == 200
     assert OUTCOME_CHANGE_REASON in html.unescape(response.content.decode())
@@ -199,8 +209,9 @@ def test_compensation_resolve_uphold_and_close(demo):
     manager = _client("manager@voltaic.demo.example")
     claim = _claim("VC-70001")  # wrong item, the shopper prefers to keep it with compensation
     page = html.unescape(manager.get(_act(claim, "approve") + f"?version={claim.row_version}").content.decode())
-    assert 'value="keep_with_compensation" required id="id_outcome_0" checked' in page
-    manager.post(_act(claim, "approve"), {"expected_version": claim.row_version, "outcome": "keep_with_compensation"})
+    line = claim.lines.get()
+    assert f'value="keep_with_compensation" required id="id_outcome_{line.pk}_0" checked' in page
+    manager.post(_act(claim, "approve"), _approve_form(claim, "keep_with_compensation"))
     claim.refresh_from_db()
     assert claim.status == "approved_no_return"
     assert set(_buttons(manager, claim)) == {"record_compensation", "assign", "message", "note"}

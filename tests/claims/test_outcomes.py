@@ -125,8 +125,10 @@ def test_staff_see_the_exchange_preselected_and_the_approval_tells_it(demo):
     claim = services.claim_submit(claim_id=claim.pk, actor=shopper)
     reviewer = staff("reviewer@imirror.demo.example")
     form = ApproveForm(claim=claim)
-    assert form.fields["outcome"].initial == "exchange"
-    assert WHITE in str(form.intro)
+    line = claim.lines.get()
+    assert form.fields[f"outcome_{line.pk}"].initial == "exchange"
+    assert form.fields[f"exchange_{line.pk}"].initial == line.exchange_product_id
+    assert WHITE in str(form.fields[f"outcome_{line.pk}"].help_text)
     claim = services.claim_approve(claim_id=claim.pk, actor=reviewer, outcome="exchange")
     assert claim.rma_number  # the mirror comes back
     (told,) = claim_outcome_lines(claim=claim)

@@ -71,6 +71,11 @@ def test_the_page_shows_answers_as_questions_and_panels_posting_to_the_action_vi
     assert f"Claim {claim.reference} was not approved" in page  # the rejection e-mail's headline
 
 
+def _refund_every_item(claim: Claim) -> dict:
+    """The approve form's fields: one outcome per item (here a refund for each)."""
+    return {f"outcome_{pk}": "refund" for pk in claim.lines.values_list("pk", flat=True)}
+
+
 def test_save_and_open_the_next_claim_follows_the_queue_as_filtered(demo):
     first = Claim.objects.get(order__number="IW-10010")
     second = _another_submitted_iwalk_claim()
@@ -80,7 +85,7 @@ def test_save_and_open_the_next_claim_follows_the_queue_as_filtered(demo):
     reviewer = _client("reviewer@iwalk.demo.example")
     act = f"/admin/claims/claim/{first.pk}/act/approve/?{urlencode({'version': first.row_version, '_changelist_filters': FILTERS})}"
 
-    response = reviewer.post(act, {"expected_version": first.row_version, "outcome": "refund", "_next": "1"})
+    response = reviewer.post(act, {"expected_version": first.row_version, **_refund_every_item(first), "_next": "1"})
     assert response.status_code == 302 and response["Location"] == _change_url(second)
     assert Claim.objects.get(pk=first.pk).status == "approved_awaiting_return"
 
@@ -93,7 +98,7 @@ def test_save_and_open_the_next_claim_follows_the_queue_as_filtered(demo):
     second.refresh_from_db()
     act = f"/admin/claims/claim/{second.pk}/act/approve/?{urlencode({'version': second.row_version, '_changelist_filters': FILTERS})}"
     response = reviewer.post(
-        act, {"expected_version": second.row_version, "outcome": "refund", "_next": "1"}, follow=True
+        act, {"expected_version": second.row_version, **_refund_every_item(second), "_next": "1"}, follow=True
     )
     assert response.redirect_chain[-1][0] == f"/admin/claims/claim/?{FILTERS}"
     assert str(NO_NEXT_CLAIM) in html.unescape(response.content.decode())
