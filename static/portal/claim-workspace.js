@@ -128,9 +128,10 @@
     panel.open = true;
     // approve: the reviewer confirms what the page proposes (the shopper's preference),
     // so Enter saves and opens the next claim; the others start with their first field
+    // of their own (the canned-reply list is a shortcut to the text, not the first step)
     var target = panel.getAttribute("data-shortcut") === "a"
       ? panel.querySelector("input[name=_next]")
-      : panel.querySelector("form select, form textarea, form input:not([type=hidden])");
+      : panel.querySelector("form select:not([data-canned-target]), form textarea, form input:not([type=hidden])");
     if (target) target.focus();
     panel.scrollIntoView({ block: "nearest" });
   }

@@ -179,6 +179,8 @@ def test_reviewer_decides_five_claims_in_a_row_with_the_keyboard(page, site, mon
     page.keyboard.press("r")
     expect(page.get_by_test_id("panel-reject").get_by_label(re.compile("^Reason"))).to_be_focused()
     page.keyboard.press("c")  # "Condition not met"
+    page.keyboard.press("Tab")  # the store's canned replies come before the text box
+    expect(page.get_by_test_id("panel-reject").get_by_label("Canned reply")).to_be_focused()
     page.keyboard.press("Tab")
     page.keyboard.type("The box has been opened.")
     preview = page.get_by_test_id("preview-reject")
