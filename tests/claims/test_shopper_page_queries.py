@@ -121,6 +121,8 @@ def test_my_orders_query_count_does_not_grow_and_older_ones_are_a_page_away(demo
     small, _page = _get(client, url)
     _clone_claims(claim, MY_PAGE_SIZE + 5)
     order = claim.order
+    # the shopper's newest order (the demo gives them orders in every brand, more than a page)
+    newest = Order.objects.filter(customer_email=order.customer_email).order_by("-placed_at", "-pk").first()
     Order.objects.bulk_create(
         [
             Order(store=order.store, number=f"IM-OLD{n:04d}", customer_email=order.customer_email, currency=order.currency, placed_at=timezone.now() - timedelta(days=400 + n))
@@ -131,12 +133,12 @@ def test_my_orders_query_count_does_not_grow_and_older_ones_are_a_page_away(demo
     assert large == small <= 6  # emails, session, user, drafts, claims, orders
     # the newest first, a page of each, and a link to the older ones
     assert "CLM-P00025" in page and "CLM-P00006" in page and "CLM-P00005" not in page and claim.reference not in page
-    assert order.number in page and "IM-OLD0024" not in page
+    assert newest.number in page and "IM-OLD0024" not in page
     assert "Older claims" in page and "Older orders" in page and "Newer claims" not in page
     _queries, older = _get(client, f"{url}?claims=2&orders=2")
     assert "CLM-P00005" in older and claim.reference in older and "CLM-P00006" not in older
     assert "Newer claims" in older and "Older claims" not in older
-    assert "Newer orders" in older and order.number not in older
+    assert "Newer orders" in older and newest.number not in older
 
 
 def test_my_orders_matches_a_verified_email_whatever_its_case(demo):
@@ -145,6 +147,7 @@ def test_my_orders_matches_a_verified_email_whatever_its_case(demo):
     user = User.objects.get(email=claim.shopper_email)
     user.emailaddress_set.update(email=claim.shopper_email.upper())
     page = _get(_shopper_client(claim.shopper_email), reverse("claims:my_orders"))[1]
-    assert claim.reference in page and claim.order.number in page
+    newest = Order.objects.filter(customer_email=claim.shopper_email).order_by("-placed_at", "-pk").first()
+    assert claim.reference in page and newest.number in page
 
 
