@@ -74,6 +74,11 @@ def _start_imirror_return(page, site):
     claim_units(page.get_by_label("IMIRROR Smart Mirror 32\""))
     page.get_by_label("I'm not satisfied (any reason)").check()
     page.get_by_role("button", name="Continue").click()
+    # the evidence step opens once the questions are answered and the claim can go ahead
+    for question in IMIRROR_QUESTIONS:
+        page.get_by_role("group", name=question).get_by_label("Yes").check()
+    page.get_by_role("button", name="Update what I can claim").click()
+    expect(page.get_by_test_id("decision")).to_contain_text("You can claim under “30-day return”")
     return page.locator(".evidence-slot").filter(has=page.get_by_role("heading", name=SIDES))
 
 
