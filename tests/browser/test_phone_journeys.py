@@ -275,7 +275,9 @@ def _submit_claim(page, tmp_path, journey: Journey, effort: Effort) -> str:
 def _staff_approve_with_a_return(journey: Journey, reference: str) -> Claim:
     claim = Claim.objects.get(reference=reference)
     reviewer = staff_actor(user=User.objects.get(email=f"reviewer@{journey.slug}.demo.example"), store=claim.store)
-    claim = claim_approve(claim_id=claim.pk, actor=reviewer, outcome=journey.staff_outcome)
+    # staff approving another outcome than the shopper's choice say why (the shopper is told)
+    reason = "A whole replacement: the part alone would not fix it." if journey.staff_outcome else ""
+    claim = claim_approve(claim_id=claim.pk, actor=reviewer, outcome=journey.staff_outcome, change_reason=reason)
     assert claim.status == "approved_awaiting_return" and claim.rma_number, (claim.status, claim.outcome)
     return claim
 

@@ -59,6 +59,8 @@ def test_a_kept_gift_is_deducted_in_the_decision_and_any_carrier_takes_the_track
     page.get_by_role("button", name="Update what I can claim").click()
     decision = page.get_by_test_id("decision")
     expect(decision).to_contain_text("You can claim under “60-day conditional return”")
+    # the refund table is behind the rule's details on the shopper's page
+    decision.get_by_test_id("rule-details").locator("summary").click()
     kept = decision.get_by_role("row", name=re.compile("Kept: Camera mounting strap"))
     expect(kept).to_contain_text("-6.50")
     expect(decision).to_contain_text("You may keep Camera mounting strap (gift) from the set: its value, 6.50 USD, is deducted from your refund.")
