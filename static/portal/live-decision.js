@@ -181,6 +181,18 @@
       other.dataset.afterSave = "sent";
       whenSaved(function () { other.submit(); });
     });
+    // the draft itself is sent (submitted, or a step's button): the request carries
+    // everything typed, so a save still waiting, or the answer of one in flight, must not
+    // send the page elsewhere meanwhile (a 409 "not a draft any more" would have replaced
+    // the submitted claim's confirmation). Registered on window: it runs after every
+    // other listener, and a submit they stopped (a check that failed) changes nothing.
+    window.addEventListener("submit", function (event) {
+      if (event.target !== form || event.defaultPrevented) { return; }
+      window.clearTimeout(timer);
+      timer = null;
+      dirty = false;
+      leaving = true;
+    });
     form.dataset.live = "on";  // answers save themselves from here on
     // an answer given while the page was still loading (its change event came before us)
     var answered = Array.prototype.some.call(form.querySelectorAll("input[type=radio]"), function (radio) {

@@ -57,8 +57,16 @@ def _focused_id(page) -> str:
 
 
 def _shows_picture(image) -> bool:
-    """The <img> loaded (a broken image has no natural width)."""
-    return image.evaluate("img => img.complete && img.naturalWidth > 0")
+    """The <img> loaded (a broken image has no natural width): waits for it to finish
+    loading (its bytes come from the server, so on a busy machine after the page's load)."""
+    image.wait_for(state="attached")
+    return image.evaluate(
+        """img => img.complete ? img.naturalWidth > 0 : new Promise((done) => {
+            img.addEventListener("load", () => done(img.naturalWidth > 0), { once: true });
+            img.addEventListener("error", () => done(false), { once: true });
+            setTimeout(() => done(img.complete && img.naturalWidth > 0), 15000);  // lazy and never shown
+        })"""
+    )
 
 
 def _start(page, site):
