@@ -62,6 +62,27 @@ def claim_store_credit_amount(*, claim: Claim, now: datetime, line_ids: set[int]
     )
 
 
+def claim_credit_issue(*, claim: Claim, worth: ClaimStoreCredit, actor: Actor, now: datetime) -> None:
+    """Issue the claim's store credit (`worth`) in the ledger, inside the claim's command;
+    the ledger's refusal becomes the command's."""
+    try:
+        store_credit_issue(
+            store=claim.store,
+            shopper_email=claim.shopper_email.lower(),
+            amount=worth.amount,
+            currency=worth.currency,
+            issued_at=now,
+            expires_at=worth.expires_at,
+            bonus_percent=worth.bonus_percent,
+            claim_id=claim.pk,
+            actor_user=actor.user,
+            actor_label=actor.label,
+            note=_("Claim %(ref)s: refund %(refund)s + bonus %(bonus)s") % {"ref": claim.reference, "refund": worth.refund, "bonus": worth.bonus},
+        )
+    except CreditError as exc:
+        raise ClaimError(exc.message) from exc
+
+
 def claim_issue_store_credit(*, claim_id: int, actor: Actor, note: str = "", expected_version: int | None = None) -> Claim:
     """Resolve the claim by issuing its store credit, once: a second press finds the
     claim resolved (the command table) and the credit's one-to-one claim column refuses
@@ -78,22 +99,7 @@ def claim_issue_store_credit(*, claim_id: int, actor: Actor, note: str = "", exp
         worth = claim_store_credit_amount(claim=claim, now=now)
         if worth is None or worth.amount <= 0:
             raise ClaimError(CREDIT_NOTHING)
-        try:
-            store_credit_issue(
-                store=claim.store,
-                shopper_email=claim.shopper_email.lower(),
-                amount=worth.amount,
-                currency=worth.currency,
-                issued_at=now,
-                expires_at=worth.expires_at,
-                bonus_percent=worth.bonus_percent,
-                claim_id=claim.pk,
-                actor_user=actor.user,
-                actor_label=actor.label,
-                note=_("Claim %(ref)s: refund %(refund)s + bonus %(bonus)s") % {"ref": claim.reference, "refund": worth.refund, "bonus": worth.bonus},
-            )
-        except CreditError as exc:
-            raise ClaimError(exc.message) from exc
+        claim_credit_issue(claim=claim, worth=worth, actor=actor, now=now)
         claim.resolution = Claim.Resolution.STORE_CREDIT_ISSUED
         claim.resolved_at = now
         claim.refund_due_at = None

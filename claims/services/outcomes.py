@@ -182,9 +182,8 @@ def claim_settle_per_item(
     from claims.outcomes import REFUND_OUTCOMES
     from claims.selectors import claim_rule
     from claims.services.commands import INSPECT_FIRST, OVERRIDE_REASON, OVERRIDE_TOO_HIGH, REFUND_ALREADY
-    from claims.services.credit import CREDIT_ALREADY, claim_store_credit_amount
+    from claims.services.credit import CREDIT_ALREADY, claim_credit_issue, claim_store_credit_amount
     from claims.services.money import breakdown_lines, claim_refund_breakdown
-    from credits.services import CreditError, store_credit_issue
 
     settled: dict = {}
 
@@ -264,25 +263,7 @@ def claim_settle_per_item(
         if credited:
             worth = claim_store_credit_amount(claim=claim, now=now, line_ids={line.pk for line in credited})
             if worth is not None and worth.amount > 0:
-                try:
-                    store_credit_issue(
-                        store=claim.store,
-                        shopper_email=claim.shopper_email.lower(),
-                        amount=worth.amount,
-                        currency=worth.currency,
-                        issued_at=now,
-                        expires_at=worth.expires_at,
-                        bonus_percent=worth.bonus_percent,
-                        claim_id=claim.pk,
-                        actor_user=actor.user,
-                        actor_label=actor.label,
-                        note=str(
-                            _("Claim %(ref)s: refund %(refund)s + bonus %(bonus)s")
-                            % {"ref": claim.reference, "refund": worth.refund, "bonus": worth.bonus}
-                        ),
-                    )
-                except CreditError as exc:
-                    raise ClaimError(exc.message) from exc
+                claim_credit_issue(claim=claim, worth=worth, actor=actor, now=now)
                 settled["store_credit"] = str(worth.amount)
         if exchanged:
             settled["exchanged"] = [line.exchange_product_id for line in exchanged]
