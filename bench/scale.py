@@ -286,10 +286,26 @@ def bench_my_orders(s: Subjects, rounds: int, budget: float) -> None:
 
 
 def bench_insights(s: Subjects, rounds: int, budget: float) -> None:
-    """The managers' insights page (/admin/insights/) of the reviewer's store, per preset
-    period: counted on every request (the cache emptied first), then as kept for
-    INSIGHTS_CACHE_SECONDS."""
+    """The worker's daily count (claims.services.insights_days): every day of every store
+    (the nightly run), then the hourly run with nothing new; then the managers' insights
+    page (/admin/insights/) of the reviewer's store, per preset period: counted on every
+    request (the cache emptied first: the closed days read from the daily tables, today
+    counted), then as kept for INSIGHTS_CACHE_SECONDS."""
     from django.core.cache import cache
+
+    from claims.services.insights_days import insights_days_refresh_all
+
+    print("insights' daily count (claims.tasks.insights_days_task)")
+    started = time.perf_counter()
+    counted = insights_days_refresh_all(everything=True)
+    nightly = Line(
+        "insights' daily count, every day of every store (nightly)",
+        timings=[(time.perf_counter() - started) * 1000],
+        note=f"{sum(c.days for c in counted):,} store-days",
+    )
+    LINES.append(nightly)
+    print(f"  {nightly.what:<58} {nightly.timings[0]:8.1f} ms  ({nightly.note})", flush=True)
+    _measure("insights' daily count, nothing new (hourly)", insights_days_refresh_all, rounds=rounds, budget=budget)
 
     print("insights (GET /admin/insights/, a store's manager)")
     client = Client()

@@ -219,6 +219,7 @@ def insights_view(request: HttpRequest) -> HttpResponse:
         "query": query,
         "max_days": MAX_DAYS,
         "counted_at": insights.counted_at,
+        "days_not_in_tables": insights.days_not_in_tables,
         "cache_minutes": INSIGHTS_CACHE_SECONDS // 60,
         "form_errors": form.errors if form.is_bound else {},
     }

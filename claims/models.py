@@ -127,6 +127,8 @@ class Claim(models.Model):
     review_paused_at = models.DateTimeField(null=True, blank=True)
     review_remaining_seconds = models.PositiveIntegerField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # the first decision (states.DECISION_COMMANDS), kept by the write path: insights' time to decision
+    first_decided_at = models.DateTimeField(null=True, blank=True)
     ship_by_at = models.DateTimeField(null=True, blank=True)
     shipped_back_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(null=True, blank=True)
@@ -207,6 +209,14 @@ class Claim(models.Model):
                 include=["id", "reason_code", "offline_product"],
                 name="claims_insights_submitted_idx",
                 condition=Q(submitted_at__isnull=False),
+            ),
+            # insights: a store's claims first decided in a period, with their submission
+            # (the median and p90 of the time to decision from the index alone)
+            models.Index(
+                fields=["store", "first_decided_at"],
+                include=["submitted_at"],
+                name="claims_insights_decided_idx",
+                condition=Q(first_decided_at__isnull=False),
             ),
         ]
         constraints = [
@@ -478,3 +488,97 @@ class CannedReply(models.Model):
             raise ValidationError({"body": problems})
         if not (self.for_reject or self.for_request_info or self.for_message):
             raise ValidationError(_("Choose at least one form the reply is offered in."))
+
+
+# --- insights' daily figures ------------------------------------------------------------------------
+# claims.services.insights_days counts a store's closed days (midnight to midnight in the
+# store's time zone) once into these tables; the insights page (claims.insights) reads
+# them for those days and counts only the days not counted yet (today, at least).
+
+
+class InsightsDay(models.Model):
+    """A store's day whose figures are in the Insights*Day tables, counted in `time_zone`
+    (a store whose zone changed has its days counted again)."""
+
+    store_path = "store"
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    time_zone = models.CharField(max_length=64)
+    counted_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("insights day")
+        constraints = [models.UniqueConstraint(fields=["store", "day"], name="claims_insights_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.day}"
+
+
+class _InsightsDayFigures(models.Model):
+    """A row of a store's day in one of the daily tables."""
+
+    store_path = "store"
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.day}"
+
+
+class InsightsReasonDay(_InsightsDayFigures):
+    """Claims submitted that day, per reason."""
+
+    reason_code = models.CharField(max_length=40)
+    reason_label = models.CharField(max_length=120)
+    claims = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "day", "reason_code"], name="claims_insights_reason_day_unique")
+        ]
+
+
+class InsightsProductDay(_InsightsDayFigures):
+    """Per product that day: the claims submitted for it and their units, the units sold
+    (order lines of the orders placed that day, cancelled orders not counted)."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    claims = models.PositiveIntegerField(default=0)
+    units_claimed = models.PositiveIntegerField(default=0)
+    units_sold = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "day", "product"], name="claims_insights_product_day_unique")
+        ]
+
+
+class InsightsDecisionDay(_InsightsDayFigures):
+    """Decisions made that day that had a review deadline, and those made by it."""
+
+    decided = models.PositiveIntegerField()
+    in_time = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "day"], name="claims_insights_decision_day_unique")]
+
+
+class InsightsMoneyDay(_InsightsDayFigures):
+    """Refunds recorded that day, per currency: how many, the amounts refunded and
+    compensated, the deductions taken (positive)."""
+
+    currency = models.CharField(max_length=3)
+    refunds = models.PositiveIntegerField()
+    refunded = models.DecimalField(max_digits=14, decimal_places=2)
+    compensated = models.DecimalField(max_digits=14, decimal_places=2)
+    deducted = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "day", "currency"], name="claims_insights_money_day_unique")
+        ]

@@ -37,3 +37,14 @@ def staff_digest_task() -> int:
     from claims.notifications import staff_daily_digest
 
     return staff_daily_digest()
+
+
+@shared_task(acks_late=True)
+def insights_days_task(everything: bool = False) -> dict:
+    """Hourly (beat; claims migration 0024): every store's closed days not counted yet, and
+    those whose orders changed, into the insights' daily tables; nightly with
+    `everything` (every day counted again). Idempotent: a day is replaced whole."""
+    from claims.services.insights_days import insights_days_refresh_all
+
+    counted = insights_days_refresh_all(everything=everything)
+    return {str(store.store_id): store.days for store in counted}

@@ -534,6 +534,8 @@ def _seed_claims(cursor, rng, stores, orders: _OrderFacts, count: int, now: date
     ]
     if has_next_due:
         claim_columns.append("next_due_at")
+    if any(f.name == "first_decided_at" for f in Claim._meta.concrete_fields):
+        claim_columns.append("first_decided_at")
     documents = {"decision": "decision", "answers": "answers", "texts": "texts"}
     claim_columns = [c for c in claim_columns if c not in documents]
     claim_table = _Table(Claim, claim_columns, now, templated=documents)
@@ -667,6 +669,9 @@ def _clocks(c: dict, rng, status: str, kind: str, now: datetime, steps: list[dat
     at = dict(zip(path, steps, strict=True))
     if "approve_return" in at or "approve_no_return" in at or "reject" in at:
         c["decided_at"] = at.get("approve_return") or at.get("approve_no_return") or at.get("reject")
+    decisions = [moment for step, moment in at.items() if step in DECISION_COMMANDS]
+    if decisions:
+        c["first_decided_at"] = min(decisions)  # as its decision events tell
     if "approve_return" in at or "approve_no_return" in at:
         c["outcome"] = template.outcome
     if "approve_return" in at:

@@ -375,6 +375,10 @@ class Order(models.Model):
             models.Index(
                 fields=["number", "store"], name="orders_order_number_prefix_idx", opclasses=["varchar_pattern_ops", "int8_ops"]
             ),
+            # insights: a store's orders placed in a period (units sold; today's counted live),
+            # and the orders saved since the daily count's last run
+            models.Index(fields=["store", "placed_at"], name="orders_order_placed_idx"),
+            models.Index(fields=["store", "updated_at"], name="orders_order_updated_idx"),
         ]
 
     def __str__(self) -> str:

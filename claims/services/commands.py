@@ -162,12 +162,16 @@ def claim_command(
 
 def _moved(claim: Claim, spec, now: datetime) -> set[str]:
     """What both write paths do after a command's changes: the status it moves to (with
-    status_changed_at), the derived fields, a new row version; the fields it set."""
+    status_changed_at), the first decision's time, the derived fields, a new row
+    version; the fields it set."""
     changed: set[str] = set()
     if spec.moves:
         claim.status = spec.target
         claim.status_changed_at = now
         changed |= {"status", "status_changed_at"}
+    if spec.name in states.DECISION_COMMANDS and claim.first_decided_at is None:
+        claim.first_decided_at = now  # insights' time to decision: the first decision only
+        changed.add("first_decided_at")
     changed |= set(claim_derived_fields(claim))
     claim.row_version += 1
     return changed

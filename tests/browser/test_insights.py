@@ -70,3 +70,33 @@ def test_a_manager_reads_insights_changes_the_period_and_downloads_a_csv(page, s
     )
     rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
     assert rows == shown and len(rows) > 1
+
+
+def test_the_page_asks_the_worker_to_count_the_days_and_shows_the_same_figures(page, site, celery_worker):
+    """Before the worker has counted the closed days the page counts them from the claims
+    and orders (and says so) and asks the worker to count them; once it has, the page
+    reads them from the daily totals: the same figures, and no note."""
+    from django.core.cache import cache
+
+    from claims.models import InsightsDay
+    from tests.waiting import wait_until
+
+    call_command("demo_load")
+    store = Store.objects.get(slug="imirror")
+    yesterday = timezone.localtime(timezone.now(), store.time_zone).date() - timedelta(days=1)
+    page.set_viewport_size({"width": 1440, "height": 900})
+    _admin_login(page, site, "manager@imirror.demo.example")
+    page.goto(f"{site.url}/admin/insights/?store={store.pk}&days=365")
+    note = page.get_by_test_id("insights-not-in-tables")
+    expect(note).to_contain_text("not in the daily totals yet")
+    before = {slug: _table(page, slug) for slug in ("reasons", "products", "sla", "money")}
+    assert len(before["products"]) > 1
+
+    # the worker, asked by the page, counts every closed day of every store
+    assert wait_until(lambda: InsightsDay.objects.filter(store=store, day=yesterday).exists(), timeout=90)
+    cache.clear()  # the page's count is kept a minute: count again now
+    page.reload()
+    expect(page.get_by_role("heading", name="Insights: IMIRROR")).to_be_visible()
+    expect(note).to_have_count(0)
+    assert {slug: _table(page, slug) for slug in before} == before
+    assert_accessible(page)

@@ -199,7 +199,9 @@ def test_search_finds_a_claim_by_each_field_whole_or_its_beginning_in_any_case(d
     for term in (claim.reference[4:], claim.rma_number[3:], "%", "_", claim.reference[:2], UPS_EXAMPLE[:2]):
         assert claim.reference not in _changelist("reviewer@imirror.demo.example", "?" + urlencode({"q": term})), term
     exact = _changelist("reviewer@imirror.demo.example", "?" + urlencode({"q": claim.reference}))
-    assert "CLM-Q" not in exact and "1 result (" in exact and "1 claim\n" in exact
+    clones = Claim.objects.filter(order=claim.order).exclude(pk=claim.pk).values_list("reference", flat=True)
+    assert len(clones) == 5 and not any(reference in exact for reference in clones)
+    assert "1 result (" in exact and "1 claim\n" in exact
 
 
 def test_the_count_stops_at_the_limit_and_says_so(demo, monkeypatch):
