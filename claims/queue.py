@@ -1,7 +1,146 @@
-"""Saved views of the staff queue (claims.admin.ClaimAdmin's list filters), named once
-so the admin index and the queue's links agree with its filters."""
+"""The staff queue (claims.admin.ClaimAdmin's change list): its saved views, named once
+so the admin index and the queue's links agree with its filters, and the claims next to
+one claim in the queue's own order (the workspace's j/k and "Save and open the next
+claim").
+
+The neighbours are found by a keyset seek on the order the change list built (its
+filters and its column sort, `o=`, then the default order and the primary key that make
+it total): "the first claim after these sort values", one indexed LIMIT 1 query, never
+an OFFSET or a row number over the whole queue."""
+
+from dataclasses import dataclass
+from functools import reduce
+from operator import and_, or_
+
+from django.db.models import F, Model, Q, QuerySet
+from django.db.models.expressions import OrderBy
 
 # ClockFilter: a review clock that has passed, as the admin index counts overdue reviews
 REVIEW_OVERDUE = "review_overdue"
 # "My overdue": claims assigned to me whose most urgent clock has passed
 MY_OVERDUE_QUERY = "assigned=me&clock=overdue"
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One column of a total order: its lookup path, its direction and where NULLs go
+    (PostgreSQL's default: NULLs are the largest value, last going up, first going down)."""
+
+    path: str
+    descending: bool = False
+    nulls_first: bool | None = None
+
+    @property
+    def nulls_come_first(self) -> bool:
+        return self.descending if self.nulls_first is None else self.nulls_first
+
+    def reversed(self) -> "SortKey":
+        return SortKey(self.path, not self.descending, not self.nulls_come_first)
+
+    def order_by(self) -> OrderBy:
+        first = self.nulls_come_first
+        return OrderBy(F(self.path), descending=self.descending, nulls_first=first or None, nulls_last=(not first) or None)
+
+    def after(self, value) -> Q | None:
+        """The rows that come after `value` on this column alone (None: no row does)."""
+        if value is None:
+            return Q(**{f"{self.path}__isnull": False}) if self.nulls_come_first else None
+        beyond = Q(**{f"{self.path}__{'lt' if self.descending else 'gt'}": value})
+        return beyond if self.nulls_come_first else beyond | Q(**{f"{self.path}__isnull": True})
+
+    def equal(self, value) -> Q:
+        return Q(**{f"{self.path}__isnull": True}) if value is None else Q(**{self.path: value})
+
+
+def sort_keys(model: type[Model], ordering) -> list[SortKey] | None:
+    """The change list's ordering (strings, F() and OrderBy as ChangeList.get_ordering
+    builds them) as sort keys, a relation by its model's own ordering as the database
+    sorts it, up to the first unique key. None when a term cannot be compared (an
+    expression other than a column)."""
+    keys: list[SortKey] = []
+    for term in ordering:
+        if isinstance(term, str):
+            if term == "?":
+                return None
+            resolved = _field_keys(model, term.lstrip("-"), term.startswith("-"))
+        elif isinstance(term, F):
+            resolved = _field_keys(model, term.name, False)
+        elif isinstance(term, OrderBy) and isinstance(term.expression, F):
+            resolved = _field_keys(model, term.expression.name, term.descending)
+            if resolved and len(resolved) == 1 and (term.nulls_first or term.nulls_last):
+                resolved = [SortKey(resolved[0].path, resolved[0].descending, bool(term.nulls_first))]
+        else:
+            return None
+        if resolved is None:
+            return None
+        for key in resolved:
+            if key.path not in {k.path for k in keys}:
+                keys.append(key)
+            if key.path in ("pk", "id"):
+                return keys
+    return [*keys, SortKey("pk")]
+
+
+def _field_keys(model: type[Model], path: str, descending: bool) -> list[SortKey] | None:
+    if path in ("pk", model._meta.pk.name):
+        return [SortKey("pk", descending)]
+    opts, field = model._meta, None
+    for part in path.split("__"):
+        if opts is None:
+            return None
+        try:
+            field = opts.get_field(part)
+        except Exception:  # noqa: BLE001 - an annotation or a transform: not a column we can seek on
+            return None
+        opts = field.related_model._meta if field.is_relation else None
+    if field.is_relation and field.related_model:
+        related_ordering = field.related_model._meta.ordering
+        if not related_ordering:
+            return [SortKey(f"{path}_id" if "__" not in path else f"{path}__pk", descending)]
+        keys: list[SortKey] = []
+        for term in related_ordering:
+            if not isinstance(term, str):
+                return None
+            inner = _field_keys(field.related_model, term.lstrip("-"), descending != term.startswith("-"))
+            if inner is None:
+                return None
+            keys += [SortKey(f"{path}__{k.path}", k.descending, k.nulls_first) for k in inner]
+        return keys
+    return [SortKey(path, descending)]
+
+
+def queue_neighbour(queue: QuerySet, *, pk: int, place: dict | None = None, forward: bool = True) -> int | None:
+    """The claim right after (forward) or before the claim `pk` in the queue's own
+    order (queue.query.order_by, as the change list built it). `place` is the claim's
+    sort values when it may have moved since (a step just taken), else they are read."""
+    keys = sort_keys(queue.model, queue.query.order_by)
+    if keys is None:
+        return None
+    if not forward:
+        keys = [key.reversed() for key in keys]
+    if place is None:
+        place = queue_place(queue, pk=pk)
+        if place is None:
+            return None
+    branches = []
+    for i, key in enumerate(keys):
+        beyond = key.after(place[key.path])
+        if beyond is not None:
+            branches.append(reduce(and_, [k.equal(place[k.path]) for k in keys[:i]], beyond))
+    if not branches:
+        return None
+    seek = queue.filter(reduce(or_, branches)).exclude(pk=pk).order_by(*(key.order_by() for key in keys))
+    return seek.values_list("pk", flat=True).first()
+
+
+def queue_place(queue: QuerySet, *, pk: int) -> dict | None:
+    """The claim's values of the queue's sort columns (whether or not it is in the
+    queue now): where it stands."""
+    keys = sort_keys(queue.model, queue.query.order_by) or []
+    return queue.model._base_manager.filter(pk=pk).values(*{key.path for key in keys}).first()
+
+
+def queue_first(queue: QuerySet, *, exclude: int | None = None) -> int | None:
+    """The first claim of the queue in its own order."""
+    rows = queue.exclude(pk=exclude) if exclude is not None else queue
+    return rows.values_list("pk", flat=True).first()

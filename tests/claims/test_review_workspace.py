@@ -5,20 +5,25 @@ viewer behind the same access check as the files."""
 
 import html
 import io
+import re
 from urllib.parse import urlencode
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connection
+from django.db.models import F
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
 from accounts.models import User
 from claims import services
 from claims.actors import shopper_actor
-from claims.admin import NO_NEXT_CLAIM, queue_after, queue_before
+from claims.admin import NO_NEXT_CLAIM
 from claims.evidence import evidence_add, evidence_process
 from claims.models import Claim, EvidenceFile
+from claims.queue import queue_neighbour
 from orders.models import Store
 from tests.factories import OrderFactory, OrderLineFactory
 
@@ -79,9 +84,9 @@ def _refund_every_item(claim: Claim) -> dict:
 def test_save_and_open_the_next_claim_follows_the_queue_as_filtered(demo):
     first = Claim.objects.get(order__number="IW-10010")
     second = _another_submitted_iwalk_claim()
-    queue = Claim.objects.filter(status="submitted", store__slug="iwalk")
-    assert queue_after(queue, due=first.next_due_at, pk=first.pk) == second.pk
-    assert queue_before(queue, due=second.next_due_at, pk=second.pk) == first.pk
+    queue = Claim.objects.filter(status="submitted", store__slug="iwalk").order_by("next_due_at", "pk")
+    assert queue_neighbour(queue, pk=first.pk) == second.pk
+    assert queue_neighbour(queue, pk=second.pk, forward=False) == first.pk
     reviewer = _client("reviewer@iwalk.demo.example")
     act = f"/admin/claims/claim/{first.pk}/act/approve/?{urlencode({'version': first.row_version, '_changelist_filters': FILTERS})}"
 
@@ -132,3 +137,58 @@ def test_the_viewer_gets_a_resized_photo_behind_the_access_check(demo):
         assert max(shown.size) == 1600 and shown.size == (1600, 1200)
     assert _client("reviewer@kwoking.demo.example").get(f"/evidence/{item.pk}/view/").status_code == 404
     assert Client().get(f"/evidence/{item.pk}/view/").status_code == 404
+
+
+# the queue's columns after the action checkbox: 1 claim/RMA, 2 store, 3 shopper,
+# 4 reason, 5 status, 6 time left, 7 assignee (o= as the column headers link them)
+SORTS = ["", "o=-3", "o=5.-1", "o=7.3", "assigned=nobody&o=-6.2"]
+
+
+def test_next_and_previous_follow_the_queues_filters_and_column_sort(demo):
+    """j/k walk the queue exactly as the change list lists it, whatever column it is
+    sorted on (NULLs and ties included): one definition of the queue."""
+    _another_submitted_iwalk_claim()
+    reviewer = _client("reviewer@iwalk.demo.example")
+    for filters in SORTS:
+        changelist = reviewer.get(f"/admin/claims/claim/?{filters}").content.decode()
+        listed = [int(pk) for pk in re.findall(r'name="_selected_action" value="(\d+)"', changelist)]
+        assert len(listed) >= 3, filters
+        for i, pk in enumerate(listed[:5]):
+            page = html.unescape(reviewer.get(_change_url(Claim(pk=pk), filters=filters)).content.decode())
+            following = _change_url(Claim(pk=listed[i + 1]), filters=filters) if i + 1 < len(listed) else ""
+            preceding = _change_url(Claim(pk=listed[i - 1]), filters=filters) if i else ""
+            if not filters:
+                following, preceding = following.split("?")[0], preceding.split("?")[0]
+            assert f'data-next-url="{following}"' in page, (filters, i)
+            assert f'data-previous-url="{preceding}"' in page, (filters, i)
+
+
+def test_save_and_open_the_next_claim_follows_the_column_sort(demo):
+    """Sorted by shopper e-mail, descending: the next claim is the one listed below,
+    not the next by clock."""
+    first = Claim.objects.get(order__number="IW-10010")
+    Claim.objects.filter(pk=first.pk).update(shopper_email="mia@example.com")
+    earlier = _another_submitted_iwalk_claim("IW-90001")
+    Claim.objects.filter(pk=earlier.pk).update(shopper_email="zoe@example.com")
+    later = _another_submitted_iwalk_claim("IW-90002")
+    Claim.objects.filter(pk=later.pk).update(shopper_email="ann@example.com")
+    first.refresh_from_db()
+    filters = f"{FILTERS}&o=-3"
+    reviewer = _client("reviewer@iwalk.demo.example")
+    listed = re.findall(r'name="_selected_action" value="(\d+)"', reviewer.get(f"/admin/claims/claim/?{filters}").content.decode())
+    assert listed == [str(earlier.pk), str(first.pk), str(later.pk)]
+    act = f"/admin/claims/claim/{first.pk}/act/approve/?{urlencode({'version': first.row_version, '_changelist_filters': filters})}"
+    response = reviewer.post(act, {"expected_version": first.row_version, **_refund_every_item(first), "_next": "1"})
+    assert response.status_code == 302 and response["Location"] == _change_url(later, filters=filters)
+
+
+def test_the_neighbour_is_one_bounded_query_on_the_queue_index(demo):
+    """The default order seeks on (next_due_at, id) with LIMIT 1: no OFFSET, no row
+    number over the queue."""
+    queue = Claim.objects.filter(store__slug="iwalk").order_by(F("next_due_at").asc(nulls_last=True), "pk")
+    claim = queue[3]
+    with CaptureQueriesContext(connection) as queries:
+        queue_neighbour(queue, pk=claim.pk)
+    seek = queries.captured_queries[-1]["sql"]
+    assert "LIMIT 1" in seek and "OFFSET" not in seek and "ROW_NUMBER" not in seek.upper()
+    assert len(queries) == 2  # the claim's sort values, then the seek
