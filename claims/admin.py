@@ -32,7 +32,7 @@ from accounts.scoped_admin import ScopedRelatedFilter, StoreScopedAdmin, StoreSc
 from claims import admin_forms as forms
 from claims import notifications, services, states
 from claims.actors import Actor, staff_actor
-from claims.admin_receiving import ReceivingScreen
+from claims.admin_receiving import RECEIVE_PERMISSION, ReceivingScreen, claims_receive
 from claims.canned import PLACEHOLDERS, CannedReplyError, CannedUse, canned_replies_of_stores, canned_reply_render
 from claims.evidence import EXTRA_SLOTS
 from claims.models import MIXED_OUTCOME, CannedReply, Claim, ClaimEvent, ClaimLine, ClaimMessage, EvidenceFile, Refund
@@ -622,22 +622,22 @@ class ClaimAdmin(StoreScopedAdmin):
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/claims/claim/bulk_action.html", context)
 
-    @admin.action(description=_("Mark received (parcels in hand, RMA checked)"))
+    @admin.action(description=_("Mark received (parcels in hand, RMA checked)"), permissions=["receive_parcel"])
     def mark_received(self, request, queryset):
-        done, refused = 0, []
-        for claim in queryset.select_related("store"):
-            try:
-                services.claim_receive(claim_id=claim.pk, actor=staff_actor(user=request.user, store=claim.store), rma_number=claim.rma_number or "")
-                done += 1
-            except services.ClaimError as exc:
-                refused.append(f"{claim}: {exc.message}")
-        self._report(request, done, refused, _("%(n)d claim(s) marked received."))
+        """As the receiving screen receives each parcel (claims.admin_receiving)."""
+        done, refused = claims_receive(claims=queryset.defer(None).select_related("store", "policy_version"), user=request.user)
+        self._report(request, len(done), refused, _("%(n)d claim(s) marked received."))
+
+    def has_receive_parcel_permission(self, request) -> bool:
+        return request.user.has_perm(RECEIVE_PERMISSION)
 
     def _report(self, request, done: int, refused: list[str], success: str, **values) -> None:
         if done:
             self.message_user(request, success % {"n": done, **values}, messages.SUCCESS)
         for line in refused[:20]:
             self.message_user(request, line, messages.WARNING)
+        if len(refused) > 20:
+            self.message_user(request, MORE_REFUSED % {"n": len(refused) - 20}, messages.WARNING)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
@@ -888,6 +888,7 @@ class ClaimAdmin(StoreScopedAdmin):
         return summary
 
 
+MORE_REFUSED = _("… and %(n)d more claim(s) not taken for the same kinds of reasons.")
 REPORTED_LATE = _("reported late (advised window)")
 
 
