@@ -263,6 +263,11 @@ def test_evidence_viewer_zooms_pages_with_the_arrow_keys_and_plays_a_video(page,
     # a resized rendition through the access-checked view, not the 2400 px original
     assert re.search(r"/evidence/\d+/view/$", photo.get_attribute("src"))
     assert page.evaluate("(img) => img.naturalWidth", photo.element_handle()) <= 1600
+    # made once on this first view and kept privately: the next views read it
+    from claims.evidence import evidence_view_rendition_name
+
+    shown_item = EvidenceFile.objects.get(pk=re.search(r"/evidence/(\d+)/view/", photo.get_attribute("src")).group(1))
+    assert shown_item.file.storage.exists(evidence_view_rendition_name(item=shown_item))
     fitted = photo.bounding_box()["width"]
     assert_accessible(page)
 

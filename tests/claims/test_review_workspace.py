@@ -9,6 +9,8 @@ import re
 from urllib.parse import urlencode
 
 import pytest
+from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
@@ -21,7 +23,7 @@ from accounts.models import User
 from claims import services
 from claims.actors import shopper_actor
 from claims.admin import NO_NEXT_CLAIM
-from claims.evidence import evidence_add, evidence_process
+from claims.evidence import evidence_add, evidence_process, evidence_remove, evidence_view_rendition_name
 from claims.models import Claim, EvidenceFile
 from claims.queue import queue_neighbour
 from orders.models import Store
@@ -133,10 +135,63 @@ def test_the_viewer_gets_a_resized_photo_behind_the_access_check(demo):
     response = _client("reviewer@iwalk.demo.example").get(f"/evidence/{item.pk}/view/")
     assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
     assert response["Cache-Control"].startswith("private") and response["X-Content-Type-Options"] == "nosniff"
-    with Image.open(io.BytesIO(response.content)) as shown:
+    with Image.open(io.BytesIO(b"".join(response.streaming_content))) as shown:
         assert max(shown.size) == 1600 and shown.size == (1600, 1200)
     assert _client("reviewer@kwoking.demo.example").get(f"/evidence/{item.pk}/view/").status_code == 404
     assert Client().get(f"/evidence/{item.pk}/view/").status_code == 404
+
+
+def _big_photo(claim: Claim, colour: str = "#7a3b8f") -> EvidenceFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4000, 3000), colour).save(buffer, "JPEG", quality=85)
+    upload = SimpleUploadedFile("big.jpg", buffer.getvalue(), content_type="image/jpeg")
+    item = evidence_add(
+        claim_id=claim.pk, actor=shopper_actor(email=claim.shopper_email), slot_code="photos-videos", upload=upload
+    )
+    assert evidence_process(evidence_id=item.pk) == EvidenceFile.Status.READY
+    return EvidenceFile.objects.get(pk=item.pk)
+
+
+def test_the_viewers_rendition_is_made_once_kept_privately_and_served_from_there(demo):
+    """The first view stores the 1600 px rendition beside the files (private storage,
+    no public URL); the next views read it instead of resizing the photo again, behind
+    the same access check; another store's staff still get a 404."""
+    claim = Claim.objects.get(order__number="IW-10045")
+    item = _big_photo(claim)
+    storage, name = item.file.storage, evidence_view_rendition_name(item=item)
+    assert not storage.exists(name)
+    reviewer = _client("reviewer@iwalk.demo.example")
+    first = b"".join(reviewer.get(f"/evidence/{item.pk}/view/").streaming_content)
+    assert storage.exists(name)
+    with storage.open(name, "rb") as kept:
+        assert kept.read() == first
+    assert name not in str(settings.MEDIA_URL) and item.file.name.split("/")[-1].split(".")[0] in name
+
+    # what is stored is what is served: replaced by another picture, the next view shows it
+    marker = io.BytesIO()
+    Image.new("RGB", (16, 12), "#00ff00").save(marker, "JPEG")
+    storage.delete(name)
+    storage.save(name, ContentFile(marker.getvalue()))
+    second = reviewer.get(f"/evidence/{item.pk}/view/")
+    assert second.status_code == 200 and second["Cache-Control"].startswith("private")
+    assert b"".join(second.streaming_content) == marker.getvalue()
+    assert _client("reviewer@kwoking.demo.example").get(f"/evidence/{item.pk}/view/").status_code == 404
+    assert Client().get(f"/evidence/{item.pk}/view/").status_code == 404
+
+
+def test_a_changed_file_gets_its_own_rendition_and_a_removed_one_takes_it_along(demo, django_capture_on_commit_callbacks):
+    claim = Claim.objects.get(order__number="IW-10045")
+    first, second = _big_photo(claim), _big_photo(claim, colour="#204060")
+    assert evidence_view_rendition_name(item=first) != evidence_view_rendition_name(item=second)
+    reviewer = _client("reviewer@iwalk.demo.example")
+    for item in (first, second):
+        assert reviewer.get(f"/evidence/{item.pk}/view/").status_code == 200
+    storage, name = first.file.storage, evidence_view_rendition_name(item=first)
+    assert storage.exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        evidence_remove(evidence_id=first.pk, actor=shopper_actor(email=claim.shopper_email))
+    assert not storage.exists(name) and not storage.exists(first.file.name)
+    assert storage.exists(evidence_view_rendition_name(item=second))
 
 
 # the queue's columns after the action checkbox: 1 claim/RMA, 2 store, 3 shopper,
