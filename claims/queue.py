@@ -29,13 +29,14 @@ class SortKey:
     path: str
     descending: bool = False
     nulls_first: bool | None = None
+    nullable: bool = True
 
     @property
     def nulls_come_first(self) -> bool:
         return self.descending if self.nulls_first is None else self.nulls_first
 
     def reversed(self) -> "SortKey":
-        return SortKey(self.path, not self.descending, not self.nulls_come_first)
+        return SortKey(self.path, not self.descending, not self.nulls_come_first, self.nullable)
 
     def order_by(self) -> OrderBy:
         first = self.nulls_come_first
@@ -46,7 +47,9 @@ class SortKey:
         if value is None:
             return Q(**{f"{self.path}__isnull": False}) if self.nulls_come_first else None
         beyond = Q(**{f"{self.path}__{'lt' if self.descending else 'gt'}": value})
-        return beyond if self.nulls_come_first else beyond | Q(**{f"{self.path}__isnull": True})
+        if self.nulls_come_first or not self.nullable:
+            return beyond
+        return beyond | Q(**{f"{self.path}__isnull": True})
 
     def equal(self, value) -> Q:
         return Q(**{f"{self.path}__isnull": True}) if value is None else Q(**{self.path: value})
@@ -68,7 +71,8 @@ def sort_keys(model: type[Model], ordering) -> list[SortKey] | None:
         elif isinstance(term, OrderBy) and isinstance(term.expression, F):
             resolved = _field_keys(model, term.expression.name, term.descending)
             if resolved and len(resolved) == 1 and (term.nulls_first or term.nulls_last):
-                resolved = [SortKey(resolved[0].path, resolved[0].descending, bool(term.nulls_first))]
+                only = resolved[0]
+                resolved = [SortKey(only.path, only.descending, bool(term.nulls_first), only.nullable)]
         else:
             return None
         if resolved is None:
@@ -83,8 +87,8 @@ def sort_keys(model: type[Model], ordering) -> list[SortKey] | None:
 
 def _field_keys(model: type[Model], path: str, descending: bool) -> list[SortKey] | None:
     if path in ("pk", model._meta.pk.name):
-        return [SortKey("pk", descending)]
-    opts, field = model._meta, None
+        return [SortKey("pk", descending, nullable=False)]
+    opts, field, nullable = model._meta, None, False
     for part in path.split("__"):
         if opts is None:
             return None
@@ -92,11 +96,12 @@ def _field_keys(model: type[Model], path: str, descending: bool) -> list[SortKey
             field = opts.get_field(part)
         except Exception:  # noqa: BLE001 - an annotation or a transform: not a column we can seek on
             return None
+        nullable = nullable or field.null  # a nullable relation on the way: a LEFT JOIN's NULLs
         opts = field.related_model._meta if field.is_relation else None
     if field.is_relation and field.related_model:
         related_ordering = field.related_model._meta.ordering
         if not related_ordering:
-            return [SortKey(f"{path}_id" if "__" not in path else f"{path}__pk", descending)]
+            return [SortKey(f"{path}_id" if "__" not in path else f"{path}__pk", descending, nullable=nullable)]
         keys: list[SortKey] = []
         for term in related_ordering:
             if not isinstance(term, str):
@@ -104,9 +109,9 @@ def _field_keys(model: type[Model], path: str, descending: bool) -> list[SortKey
             inner = _field_keys(field.related_model, term.lstrip("-"), descending != term.startswith("-"))
             if inner is None:
                 return None
-            keys += [SortKey(f"{path}__{k.path}", k.descending, k.nulls_first) for k in inner]
+            keys += [SortKey(f"{path}__{k.path}", k.descending, k.nulls_first, nullable or k.nullable) for k in inner]
         return keys
-    return [SortKey(path, descending)]
+    return [SortKey(path, descending, nullable=nullable)]
 
 
 def queue_neighbour(queue: QuerySet, *, pk: int, place: dict | None = None, forward: bool = True) -> int | None:
