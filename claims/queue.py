@@ -5,12 +5,10 @@ claim").
 
 The neighbours are found by a keyset seek on the order the change list built (its
 filters and its column sort, `o=`, then the default order and the primary key that make
-it total): "the first claim after these sort values", one indexed LIMIT 1 query, never
-an OFFSET or a row number over the whole queue."""
+it total): "the first claim after these sort values", a few LIMIT 1 queries, each an
+equality or a range on the sort keys, never an OFFSET or a row number over the queue."""
 
 from dataclasses import dataclass
-from functools import reduce
-from operator import and_, or_
 
 from django.db.models import F, Model, Q, QuerySet
 from django.db.models.expressions import OrderBy
@@ -41,15 +39,6 @@ class SortKey:
     def order_by(self) -> OrderBy:
         first = self.nulls_come_first
         return OrderBy(F(self.path), descending=self.descending, nulls_first=first or None, nulls_last=(not first) or None)
-
-    def after(self, value) -> Q | None:
-        """The rows that come after `value` on this column alone (None: no row does)."""
-        if value is None:
-            return Q(**{f"{self.path}__isnull": False}) if self.nulls_come_first else None
-        beyond = Q(**{f"{self.path}__{'lt' if self.descending else 'gt'}": value})
-        if self.nulls_come_first or not self.nullable:
-            return beyond
-        return beyond | Q(**{f"{self.path}__isnull": True})
 
     def equal(self, value) -> Q:
         return Q(**{f"{self.path}__isnull": True}) if value is None else Q(**{self.path: value})
@@ -127,15 +116,33 @@ def queue_neighbour(queue: QuerySet, *, pk: int, place: dict | None = None, forw
         place = queue_place(queue, pk=pk)
         if place is None:
             return None
-    branches = []
-    for i, key in enumerate(keys):
-        beyond = key.after(place[key.path])
-        if beyond is not None:
-            branches.append(reduce(and_, [k.equal(place[k.path]) for k in keys[:i]], beyond))
-    if not branches:
-        return None
-    seek = queue.filter(reduce(or_, branches)).exclude(pk=pk).order_by(*(key.order_by() for key in keys))
-    return seek.values_list("pk", flat=True).first()
+    order = [key.order_by() for key in keys]
+    return _seek(queue.exclude(pk=pk).order_by(*order), keys, place)
+
+
+def _seek(rows: QuerySet, keys: list[SortKey], place: dict) -> int | None:
+    """The first row after `place`: first among the rows tied with it on the first key
+    (by the next keys), else the first with a later first key, the non-NULL values
+    before the NULLs when NULLs come last. Each query is an equality or a range on a
+    key prefix, LIMIT 1: an index on the keys (claims_queue_store_idx for the default
+    order) answers it without reading the rows before the claim."""
+    first, rest = keys[0], keys[1:]
+    value = place[first.path]
+    if rest:
+        tied = _seek(rows.filter(first.equal(value)), rest, place)
+        if tied is not None:
+            return tied
+    if value is None:
+        later = [Q(**{f"{first.path}__isnull": False})] if first.nulls_come_first else []
+    else:
+        later = [Q(**{f"{first.path}__{'lt' if first.descending else 'gt'}": value})]
+        if first.nullable and not first.nulls_come_first:
+            later.append(Q(**{f"{first.path}__isnull": True}))
+    for condition in later:
+        found = rows.filter(condition).values_list("pk", flat=True).first()
+        if found is not None:
+            return found
+    return None
 
 
 def queue_place(queue: QuerySet, *, pk: int) -> dict | None:
