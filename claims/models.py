@@ -211,8 +211,10 @@ class Claim(models.Model):
             models.Index(fields=["store", "status_changed_at"], name="claims_sla_close_idx", condition=SLA_FINISHED),
             models.Index(fields=["turnaround_due_at"], name="claims_sla_turnaround_idx", condition=SLA_TURNAROUND_UNFLAGGED),
             # the receiving screen's expected parcels (claims.selectors.claims_parcel_expected):
-            # a store's, oldest approval first, read in index order a page at a time
+            # a store's, oldest approval first, read in index order a page at a time; and
+            # across stores for a superuser
             models.Index(fields=["store", "decided_at", "id"], name="claims_parcel_expected_idx", condition=PARCEL_EXPECTED),
+            models.Index(fields=["decided_at", "id"], name="claims_parcel_expected_all_idx", condition=PARCEL_EXPECTED),
             # insights (claims.insights): a store's claims submitted in a period, counted
             # by reason and joined to their lines from the index alone
             models.Index(

@@ -18,4 +18,12 @@ class Migration(migrations.Migration):
                 name="claims_parcel_expected_idx",
             ),
         ),
+        migrations.AddIndex(
+            model_name="claim",
+            index=models.Index(
+                condition=models.Q(("status__in", ["approved_awaiting_return", "in_transit"])),
+                fields=["decided_at", "id"],
+                name="claims_parcel_expected_all_idx",
+            ),
+        ),
     ]
