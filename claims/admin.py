@@ -16,7 +16,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import F, Q
+from django.db.models import F
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -32,12 +32,12 @@ from accounts.scoped_admin import ScopedRelatedFilter, StoreScopedAdmin, StoreSc
 from claims import admin_forms as forms
 from claims import notifications, services, states
 from claims.actors import Actor, staff_actor
-from claims.admin_receiving import ReceivingScreen
+from claims.admin_receiving import RECEIVE_PERMISSION, ReceivingScreen, claims_receive
 from claims.canned import PLACEHOLDERS, CannedReplyError, CannedUse, canned_replies_of_stores, canned_reply_render
 from claims.evidence import EXTRA_SLOTS
 from claims.models import MIXED_OUTCOME, CannedReply, Claim, ClaimEvent, ClaimLine, ClaimMessage, EvidenceFile, Refund
 from claims.outcomes import claim_outcome_lines
-from claims.queue import MY_OVERDUE_QUERY, REVIEW_OVERDUE
+from claims.queue import MY_OVERDUE_QUERY, REVIEW_OVERDUE, queue_first, queue_neighbour, queue_place
 from claims.selectors import claim_answered_questions, claim_decided_rule, claim_rule, claims_matching, evidence_counts
 from claims.states import REVIEW_CLOCK_STATES, ClaimStatus
 from credits.selectors import store_credit_for_claim
@@ -207,27 +207,7 @@ def _breakdown(claim: Claim):
 # The steps decided in panels on the claim page itself (the others open their own page),
 # with the key that opens each panel (static/portal/claim-workspace.js).
 PANEL_KEYS = {"approve": "a", "reject": "r", "request_info": "i", "message": "m"}
-QUEUE_ORDER = (F("next_due_at").asc(nulls_last=True), "pk")
-QUEUE_ORDER_BACK = (F("next_due_at").desc(nulls_first=True), "-pk")
 NO_NEXT_CLAIM = _("There is no other claim in this queue.")
-
-
-def queue_after(queue, *, due, pk: int) -> int | None:
-    """The claim after (due, pk) in the queue's order (the most urgent clock first, no
-    clock last): the next one the reviewer works."""
-    if due is None:
-        later = Q(next_due_at__isnull=True, pk__gt=pk)
-    else:
-        later = Q(next_due_at__gt=due) | Q(next_due_at=due, pk__gt=pk) | Q(next_due_at__isnull=True)
-    return queue.filter(later).exclude(pk=pk).order_by(*QUEUE_ORDER).values_list("pk", flat=True).first()
-
-
-def queue_before(queue, *, due, pk: int) -> int | None:
-    if due is None:
-        earlier = Q(next_due_at__isnull=False) | Q(next_due_at__isnull=True, pk__lt=pk)
-    else:
-        earlier = Q(next_due_at__lt=due) | Q(next_due_at=due, pk__lt=pk)
-    return queue.filter(earlier).exclude(pk=pk).order_by(*QUEUE_ORDER_BACK).values_list("pk", flat=True).first()
 
 
 def _evidence_items(claim: Claim, checklist_labels: dict[str, str]) -> list[dict]:
@@ -642,22 +622,22 @@ class ClaimAdmin(StoreScopedAdmin):
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/claims/claim/bulk_action.html", context)
 
-    @admin.action(description=_("Mark received (parcels in hand, RMA checked)"))
+    @admin.action(description=_("Mark received (parcels in hand, RMA checked)"), permissions=["receive_parcel"])
     def mark_received(self, request, queryset):
-        done, refused = 0, []
-        for claim in queryset.select_related("store"):
-            try:
-                services.claim_receive(claim_id=claim.pk, actor=staff_actor(user=request.user, store=claim.store), rma_number=claim.rma_number or "")
-                done += 1
-            except services.ClaimError as exc:
-                refused.append(f"{claim}: {exc.message}")
-        self._report(request, done, refused, _("%(n)d claim(s) marked received."))
+        """As the receiving screen receives each parcel (claims.admin_receiving)."""
+        done, refused = claims_receive(claims=queryset.defer(None).select_related("store", "policy_version"), user=request.user)
+        self._report(request, len(done), refused, _("%(n)d claim(s) marked received."))
+
+    def has_receive_parcel_permission(self, request) -> bool:
+        return request.user.has_perm(RECEIVE_PERMISSION)
 
     def _report(self, request, done: int, refused: list[str], success: str, **values) -> None:
         if done:
             self.message_user(request, success % {"n": done, **values}, messages.SUCCESS)
         for line in refused[:20]:
             self.message_user(request, line, messages.WARNING)
+        if len(refused) > 20:
+            self.message_user(request, MORE_REFUSED % {"n": len(refused) - 20}, messages.WARNING)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
@@ -671,9 +651,10 @@ class ClaimAdmin(StoreScopedAdmin):
             checklist = _evidence_checklist(claim)
             slot_labels = {row["code"]: row["label"] for row in checklist}
             queue = self._queue(request, filters)
+            place = queue_place(queue, pk=claim.pk)
             neighbours = {
-                "next": queue_after(queue, due=claim.next_due_at, pk=claim.pk),
-                "previous": queue_before(queue, due=claim.next_due_at, pk=claim.pk),
+                "next": queue_neighbour(queue, pk=claim.pk, place=place),
+                "previous": queue_neighbour(queue, pk=claim.pk, place=place, forward=False),
             }
             panels = []
             for key in keys:
@@ -716,8 +697,9 @@ class ClaimAdmin(StoreScopedAdmin):
         return super().change_view(request, object_id, form_url, extra_context=extra_context)
 
     def _queue(self, request, filters: str):
-        """The queue as the reviewer filtered it (the changelist's querystring, kept by
-        the admin as `_changelist_filters`), scoped to their stores."""
+        """The queue as the reviewer last saw it: the change list the admin builds from
+        its querystring (kept as `_changelist_filters`: the filters, the search and the
+        column sort `o=`), scoped to their stores and in that change list's order."""
         queue_request = copy.copy(request)
         queue_request.GET = QueryDict(filters)
         try:
@@ -739,16 +721,13 @@ class ClaimAdmin(StoreScopedAdmin):
         }
         return f"{url}?{urlencode(query)}" if query else url
 
-    def _after_action(self, request, claim: Claim, *, due, filters: str):
+    def _after_action(self, request, claim: Claim, *, queue, place: dict | None, filters: str):
         """Back to the claim, or with "Save and open the next claim" on to the next claim
-        of the queue as filtered, after the claim's place in it before the step."""
+        of the queue as the reviewer saw it (filters and sort), after the claim's place
+        in it before the step (from the start again past the last one)."""
         if "_next" not in request.POST:
             return redirect(self._change_url(claim.pk, filters))
-        queue = self._queue(request, filters)
-        following = (
-            queue_after(queue, due=due, pk=claim.pk)
-            or queue.exclude(pk=claim.pk).order_by(*QUEUE_ORDER).values_list("pk", flat=True).first()
-        )
+        following = queue_neighbour(queue, pk=claim.pk, place=place) or queue_first(queue, exclude=claim.pk)
         if following is None:
             messages.info(request, NO_NEXT_CLAIM)
             return redirect(reverse("admin:claims_claim_changelist") + (f"?{filters}" if filters else ""))
@@ -766,9 +745,11 @@ class ClaimAdmin(StoreScopedAdmin):
         allowed = action in claim_action_keys(claim, actor)
         filters = request.GET.get("_changelist_filters", "")
         change_url = self._change_url(claim.pk, filters)
-        due_before = claim.next_due_at  # the claim's place in the queue before this step
         stale_page = False
         if request.method == "POST":
+            # the claim's place in the queue before this step (the step may move it)
+            queue = self._queue(request, filters) if "_next" in request.POST else None
+            place = queue_place(queue, pk=claim.pk) if queue is not None else None
             form = spec.form_class(request.POST, claim=claim)
             if form.is_valid():
                 if not allowed and form.version == claim.row_version:
@@ -781,7 +762,7 @@ class ClaimAdmin(StoreScopedAdmin):
                             form.add_error(None, problem)
                     else:
                         messages.success(request, form.success_message(result))
-                        return self._after_action(request, claim, due=due_before, filters=filters)
+                        return self._after_action(request, claim, queue=queue, place=place, filters=filters)
         else:
             try:
                 version = int(request.GET.get("version", claim.row_version))
@@ -907,6 +888,7 @@ class ClaimAdmin(StoreScopedAdmin):
         return summary
 
 
+MORE_REFUSED = _("… and %(n)d more claim(s) not taken for the same kinds of reasons.")
 REPORTED_LATE = _("reported late (advised window)")
 
 

@@ -26,10 +26,11 @@ from django.views.decorators.http import require_POST
 from claims import admin_forms, services, states
 from claims.actors import staff_actor
 from claims.models import Claim, ClaimEvent
-from claims.selectors import claim_for_scan, claim_receiving_checklist
+from claims.selectors import claim_for_scan, claim_receiving_checklist, claims_parcel_expected
 from claims.states import ClaimStatus
 
 RECEIVE_PERMISSION = "claims.receive_parcel"
+EXPECTED_PER_PAGE = 25
 
 # Messages of the screen; tests match them.
 NOT_FOUND = _(
@@ -205,11 +206,36 @@ class ReceivingScreen:
         }
         if claim is not None:
             context.update(self._claim_context(request, claim, scanned, forms_by_step or {}))
+        else:
+            context.update(self._expected_context(request))
         # whatever is scanned goes to the scan field: a label scanned while a claim is
         # shown opens that parcel's claim, never a step of the one on screen
         scan_form.fields["code"].widget.attrs["autofocus"] = True
         request.current_app = self.model_admin.admin_site.name
         return TemplateResponse(request, "admin/claims/claim/receive.html", context)
+
+    def _expected_context(self, request) -> dict:
+        """The parcels expected, a page of the oldest approvals first; each row opens its
+        claim on this screen as scanning its RMA does."""
+        parcels = claims_parcel_expected(claims=self._claims(request))
+        paginator = self.model_admin.get_paginator(request, parcels, EXPECTED_PER_PAGE)
+        page = paginator.get_page(request.GET.get("page"))
+        today = timezone.now()
+        rows = []
+        for claim in page.object_list:
+            approved = timezone.localtime(claim.decided_at, claim.store.time_zone) if claim.decided_at else None
+            rows.append(
+                {
+                    "claim": claim,
+                    "open_url": self._screen_url(claim),
+                    "shopper": (claim.order.customer_name if claim.order else "").strip() or claim.shopper_email,
+                    "approved": approved,
+                    "days_waiting": (timezone.localtime(today, claim.store.time_zone).date() - approved.date()).days
+                    if approved
+                    else None,
+                }
+            )
+        return {"expected_page": page, "expected_rows": rows}
 
     def _claim_context(self, request, claim: Claim, scanned: str, forms_by_step: dict) -> dict:
         actor = staff_actor(user=request.user, store=claim.store)
@@ -241,6 +267,52 @@ class ReceivingScreen:
             action_url=reverse("admin:claims_claim_receive_step", args=[claim.pk, step]),
         )
         return context
+
+
+def receive_refusal(claim: Claim, actor) -> str | None:
+    """Why this parcel cannot be received now, in the screen's words: the receipt taken
+    already (when, by whom), another role's step, or the claim's state; None when the
+    command table lets this actor receive it."""
+    if any(command.name == "receive" for command in services.allowed_commands(claim, actor)):
+        return None
+    if claim.received_at is not None:
+        event = ReceivingScreen._last_event(claim, STEPS["receive"][1])
+        if event is not None:
+            return ALREADY_DONE % {
+                "step": STEP_LABELS["receive"],
+                "claim": claim,
+                "when": _when(event.created_at, claim),
+                "who": event.actor_label,
+            }
+    return _blocked(claim, actor)
+
+
+def claims_receive(*, claims, user) -> tuple[list[Claim], list[str]]:
+    """The queue's bulk "Mark received": each claim as the screen receives a scanned
+    parcel (the RMA on it is the claim's: the staff member checked the parcels in hand),
+    through the same command-table check and claims.services.claim_receive, one
+    transaction per claim; a claim it cannot take is left untouched and said why, as the
+    screen says it."""
+    done: list[Claim] = []
+    refused: list[str] = []
+    for claim in claims:
+        actor = staff_actor(user=user, store=claim.store)
+        refusal = receive_refusal(claim, actor)
+        if refusal is None:
+            try:
+                done.append(
+                    services.claim_receive(
+                        claim_id=claim.pk,
+                        actor=actor,
+                        rma_number=claim.rma_number or "",
+                        expected_version=claim.row_version,
+                    )
+                )
+                continue
+            except services.ClaimError as exc:
+                refusal = " ".join(str(problem) for problem in (exc.problems or [exc.message]))
+        refused.append(refusal if str(claim) in refusal else f"{claim}: {refusal}")
+    return done, refused
 
 
 def _blocked(claim: Claim, actor) -> str:

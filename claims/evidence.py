@@ -12,10 +12,11 @@ import logging
 import shutil
 import tempfile
 from datetime import datetime, timedelta
-from pathlib import Path, PurePath
+from pathlib import Path, PurePath, PurePosixPath
 
 from django.conf import settings
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -197,15 +198,43 @@ def evidence_redispatch_stuck(*, now: datetime | None = None) -> dict:
     return counts
 
 
+def evidence_view_rendition_name(*, item: EvidenceFile) -> str:
+    """Where a photo's viewer rendition is kept, beside the files in their private
+    storage: named after the stored file's own random name (a changed file is stored
+    under a new name, so it gets a new rendition) and the rendition's size."""
+    return f"evidence-views/{PurePosixPath(item.file.name).stem}-{media.DISPLAY_SIZE}.jpg"
+
+
+def evidence_view_rendition(*, item: EvidenceFile):
+    """The photo resized for the staff's evidence viewer (media.display_rendition),
+    made on its first view and kept: later views read the stored JPEG. The caller has
+    checked access; the storage is the files' own, never served by a public URL."""
+    storage, name = item.file.storage, evidence_view_rendition_name(item=item)
+    if not storage.exists(name):
+        with item.file.open("rb") as source:
+            rendition = media.display_rendition(source)
+        saved = storage.save(name, ContentFile(rendition))
+        if saved != name:  # a colleague's first view stored it at the same moment
+            storage.delete(saved)
+    return storage.open(name, "rb")
+
+
+def evidence_stored_files(evidence: EvidenceFile) -> list[tuple]:
+    """Every stored file of the row (the viewer's rendition too), to delete with it."""
+    files = [(f.storage, f.name) for f in (evidence.incoming, evidence.file, evidence.thumbnail) if f]
+    if evidence.file and evidence.kind == "photo":
+        files.append((evidence.file.storage, evidence_view_rendition_name(item=evidence)))
+    return files
+
+
 def evidence_remove(*, evidence_id: int, actor: Actor) -> None:
     with transaction.atomic():
         evidence = EvidenceFile.objects.select_for_update().select_related("claim").get(pk=evidence_id)
         if not _editable(evidence.claim, evidence.slot_code):
             raise TransitionNotAllowed(NOT_EDITABLE % {"status": evidence.claim.get_status_display()})
         command_check(evidence.claim, "evidence_remove", actor)
-        files = [f for f in (evidence.incoming, evidence.file, evidence.thumbnail) if f]
+        names = evidence_stored_files(evidence)
         evidence.delete()
-        names = [(f.storage, f.name) for f in files]
         transaction.on_commit(lambda: [storage.delete(name) for storage, name in names])
 
 

@@ -7,7 +7,15 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from claims.states import AUTO_CLOSE_STATES, DECISION_COMMANDS, OPEN_STATES, REVIEW_CLOCK_STATES, ClaimStatus, Role
+from claims.states import (
+    AUTO_CLOSE_STATES,
+    DECISION_COMMANDS,
+    OPEN_STATES,
+    PARCEL_EXPECTED_STATES,
+    REVIEW_CLOCK_STATES,
+    ClaimStatus,
+    Role,
+)
 from orders.models import Order, OrderLine, Product, Store
 from policies.models import Outcome, PolicyVersion
 
@@ -33,6 +41,8 @@ SLA_ESCALATION_PENDING = Q(status__in=sorted(REVIEW_CLOCK_STATES)) & (
 )
 SLA_REFUND_UNFLAGGED = Q(status__in=sorted(OPEN_STATES), refund_overdue_flagged_at__isnull=True)
 SLA_FINISHED = Q(status__in=sorted(AUTO_CLOSE_STATES))
+# the receiving screen's expected parcels: approved with a return, not received yet
+PARCEL_EXPECTED = Q(status__in=sorted(PARCEL_EXPECTED_STATES))
 # the repair / replacement turnaround: reminders before it is due and the overdue flag
 # (a flagged claim leaves the index; a resolved one has no turnaround_due_at)
 SLA_TURNAROUND_UNFLAGGED = Q(status__in=sorted(OPEN_STATES), turnaround_due_at__isnull=False, turnaround_overdue_flagged_at__isnull=True)
@@ -202,6 +212,11 @@ class Claim(models.Model):
             models.Index(fields=["refund_due_at"], name="claims_sla_refund_idx", condition=SLA_REFUND_UNFLAGGED),
             models.Index(fields=["store", "status_changed_at"], name="claims_sla_close_idx", condition=SLA_FINISHED),
             models.Index(fields=["turnaround_due_at"], name="claims_sla_turnaround_idx", condition=SLA_TURNAROUND_UNFLAGGED),
+            # the receiving screen's expected parcels (claims.selectors.claims_parcel_expected):
+            # a store's, oldest approval first, read in index order a page at a time; and
+            # across stores for a superuser
+            models.Index(fields=["store", "decided_at", "id"], name="claims_parcel_expected_idx", condition=PARCEL_EXPECTED),
+            models.Index(fields=["decided_at", "id"], name="claims_parcel_expected_all_idx", condition=PARCEL_EXPECTED),
             # insights (claims.insights): a store's claims submitted in a period, counted
             # by reason and joined to their lines from the index alone
             models.Index(

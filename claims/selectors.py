@@ -9,7 +9,7 @@ from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from claims.models import Claim, ClaimEvent, ClaimLine, ClaimMessage, EvidenceFile, Refund
+from claims.models import PARCEL_EXPECTED, Claim, ClaimEvent, ClaimLine, ClaimMessage, EvidenceFile, Refund
 from claims.states import SHOPPER_TIMELINE_EVENTS, UNITS_RELEASED_STATES, ClaimStatus
 from orders import selectors as order_selectors
 from orders.models import Order, OrderLine, Product, ProductPart, Store, normalise_order_number
@@ -722,6 +722,30 @@ def claim_for_scan(*, claims: QuerySet[Claim], code: str) -> Claim | None:
         .select_related("store", "policy_version", "assignee")
         .first()
     )
+
+
+def claims_parcel_expected(*, claims: QuerySet[Claim]) -> QuerySet[Claim]:
+    """The parcels the warehouse expects: among `claims` (already scoped to the staff
+    member's stores), those approved with a return and not received yet
+    (states.PARCEL_EXPECTED_STATES, the states the "receive" command takes), the oldest
+    approval first, with their items counted (claims_parcel_expected_idx; slice it)."""
+    items = (
+        ClaimLine.objects.filter(claim=OuterRef("pk"))
+        .order_by()
+        .values("claim")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    return (
+        claims.filter(PARCEL_EXPECTED)
+        .select_related("order", "store")
+        .only(
+            "reference", "rma_number", "status", "shopper_email", "decided_at", "return_carrier",
+            "return_tracking_number", "store__name", "store__time_zone", "order__customer_name",
+        )
+        .annotate(items=Subquery(items))
+        .order_by("decided_at", "pk")
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

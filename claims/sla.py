@@ -44,6 +44,7 @@ from django.utils.translation import gettext as _
 
 from accounts import access
 from accounts.roles import StaffRole
+from claims.evidence import evidence_stored_files
 from claims.models import (
     SLA_AWAITING_RETURN,
     SLA_ESCALATION_PENDING,
@@ -725,7 +726,7 @@ def _purge_evidence(claim_id: int, *, now: datetime, cutoff: datetime) -> int:
         if fresh:
             EvidenceFile.objects.filter(pk__in=fresh).update(status=EvidenceFile.Status.DELETED, deleted_at=now)
             Claim.objects.filter(pk=claim_id).update(updated_at=now)  # the claim page shows it (claims.page_cache)
-        stored = [(row.pk, [(f.storage, f.name) for f in (row.file, row.thumbnail, row.incoming) if f]) for row in rows]
+        stored = [(row.pk, evidence_stored_files(row)) for row in rows]
         transaction.on_commit(partial(_delete_stored_files, claim_id, stored, now), robust=True)
     return len(fresh)
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from claims import clocks, media, page_cache, selectors, services, states, tracker
+from claims import clocks, page_cache, selectors, services, states, tracker
 from claims import evidence as evidence_services
 from claims import outcomes as outcome_selectors
 from claims.actors import Actor, shopper_actor, staff_actor
@@ -131,8 +131,7 @@ def evidence_download(request: HttpRequest, evidence_id: int, variant: str) -> H
     if not field or (variant == "view" and item.kind != "photo"):
         raise Http404
     if variant == "view":
-        with field.open("rb") as source:
-            response = HttpResponse(media.display_rendition(source), content_type="image/jpeg")
+        response = FileResponse(evidence_services.evidence_view_rendition(item=item), content_type="image/jpeg")
     else:
         content_type = "image/jpeg" if variant == "thumb" else item.content_type
         as_attachment = item.kind == "document" and variant != "thumb"

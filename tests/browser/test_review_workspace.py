@@ -263,6 +263,11 @@ def test_evidence_viewer_zooms_pages_with_the_arrow_keys_and_plays_a_video(page,
     # a resized rendition through the access-checked view, not the 2400 px original
     assert re.search(r"/evidence/\d+/view/$", photo.get_attribute("src"))
     assert page.evaluate("(img) => img.naturalWidth", photo.element_handle()) <= 1600
+    # made once on this first view and kept privately: the next views read it
+    from claims.evidence import evidence_view_rendition_name
+
+    shown_item = EvidenceFile.objects.get(pk=re.search(r"/evidence/(\d+)/view/", photo.get_attribute("src")).group(1))
+    assert shown_item.file.storage.exists(evidence_view_rendition_name(item=shown_item))
     fitted = photo.bounding_box()["width"]
     assert_accessible(page)
 
@@ -323,3 +328,36 @@ def test_another_stores_staff_cannot_open_the_workspace_or_its_evidence(page, si
         assert page.goto(f"{site.url}{url}").status == 404, url
     response = page.goto(f"{site.url}/admin/claims/claim/{claim.pk}/act/message/?version={claim.row_version}")
     assert response.status == 404
+
+
+def test_j_and_k_follow_the_column_the_reviewer_sorted_the_queue_by(page, site):
+    """Sorted by the shopper's e-mail (descending, by clicking its header twice), j opens
+    the claim listed below in the queue and k the one above, not the next by clock."""
+    call_command("demo_load")
+    from claims.models import Claim
+
+    claims = _submitted_iwalk_claims(4)
+    emails = ["bea@example.com", "zoe@example.com", "amy@example.com", "kai@example.com"]
+    for claim, email in zip(claims, emails, strict=True):
+        Claim.objects.filter(pk=claim.pk).update(shopper_email=email)
+    by_email = sorted(claims, key=lambda c: emails[claims.index(c)], reverse=True)
+    assert [c.pk for c in by_email] != [c.pk for c in _queue_order(claims)]
+    page.set_viewport_size(DESKTOP)
+    _admin_login(page, site, "reviewer@iwalk.demo.example")
+    page.goto(f"{site.url}/admin/claims/claim/?status__exact=submitted")
+    header = page.locator("th.column-shopper_email")
+    header.get_by_role("link", name=re.compile("shopper", re.I)).first.click()
+    page.wait_for_url(re.compile(r"o=3"))
+    page.locator("th.column-shopper_email").get_by_role("link", name=re.compile("shopper", re.I)).first.click()
+    page.wait_for_url(re.compile(r"o=-3"))
+    rows = page.locator("#result_list tbody tr")
+    expect(rows.first).to_contain_text("zoe@example.com")
+    page.get_by_role("link", name=re.compile(by_email[0].reference)).click()
+    _on_claim(page, by_email[0])
+    for claim in by_email[1:]:
+        page.keyboard.press("j")
+        _on_claim(page, claim)
+    assert "o%3D-3" in page.url
+    page.keyboard.press("k")
+    _on_claim(page, by_email[2])
+    assert_accessible(page)

@@ -7,18 +7,20 @@ what to do."""
 
 import html
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
-from claims import admin_receiving, services
+from claims import admin_receiving, services, states
 from claims.actors import shopper_actor
 from claims.models import Claim, ClaimEvent, InspectionOutcome
 from claims.services import CLAIM_CHANGED, RMA_MISMATCH, claim_approve, claim_message, claim_ship
-from claims.states import HANDLERS, ClaimStatus
+from claims.states import HANDLERS, PARCEL_EXPECTED_STATES, ClaimStatus
 from tests.claims.conftest import staff, submitted_claim
 
 pytestmark = pytest.mark.django_db
@@ -238,3 +240,113 @@ def test_the_screens_queries_do_not_grow_with_the_claims(demo, django_assert_max
         _in_transit(order_number)
     with django_assert_max_num_queries(len(first.captured_queries)):
         _scan(client, claim.rma_number)
+
+
+def _bulk_receive(client: Client, *claims: Claim):
+    response = client.post(
+        "/admin/claims/claim/", {"action": "mark_received", "_selected_action": [c.pk for c in claims]}, follow=True
+    )
+    assert response.status_code == 200
+    return html.unescape(response.content.decode())
+
+
+def test_bulk_mark_received_takes_the_screens_rules_claim_by_claim(demo):
+    """The queue's "Mark received" receives as the screen does (the command table, the
+    service, one transaction per claim) and refuses a claim in the screen's words,
+    leaving it untouched, while the others are received."""
+    shipped = _in_transit()
+    waiting = submitted_claim("KW-50045", "changed-mind", answers={"mint": True, "unused": True})
+    warehouse = _client(KW_WAREHOUSE)
+    page = _bulk_receive(warehouse, shipped, waiting)
+    assert "1 claim(s) marked received." in page
+    blocked = admin_receiving.NOT_RECEIVABLE % {
+        "claim": waiting,
+        "status": waiting.get_status_display(),
+        "advice": admin_receiving.ADVICE[ClaimStatus.SUBMITTED],
+    }
+    assert html.unescape(str(blocked)) in page
+    assert Claim.objects.get(pk=shipped.pk).status == ClaimStatus.RECEIVED
+    assert Claim.objects.get(pk=waiting.pk).status == ClaimStatus.SUBMITTED
+    assert not ClaimEvent.objects.filter(claim=waiting, action="receive").exists()
+
+    # taken again: when and by whom, nothing recorded twice
+    page = _bulk_receive(warehouse, shipped)
+    assert "marked received" not in page
+    assert f"The receipt was already recorded for claim {shipped}" in page and KW_WAREHOUSE in page
+    assert ClaimEvent.objects.filter(claim=shipped, action="receive").count() == 1
+
+
+def test_bulk_mark_received_is_offered_only_to_who_may_receive_parcels(demo):
+    """A reviewer (no receive_parcel permission) is not offered the action, and posting
+    it anyway receives nothing, as the screen refuses them."""
+    shipped = _in_transit()
+    reviewer = _client("reviewer@kwoking.demo.example")
+    assert 'value="mark_received"' not in reviewer.get("/admin/claims/claim/").content.decode()
+    assert reviewer.get(SCREEN).status_code == 403
+    _bulk_receive(reviewer, shipped)
+    assert Claim.objects.get(pk=shipped.pk).status == ClaimStatus.IN_TRANSIT
+    assert 'value="mark_received"' in _client(KW_WAREHOUSE).get("/admin/claims/claim/").content.decode()
+
+
+def _approved(order_number: str) -> Claim:
+    claim = submitted_claim(order_number, "changed-mind", answers={"mint": True, "unused": True})
+    return claim_approve(claim_id=claim.pk, actor=staff("reviewer@kwoking.demo.example"), outcome=None)
+
+
+def _expected(client: Client, page: int | None = None) -> list[str]:
+    response = client.get(SCREEN, {"page": page} if page else {})
+    assert response.status_code == 200
+    body = html.unescape(response.content.decode())
+    return re.findall(r'<tr data-testid="expected-parcel">\s*<th scope="row"><a href="[^"]+">([^<]+)</a>', body)
+
+
+def test_the_parcels_expected_are_the_states_the_receive_command_takes():
+    assert states.COMMANDS["receive"].sources == PARCEL_EXPECTED_STATES
+
+
+def test_the_screen_lists_the_stores_parcels_expected_oldest_first(demo):
+    """Under the scan field: the claims of the worker's stores approved with a return and
+    not received, the oldest approval first, each opening as its scanned RMA does; a
+    received parcel leaves the list; another store's never shows."""
+    waiting = _approved("KW-50030")
+    shipped = _in_transit()
+    other_store = claim_approve(claim_id=submitted_claim().pk, actor=staff("reviewer@imirror.demo.example"), outcome=None)
+    warehouse = _client(KW_WAREHOUSE)
+    listed = _expected(warehouse)
+    assert listed[:2] == [waiting.rma_number, shipped.rma_number]
+    assert other_store.rma_number not in listed
+    body = html.unescape(warehouse.get(SCREEN).content.decode())
+    row = re.search(rf'<tr data-testid="expected-parcel">((?:(?!</tr>).)*{shipped.rma_number}(?:(?!</tr>).)*)</tr>', body, re.S)
+    cells = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row.group(1))).strip()
+    assert shipped.reference in cells and f"UPS {UPS}" in cells and "0 days" in cells
+    assert shipped.order.customer_name in cells and " 1 " in f" {cells} "
+    assert f'href="{SCREEN}?code={shipped.rma_number}"' in body
+
+    _scan(warehouse, shipped.rma_number)
+    _receive(warehouse, shipped, shipped.row_version, rma=shipped.rma_number)
+    assert shipped.rma_number not in _expected(warehouse)
+    assert _expected(_client("warehouse@imirror.demo.example")) == [other_store.rma_number]
+
+
+def test_the_parcels_expected_come_a_page_at_a_time_in_a_constant_number_of_queries(
+    demo, django_assert_max_num_queries
+):
+    waiting = _approved("KW-50030")
+    now = timezone.now()
+    Claim.objects.bulk_create(
+        [
+            Claim(
+                store=waiting.store, order=waiting.order, status=ClaimStatus.IN_TRANSIT, reference=f"CLM-E{n:04d}",
+                rma_number=f"RMAE{n:06d}", shopper_email=waiting.shopper_email, reason_code=waiting.reason_code,
+                reason_label=waiting.reason_label, policy_version=waiting.policy_version, rule_code=waiting.rule_code,
+                submitted_at=now - timedelta(days=40), decided_at=now - timedelta(days=30, hours=n),
+            )
+            for n in range(40)
+        ]
+    )  # fmt: skip
+    warehouse = _client(KW_WAREHOUSE)
+    with django_assert_max_num_queries(12):
+        first = _expected(warehouse)
+    assert first == [f"RMAE{n:06d}" for n in range(39, 14, -1)]  # 25, the longest waiting first
+    assert _expected(warehouse, page=2)[:15] == [f"RMAE{n:06d}" for n in range(14, -1, -1)]
+    assert waiting.rma_number in _expected(warehouse, page=2)

@@ -31,6 +31,7 @@ import notifications.services
 from accounts.models import StoreMembership, User
 from claims import sla
 from claims.actors import shopper_actor
+from claims.evidence import evidence_view_rendition_name
 from claims.models import REFERENCE_ALPHABET, Claim, ClaimEvent, EvidenceFile
 from claims.services import claim_appeal, claim_approve, claim_close, claim_receive, claim_reject
 from claims.sla import evidence_retention_sweep, sla_sweep
@@ -586,15 +587,17 @@ def _rejected_claim_with_files() -> tuple[Claim, list[str]]:
     claim = submitted_claim("IM-80010")
     claim = claim_reject(claim_id=claim.pk, actor=staff("reviewer@imirror.demo.example"), reason="Outside the policy.")
     ready = EvidenceFile(
-        claim=claim, slot_code="all-sides", accept="photo", status=EvidenceFile.Status.READY, original_name="a.jpg"
+        claim=claim, slot_code="all-sides", accept="photo", kind="photo", status=EvidenceFile.Status.READY, original_name="a.jpg"
     )
     ready.file.save("a.jpg", ContentFile(b"sanitised photo"), save=False)
     ready.thumbnail.save("a.jpg", ContentFile(b"thumbnail"), save=False)
     ready.save()
+    # the evidence viewer's rendition, kept since its first view
+    default_storage.save(evidence_view_rendition_name(item=ready), ContentFile(b"rendition"))
     pending = EvidenceFile(claim=claim, slot_code="packaging", accept="photo", original_name="b.jpg")
     pending.incoming.save("b.jpg", ContentFile(b"as uploaded"), save=False)
     pending.save()
-    names = [ready.file.name, ready.thumbnail.name, pending.incoming.name]
+    names = [ready.file.name, ready.thumbnail.name, pending.incoming.name, evidence_view_rendition_name(item=ready)]
     assert all(default_storage.exists(name) for name in names)
     return claim, names
 
