@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("claims", "0022_approved_outcome_per_item"),
+        ("claims", "0024_insights_days_task"),
     ]
 
     operations = [
