@@ -99,10 +99,7 @@ def _count_part(store: Store, part: Period, now: datetime) -> None:
         InsightsProductDay.objects.bulk_create(products, batch_size=1000)
         InsightsDecisionDay.objects.bulk_create(decisions, batch_size=1000)
         InsightsMoneyDay.objects.bulk_create(money, batch_size=1000)
-        day, marks = part.first, []
-        while day <= part.last:
-            marks.append(InsightsDay(store=store, day=day, time_zone=str(part.zone), counted_at=now))
-            day += timedelta(days=1)
+        marks = [InsightsDay(store=store, day=day, time_zone=str(part.zone), counted_at=now) for day in _days(part)]
         InsightsDay.objects.bulk_create(marks, batch_size=1000)
 
 
